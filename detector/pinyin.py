@@ -1,0 +1,92 @@
+"""Per-character pinyin tables, built once from pypinyin's dictionary.
+
+Each syllable (toneless, with the common fuzzy pairs z/zh, c/ch, s/sh, in/ing, en/eng merged)
+is coded as one private-use character, so the pinyin view of a text has exactly one character
+per character of the text and the same automaton can scan it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+PUA_BASE = 0xE000
+FILLER = "\x00"
+_TONE_MARKS = re.compile(r"[\u0300-\u036f]")
+_NOT_CODE = re.compile(r"[^\ue000-\uf8ff]")
+
+
+def _toneless(syllable: str) -> str:
+    decomposed = unicodedata.normalize("NFD", syllable)
+    return _TONE_MARKS.sub("", decomposed).replace("ü", "v").replace("u\u0308", "v")
+
+
+def fuzzy_syllable(syllable: str) -> str:
+    """Merge the pairs that speakers and typists confuse, so near-homophones meet."""
+    for long, short in (("zh", "z"), ("ch", "c"), ("sh", "s")):
+        if syllable.startswith(long):
+            syllable = short + syllable[len(long):]
+            break
+    if syllable.endswith("ing") or syllable.endswith("eng"):
+        syllable = syllable[:-1]
+    return syllable
+
+
+@dataclass(frozen=True)
+class PinyinTables:
+    """Character → readings, and the translate table producing the coded pinyin view."""
+
+    readings: dict[str, tuple[str, ...]]
+    code_of: dict[str, str]  # fuzzy syllable → private-use character
+    view_table: dict[int, str]
+
+    def view(self, text: str) -> str:
+        """One code character per input character; non-Chinese characters become FILLER."""
+        return _NOT_CODE.sub(FILLER, text.translate(self.view_table))
+
+    def codes(self, word: str, limit: int = 16) -> list[str]:
+        """Every coded spelling of ``word`` over the readings of its characters (heteronyms)."""
+        options: list[list[str]] = []
+        for ch in word:
+            readings = self.readings.get(ch)
+            if not readings:
+                return []
+            options.append(sorted({self.code_of[fuzzy_syllable(r)] for r in readings}))
+        return ["".join(combo) for combo in itertools.islice(itertools.product(*options), limit)]
+
+    def spelling(self, word: str) -> str | None:
+        """The plain pinyin of ``word`` from each character's first reading (naike for 耐克)."""
+        parts = []
+        for ch in word:
+            readings = self.readings.get(ch)
+            if not readings:
+                return None
+            parts.append(readings[0])
+        return "".join(parts)
+
+    def initials(self, word: str) -> str | None:
+        spelled = [self.readings.get(ch, ("",))[0][:1] for ch in word]
+        return "".join(spelled) if all(spelled) else None
+
+
+@lru_cache(maxsize=1)
+def pinyin_tables() -> PinyinTables:
+    """Build the tables once per process from pypinyin's single-character dictionary."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    readings: dict[str, tuple[str, ...]] = {}
+    code_of: dict[str, str] = {}
+    table: dict[int, str] = {}
+    for cp, spelled in pinyin_dict.items():
+        syllables = tuple(dict.fromkeys(_toneless(s) for s in spelled.split(",")))
+        ch = chr(cp)
+        readings[ch] = syllables
+        for syllable in syllables:
+            fuzzy = fuzzy_syllable(syllable)
+            if fuzzy not in code_of:
+                code_of[fuzzy] = chr(PUA_BASE + len(code_of))
+        table[cp] = code_of[fuzzy_syllable(syllables[0])]
+    return PinyinTables(readings, code_of, table)

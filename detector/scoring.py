@@ -1,0 +1,206 @@
+"""Stage 3 without a trained model: a transparent rule scorer over the lexical evidence.
+
+Each contribution is a log-odds weight from ``rules/scoring.yaml``; the risk is the logistic
+of their sum, and every contribution is reported as a reason with its span in the title.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .lexical import EVASION_KINDS, BrandHit, LexicalEvidence
+from .library import Library
+from .types import Brand, Listing, Reason, ScoreResult
+
+RULE_MODEL_VERSION = "rules-v{version}"
+
+
+@dataclass(frozen=True)
+class BrandChoice:
+    """The brand a listing is judged against and the strongest hit naming it."""
+
+    brand: Brand
+    best: BrandHit
+    hits: list[BrandHit]
+    weight: float
+
+
+def level_for(risk: float, levels: dict[str, float]) -> str:
+    for name in ("high", "medium", "low"):
+        if risk >= levels[name]:
+            return name
+    return "none"
+
+
+class RuleScorer:
+    """Scores lexical evidence with the weights of the scoring rules."""
+
+    def __init__(self, library: Library, threshold: float | None = None) -> None:
+        self.library = library
+        self.rules = library.scoring
+        self.threshold = float(threshold if threshold is not None else self.rules["threshold"])
+        self.version = RULE_MODEL_VERSION.format(version=self.rules["version"])
+
+    def hit_weight(self, hit: BrandHit) -> float:
+        weights = self.rules["brand_match"]
+        if hit.needs_context:
+            return float(weights["weak_without_context"])
+        return float(weights[hit.kind])
+
+    def choose_brand(self, evidence: LexicalEvidence) -> BrandChoice | None:
+        """The brand with the strongest evidence (ties: more hits, then earliest)."""
+        grouped: dict[int, list[BrandHit]] = {}
+        for hit in evidence.brand_hits:
+            grouped.setdefault(hit.brand, []).append(hit)
+        if not grouped:
+            return None
+
+        def rank(item: tuple[int, list[BrandHit]]) -> tuple[float, int, int]:
+            _, hits = item
+            return (max(self.hit_weight(h) for h in hits), len(hits), -min(h.start for h in hits))
+
+        b_idx, hits = max(grouped.items(), key=rank)
+        best = max(hits, key=lambda h: (self.hit_weight(h), -h.start))
+        return BrandChoice(self.library.brands[b_idx], best, hits, self.hit_weight(best))
+
+    def score(self, listing: Listing, evidence: LexicalEvidence, default_currency: str = "CNY") -> ScoreResult:
+        """Turn stage-1 evidence into a risk, a decision and reasons."""
+        rules = self.rules
+        reasons: list[Reason] = []
+        z = float(rules["bias"])
+        choice = self.choose_brand(evidence)
+        brand_id = choice.brand.id if choice else None
+        nominative = self._nominative(evidence, choice)
+
+        if choice is not None:
+            z += choice.weight
+            for hit in choice.hits:
+                weight = choice.weight if hit is choice.best else 0.0
+                reasons.append(self._reason(evidence, _signal_for(hit), hit.start, hit.end, weight, brand_id, hit.detail))
+            if choice.best.kind == "alias" and not any(h.kind == "name" for h in choice.hits):
+                extra = float(rules["brand_match"]["alias_without_mark"])
+                z += extra
+                reasons.append(Reason(signal="alias_without_mark", text=choice.best.word, weight=extra,
+                                      brand_id=brand_id, detail="product line named without the house mark"))
+
+        z += self._terms(evidence, reasons, nominative is not None)
+        if choice is not None:
+            z += self._price(listing, evidence, choice, reasons, default_currency, nominative is not None)
+            seller = {listing.seller_id, listing.seller_name} - {None}
+            if seller & set(choice.brand.authorized_sellers):
+                weight = float(rules["authorized_seller"])
+                z += weight
+                reasons.append(Reason(signal="authorized_seller", text=str(listing.seller_id or listing.seller_name),
+                                      weight=weight, brand_id=brand_id, detail="seller is authorised by the mark owner"))
+            if nominative is not None:
+                weight = float(rules["nominative_use"])
+                z += weight
+                reasons.append(self._reason(evidence, "nominative_use", nominative.start, nominative.end, weight,
+                                            brand_id, "names the brand only to say what it fits"))
+        for hit, context in evidence.homonyms:
+            reasons.append(self._reason(evidence, "homonym_context", context.start, context.end, 0.0,
+                                        self.library.brands[hit.brand].id,
+                                        f"{hit.word} used in its everyday sense"))
+
+        risk = 1.0 / (1.0 + math.exp(-z))
+        if choice is None:
+            risk = min(risk, float(rules["no_brand_cap"]))
+        risk = round(risk, 4)
+        return ScoreResult(
+            listing_id=listing.listing_id,
+            risk=risk,
+            flagged=risk >= self.threshold,
+            level=level_for(risk, rules["levels"]),  # type: ignore[arg-type]
+            brand_id=brand_id,
+            reasons=sorted(reasons, key=lambda r: -abs(r.weight)),
+            library_version=self.library.version,
+            model_version=self.version,
+        )
+
+    # -- parts --------------------------------------------------------------------------------
+
+    def _nominative(self, evidence: LexicalEvidence, choice: BrandChoice | None):  # type: ignore[no-untyped-def]
+        if choice is None or choice.best.kind in EVASION_KINDS:
+            return None
+        for hit in choice.hits:
+            for cue in evidence.nominative:
+                if cue.end <= hit.start and hit.start - cue.end <= 6:
+                    return cue
+        return None
+
+    def _terms(self, evidence: LexicalEvidence, reasons: list[Reason], nominative: bool) -> float:
+        rules = self.rules
+        scored = []
+        for hit in evidence.terms:
+            term = self.library.terms[hit.ref]
+            if nominative and term.category in ("brand_riding", "quality_claim"):
+                continue
+            base = rules["terms"].get(term.category, rules["terms"]["default"])
+            scored.append((float(base) * float(rules["strength"][term.strength]), hit, term))
+        scored.sort(key=lambda item: -item[0])
+        total = 0.0
+        seen: set[str] = set()
+        for i, (weight, hit, term) in enumerate(scored):
+            if term.term in seen:
+                continue
+            seen.add(term.term)
+            contribution = weight if i == 0 else min(weight, float(rules["extra_term"]))
+            total += contribution
+            signal = "counterfeit_term" if term.category == "self_declaration" else term.category
+            reasons.append(self._reason(evidence, signal, hit.start, hit.end, contribution, None,
+                                        f"{term.strength} {term.category} term"))
+        return total
+
+    def _price(
+        self,
+        listing: Listing,
+        evidence: LexicalEvidence,
+        choice: BrandChoice,
+        reasons: list[Reason],
+        default_currency: str,
+        nominative: bool,
+    ) -> float:
+        if listing.price is None or nominative or evidence.accessory:
+            return 0.0
+        currency = listing.currency or default_currency
+        reference = choice.brand.reference_prices.get(currency)
+        if not reference:
+            return 0.0
+        ratio = listing.price / reference
+        weight = 0.0
+        for band in self.rules["price"]:
+            if ratio < float(band["below"]):
+                weight = float(band["weight"])
+                break
+        if weight and evidence.second_hand and ratio >= float(self.rules["second_hand_exempt_below"]):
+            weight *= float(self.rules["second_hand_price_factor"])
+        if weight:
+            reasons.append(Reason(signal="price_ratio", text=f"{listing.price:g} {currency}", weight=round(weight, 3),
+                                  brand_id=choice.brand.id,
+                                  detail=f"{ratio:.0%} of the reference price {reference:g} {currency}"))
+        return weight
+
+    def _reason(
+        self, evidence: LexicalEvidence, signal: str, start: int, end: int, weight: float,
+        brand_id: str | None, detail: str | None,
+    ) -> Reason:
+        return Reason(signal=signal, text=evidence.snippet(start, end), span=evidence.span(start, end),
+                      weight=round(weight, 3), brand_id=brand_id, detail=detail)
+
+
+_SIGNALS = {
+    "name": "brand_name",
+    "alias": "brand_alias",
+    "variant": "brand_variant",
+    "obfuscated": "obfuscated_name",
+    "lookalike": "lookalike_name",
+    "homophone": "homophone_name",
+    "pinyin": "pinyin_name",
+    "initials": "pinyin_initials",
+    "near_name": "near_name",
+}
+
+
+def _signal_for(hit: BrandHit) -> str:
+    return _SIGNALS[hit.kind]

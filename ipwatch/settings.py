@@ -1,0 +1,50 @@
+"""The one configuration object: every field has a default and a description (prefix IPWATCH_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """ipwatch configuration, read from the environment (``IPWATCH_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="IPWATCH_", extra="ignore")
+
+    home: Path = Field(
+        default=Path("./var"),
+        description="Directory holding the SQLite file, indices, model artifacts and caches.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the store; default is a SQLite file (WAL mode) in IPWATCH_HOME.",
+    )
+    default_currency: str = Field(
+        default="CNY",
+        description="Currency assumed for a listing price that names none.",
+    )
+    flag_threshold: float | None = Field(
+        default=None,
+        description="Risk at or above which a listing is flagged; default comes from the scorer's rules.",
+    )
+
+    @field_validator("flag_threshold")
+    @classmethod
+    def _threshold_in_range(cls, value: float | None) -> float | None:
+        if value is not None and not 0.0 < value < 1.0:
+            raise ValueError("flag_threshold must lie strictly between 0 and 1")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to ``IPWATCH_HOME/ipwatch.db``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'ipwatch.db').resolve()}"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where compiled libraries and other derived files live."""
+        return self.home / "cache"
