@@ -47,6 +47,24 @@ class Detector:
         """Score one listing."""
         return self.scorer.score(listing, self.analyse(listing), self.default_currency)
 
-    def score_many(self, listings: Iterable[Listing]) -> Iterator[ScoreResult]:
+    def score_many(self, listings: Iterable[Listing], batch_size: int = 512) -> Iterator[ScoreResult]:
+        """Score listings in input order, matching them a batch at a time."""
+        batch: list[Listing] = []
         for listing in listings:
-            yield self.score(listing)
+            batch.append(listing)
+            if len(batch) >= batch_size:
+                yield from self._score_batch(batch)
+                batch = []
+        if batch:
+            yield from self._score_batch(batch)
+
+    def _score_batch(self, batch: list[Listing]) -> list[ScoreResult]:
+        need = self.matcher.candidates([x.title for x in batch])
+        clear = self.scorer.clear_result
+        results = [clear(x.listing_id) for x in batch]
+        if need:
+            chosen = [batch[i] for i in need]
+            evidence = self.matcher.analyse_full([x.title for x in chosen], [x.category for x in chosen])
+            for i, listing, found in zip(need, chosen, evidence, strict=True):
+                results[i] = self.scorer.score(listing, found, self.default_currency)
+        return results

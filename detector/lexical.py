@@ -8,6 +8,9 @@ tokens that nothing explained are then compared with the brand names by edit dis
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from itertools import accumulate, islice
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,14 +18,20 @@ from rapidfuzz.distance import Levenshtein
 
 from .library import Library, collapse_repeats, english_words
 from .pinyin import FILLER
-from .text import SKELETON, NormalisedText, is_cjk, normalise, plain_form
+from .text import SKELETON, NormalisedText, is_cjk, normalise, normalise_many, normalised_batch_text, plain_form
 
 _TOKEN_RE = re.compile(r"[a-z][a-z0-9]*")
+_LONG_LATIN_RE = re.compile(r"[a-z]{3}")  # no run of three letters: nothing for fuzzy matching to do
+_CJK_PAIR_RE = re.compile(r"[\u3400-\u9fff]{2}")
+_FILLER_RUN_RE = re.compile(FILLER + "{2,}")
+_SEPARATOR_RE = re.compile(r"[\W_]")
+_SEPARATOR_RUN_RE = re.compile(r"[\W_]+")
 _FUZZY_CACHE_LIMIT = 200_000
 NEAR_CUE_GAP = 6  # characters allowed between a nominative cue and the brand it introduces
 
 EVASION_KINDS = frozenset({"variant", "obfuscated", "lookalike", "homophone", "pinyin", "initials", "near_name"})
 CONTEXT_KINDS = frozenset({"initials", "near_name"})
+PRIMARY_KINDS = frozenset({"name", "alias", "variant", "pinyin", "initials", "prefix", "suffix", "homophone", "term"})
 
 
 @dataclass(slots=True)
@@ -62,6 +71,11 @@ class LexicalEvidence:
     categories: set[str]
     homonyms: list[tuple[BrandHit, Hit]] = field(default_factory=list)
 
+    @classmethod
+    def nothing(cls, title: str) -> LexicalEvidence:
+        """Evidence for a title in which stage 1 found nothing; its text is normalised on demand."""
+        return _EmptyEvidence(title)
+
     @property
     def is_candidate(self) -> bool:
         """Whether later (costlier) stages should look at this listing."""
@@ -74,19 +88,123 @@ class LexicalEvidence:
         return self.text.original_text(start, end)
 
 
+class _EmptyEvidence(LexicalEvidence):
+    """Nothing found; normalising the title is deferred until someone asks for the text."""
+
+    def __init__(self, title: str) -> None:  # noqa: D107 - cheap on purpose
+        self._title = title
+        self.brand_hits = []
+        self.terms = []
+        self.nominative = []
+        self.accessory = []
+        self.second_hand = []
+        self.categories = set()
+        self.homonyms = []
+
+    @property  # type: ignore[override]
+    def text(self) -> NormalisedText:
+        return normalise(self._title)
+
+
 class LexicalMatcher:
     """Runs stage 1 for one compiled library; keeps a cache of fuzzy look-ups across listings."""
 
     def __init__(self, library: Library) -> None:
         self.library = library
         self._fuzzy_cache: dict[str, tuple[int, str] | None] = {}
+        self._clean_tokens: set[str] = set()  # tokens (and word pairs) known not to look like a brand
         self._english = english_words()
 
     def analyse(self, title: str, category: str | None = None) -> LexicalEvidence:
         """Find brand and signal evidence in ``title``."""
-        nt = normalise(title)
-        view = nt.text.translate(SKELETON)
-        hits = self._scan(nt, view)
+        return self.analyse_many([title], [category])[0]
+
+    def analyse_many(
+        self, titles: Sequence[str], categories: Sequence[str | None] | None = None
+    ) -> list[LexicalEvidence]:
+        """Stage 1 for a batch.
+
+        A bulk pass over the joined batch (C-level folding, one automaton scan, one token set)
+        picks the titles in which anything could match; only those get the full analysis with
+        offset maps and evidence spans. The rest are cleared at once.
+        """
+        titles = list(titles)
+        cats = list(categories) if categories is not None else [None] * len(titles)
+        need = self.candidates(titles)
+        out = [LexicalEvidence.nothing(title) for title in titles]
+        if need:
+            full = self.analyse_full([titles[i] for i in need], [cats[i] for i in need])
+            for i, evidence in zip(need, full, strict=True):
+                out[i] = evidence
+        return out
+
+    def candidates(self, titles: list[str]) -> list[int]:
+        """Indices of titles with any automaton hit or any Latin token that looks like a brand."""
+        view = normalised_batch_text(titles)
+        joined = view
+        starts = list(accumulate((len(part) + 1 for part in view.split("\n")[:-1]), initial=0))
+        need: set[int] = set()
+        automaton = self.library.automaton
+        for last, (length, _patterns) in automaton.iter(view):
+            start = last - length + 1
+            if length <= 3 and _is_ascii_letter(view[start]) and not _loose_boundaries(view, start, last + 1):
+                continue  # NK inside "pink": short Latin keys must stand apart (the full pass checks exactly)
+            need.add(bisect_right(starts, start))
+        if _CJK_PAIR_RE.search(view):
+            # Homophones: scan the pinyin view with runs of non-Chinese characters squeezed out.
+            pinyin = _FILLER_RUN_RE.sub(FILLER, self.library.pinyin.view(view))
+            pinyin_starts = list(accumulate((len(part) + 1 for part in pinyin.split("\n")[:-1]), initial=0))
+            for last, (length, _patterns) in self.library.homophone_automaton.iter(pinyin):
+                need.add(bisect_right(pinyin_starts, last - length + 1))
+        if _LONG_LATIN_RE.search(joined):
+            pattern = self._lookalike_pattern(joined)
+            if pattern is not None:
+                for m in pattern.finditer(joined):
+                    need.add(bisect_right(starts, m.start()))
+        return sorted(i - 1 for i in need)
+
+    def _lookalike_pattern(self, joined: str) -> re.Pattern[str] | None:
+        """One regex for the tokens and word pairs of this batch that look like a brand name."""
+        clean = self._clean_tokens
+        suspects = [t for t in set(_TOKEN_RE.findall(joined)) - clean if self._fuzzy_lookup(t) is not None]
+        if self.library.multiword_fuzzy:
+            tokens = _TOKEN_RE.findall(joined)  # neighbours across titles make extra pairs: harmless
+            pairs = set(map(" ".join, zip(tokens, islice(tokens, 1, None)))) - clean
+            suspects += [p for p in pairs if self._fuzzy_lookup(p) is not None]
+        if not suspects:
+            return None
+        alternatives = "|".join(r"[^a-z0-9\n]".join(map(re.escape, s.split(" "))) for s in suspects)
+        return re.compile(r"(?<![a-z0-9])(?:" + alternatives + r")(?![a-z0-9])")
+
+    def analyse_full(self, titles: list[str], categories: list[str | None]) -> list[LexicalEvidence]:
+        """Full stage 1 with offset maps, boundaries, context words and fuzzy matching."""
+        texts = normalise_many(titles)
+        joined = "\n".join(nt.text for nt in texts).translate(SKELETON)
+        starts = [0] * len(texts)
+        position = 0
+        for i, nt in enumerate(texts):
+            starts[i] = position
+            position += len(nt.text) + 1
+        hits, _ = self._scan_many(texts, joined, starts)
+        out = []
+        for i, nt in enumerate(texts):
+            view = joined[starts[i] : starts[i] + len(nt.text)]
+            found = [Hit(*h) for h in hits[i]]
+            found.extend(self._context_hits(nt, view))
+            out.append(self._evidence(nt, view, found, categories[i]))
+        return out
+
+    def _context_hits(self, nt: NormalisedText, view: str) -> list[Hit]:
+        found = []
+        for last, (length, patterns) in self.library.context_automaton.iter(view):
+            start, end = last - length + 1, last + 1
+            for pattern in patterns:
+                if pattern.latin and not _latin_boundaries(view, start, end, nt):
+                    continue
+                found.append(Hit(pattern.kind, pattern.ref, start, end, pattern.word))
+        return found
+
+    def _evidence(self, nt: NormalisedText, view: str, hits: list[Hit], category: str | None) -> LexicalEvidence:
         by_kind: dict[str, list[Hit]] = {}
         for hit in hits:
             by_kind.setdefault(hit.kind, []).append(hit)
@@ -113,22 +231,30 @@ class LexicalMatcher:
 
     # -- scanning -----------------------------------------------------------------------------
 
-    def _scan(self, nt: NormalisedText, view: str) -> list[Hit]:
-        n = len(view)
-        scan = view + FILLER + self.library.pinyin.view(view)
-        hits: list[Hit] = []
-        for last, (length, patterns) in self.library.automaton.iter(scan):
-            start, end = last - length + 1, last + 1
-            in_pinyin = start > n
-            if in_pinyin:
-                start, end = start - n - 1, end - n - 1
-            for pattern in patterns:
-                if (pattern.kind == "homophone") != in_pinyin:
-                    continue
-                if pattern.latin and not _latin_boundaries(view, start, end, nt):
-                    continue
-                hits.append(Hit(pattern.kind, pattern.ref, start, end, pattern.word))
-        return hits
+    def _scan_many(
+        self, texts: list[NormalisedText], joined: str, starts: list[int]
+    ) -> tuple[list[list[tuple[Any, ...]]], list[bool]]:
+        """All pattern hits per title (as Hit fields, title coordinates) and whether any could matter.
+
+        Only context words (categories, accessories...) found: the title needs no further work.
+        """
+        hits: list[list[tuple[Any, ...]]] = [[] for _ in texts]
+        primary = [False] * len(texts)
+        scans = (
+            (self.library.automaton, joined, False),
+            (self.library.homophone_automaton, self.library.pinyin.view(joined), True),
+        )
+        for automaton, text, in_pinyin in scans:
+            for last, (length, patterns) in automaton.iter(text):
+                start, end = last - length + 1, last + 1
+                index = bisect_right(starts, start) - 1
+                base = starts[index]
+                for pattern in patterns:
+                    if not in_pinyin and pattern.latin and not _latin_boundaries(joined, start, end, texts[index], base):
+                        continue
+                    hits[index].append((pattern.kind, pattern.ref, start - base, end - base, pattern.word))
+                    primary[index] = True
+        return hits, primary
 
     # -- brands -------------------------------------------------------------------------------
 
@@ -144,16 +270,18 @@ class LexicalMatcher:
         found: list[BrandHit] = []
         for kind in ("name", "alias", "variant", "pinyin"):
             for hit in by_kind.get(kind, []):
-                found.append(self._exact_hit(nt, hit))
+                exact = self._exact_hit(nt, hit)
+                if exact is not None:
+                    found.append(exact)
         exact_spans = [(h.start, h.end) for h in found]
 
         guards = by_kind.get("guard", [])
         for hit in by_kind.get("homophone", []):
             brand = lib.brands[hit.ref]
             window = nt.text[hit.start : hit.end]
-            if window in brand.names.zh or window in brand.aliases or _overlaps_any(hit, exact_spans):
+            if window in brand.names.zh or window in brand.aliases or _inside_spans(hit, exact_spans):
                 continue
-            if _inside_any(hit, guards, strictly_longer=True):
+            if _inside_any(hit, guards, strictly_longer=True) or self._straddles_words(nt.text, hit.start, hit.end):
                 continue
             found.append(
                 BrandHit(hit.ref, "homophone", hit.start, hit.end, hit.word, needs_context=len(window) <= 2,
@@ -162,7 +290,7 @@ class LexicalMatcher:
 
         for hit in by_kind.get("initials", []):
             original = nt.original_text(hit.start, hit.end)
-            if not original.isupper():
+            if not original.isupper() or not _standalone(view, hit.start, hit.end):
                 continue
             found.append(BrandHit(hit.ref, "initials", hit.start, hit.end, hit.word, needs_context=True,
                                   detail=f"{original} = pinyin initials of {hit.word}"))
@@ -188,11 +316,22 @@ class LexicalMatcher:
                     hit.needs_context = False
         return _prefer_longest(found)
 
-    def _exact_hit(self, nt: NormalisedText, hit: Hit) -> BrandHit:
+    def _straddles_words(self, text: str, start: int, end: int) -> bool:
+        """Whether a homophone window's edge characters belong to words outside it (正品|国行)."""
+        words = self.library.words
+        return text[start - 1 : start + 1] in words or text[end - 1 : end + 1] in words
+
+    def _exact_hit(self, nt: NormalisedText, hit: Hit) -> BrandHit | None:
         original = nt.original_text(hit.start, hit.end)
         kind = hit.kind
         detail = None
-        disguised = nt.has_gap_inside(hit.start, hit.end) or plain_form(original) != plain_form(hit.word)
+        split = nt.has_gap_inside(hit.start, hit.end) and _shape(original) != _shape(hit.word)
+        if kind == "alias" and split and not _separators(original).strip():
+            split = False  # a space inside a product line (大白兔 奶糖) is ordinary writing
+        respelled = plain_form(original) != plain_form(hit.word)
+        if respelled and len(plain_form(hit.word)) <= 3 and hit.word.isascii():
+            return None  # two or three letters (LV, YSL) only count spelt exactly: IV is not LV
+        disguised = split or respelled
         if kind in ("name", "alias") and disguised:
             kind, detail = "obfuscated", f"{original} disguises {hit.word}"
         elif kind == "pinyin":
@@ -200,40 +339,49 @@ class LexicalMatcher:
         return BrandHit(hit.ref, kind, hit.start, hit.end, hit.word, detail=detail)
 
     def _fuzzy_hits(self, nt: NormalisedText, view: str, known: list[BrandHit]) -> list[BrandHit]:
-        covered = [(h.start, h.end) for h in known]
-        tokens = [m for m in _TOKEN_RE.finditer(view) if not _overlaps_any(Hit("", None, *m.span(), ""), covered)]
+        """Latin tokens (and adjacent pairs) that nothing matched but that look like a brand name."""
+        text = nt.text
+        if not _LONG_LATIN_RE.search(text):
+            return []
         out: list[BrandHit] = []
-        previous = None
-        for m in tokens:
-            candidates = [(m.start(), m.end())]
-            if previous is not None and m.start() - previous.end() == 1:
-                candidates.append((previous.start(), m.end()))
-            for start, end in candidates:
-                found = self._fuzzy_lookup(nt.text[start:end], view[start:end])
+        previous: re.Match[str] | None = None
+        for m in _TOKEN_RE.finditer(text):
+            start, end = m.span()
+            if known and any(start < h.end and h.start < end for h in known):
+                previous = None
+                continue
+            candidates = [(start, end, m.group())]
+            if self.library.multiword_fuzzy and previous is not None and start - previous.end() == 1:
+                candidates.append((previous.start(), end, previous.group() + " " + m.group()))
+            for c_start, c_end, plain in candidates:
+                found = self._fuzzy_lookup(plain)
                 if found is not None:
                     brand, word = found
-                    original = nt.original_text(start, end)
-                    out.append(BrandHit(brand, "lookalike", start, end, word, detail=f"{original} looks like {word}"))
+                    original = nt.original_text(c_start, c_end)
+                    out.append(BrandHit(brand, "lookalike", c_start, c_end, word, detail=f"{original} looks like {word}"))
                     break
             previous = m
         return out
 
-    def _fuzzy_lookup(self, plain: str, skeleton: str) -> tuple[int, str] | None:
-        key = skeleton
-        if key in self._fuzzy_cache:
-            return self._fuzzy_cache[key]
+    def _fuzzy_lookup(self, plain: str) -> tuple[int, str] | None:
+        """The brand a Latin token (or 'word word' pair) imitates, if any; cached."""
+        cache = self._fuzzy_cache
+        if plain in cache:
+            return cache[plain]
         result = None
-        squeezed = skeleton.replace(" ", "")
+        squeezed = plain.replace(" ", "")
         if (
             len(squeezed) >= 4
             and squeezed.isalpha()
-            and plain.replace(" ", "") not in self._english
-            and not all(part in self._english or len(part) < 3 for part in plain.split(" "))
-            and squeezed not in self.library.term_forms
+            and not _is_english(squeezed, self._english)
+            and not all(_is_english(part, self._english) or len(part) < 3 for part in plain.split(" "))
+            and squeezed.translate(SKELETON) not in self.library.term_forms
         ):
-            result = self._closest_brand(collapse_repeats(squeezed))
-        if len(self._fuzzy_cache) < _FUZZY_CACHE_LIMIT:
-            self._fuzzy_cache[key] = result
+            result = self._closest_brand(collapse_repeats(squeezed.translate(SKELETON)))
+        if len(cache) < _FUZZY_CACHE_LIMIT:
+            cache[plain] = result
+            if result is None:
+                self._clean_tokens.add(plain)
         return result
 
     def _closest_brand(self, token: str) -> tuple[int, str] | None:
@@ -268,17 +416,49 @@ class LexicalMatcher:
         return kept, dropped
 
 
-def _latin_boundaries(view: str, start: int, end: int, nt: NormalisedText) -> bool:
-    if _is_ascii_alnum(view[start]) and start > 0 and _is_ascii_letter(view[start - 1]) and not nt.gap_at(start):
+def _is_english(word: str, vocabulary: frozenset[str]) -> bool:
+    """An English word or a regular inflection of one (channels, covers, matched)."""
+    if word in vocabulary:
+        return True
+    for suffix in ("s", "es", "ed", "ing", "er", "ers"):
+        if word.endswith(suffix) and word[: -len(suffix)] in vocabulary:
+            return True
+    return False
+
+
+def _shape(text: str) -> str:
+    """Words of a spelling, whatever separates them: 'Under,Armour' and 'Under Armour' agree."""
+    return _SEPARATOR_RUN_RE.sub(" ", text.lower()).strip()
+
+
+def _separators(text: str) -> str:
+    return "".join(_SEPARATOR_RE.findall(text))
+
+
+def _latin_boundaries(view: str, start: int, end: int, nt: NormalisedText, base: int = 0) -> bool:
+    """A Latin pattern must not start or end inside a Latin word (unless a removed separator is there)."""
+    if _is_ascii_alnum(view[start]) and start > 0 and _is_ascii_letter(view[start - 1]) and not nt.gap_at(start - base):
         return False
     if (
         _is_ascii_alnum(view[end - 1])
         and end < len(view)
         and _is_ascii_letter(view[end])
-        and not nt.gap_at(end)
+        and not nt.gap_at(end - base)
     ):
         return False
     return True
+
+
+def _loose_boundaries(view: str, start: int, end: int) -> bool:
+    """Neither neighbour is a Latin letter (a digit may follow: AJ1)."""
+    return not ((start > 0 and _is_ascii_letter(view[start - 1])) or (end < len(view) and _is_ascii_letter(view[end])))
+
+
+def _standalone(view: str, start: int, end: int) -> bool:
+    """Not part of a longer Latin or digit token (SN in SN4664 is a model code, not initials)."""
+    before = view[start - 1] if start > 0 else " "
+    after = view[end] if end < len(view) else " "
+    return not (_is_ascii_alnum(before) or _is_ascii_alnum(after))
 
 
 def _is_ascii_letter(ch: str) -> bool:
@@ -291,6 +471,10 @@ def _is_ascii_alnum(ch: str) -> bool:
 
 def _overlaps_any(hit: Hit | BrandHit, spans: list[tuple[int, int]]) -> bool:
     return any(hit.start < e and s < hit.end for s, e in spans)
+
+
+def _inside_spans(hit: Hit, spans: list[tuple[int, int]]) -> bool:
+    return any(s <= hit.start and hit.end <= e for s, e in spans)
 
 
 def _inside_any(hit: Hit, others: list[Hit], strictly_longer: bool = False) -> bool:

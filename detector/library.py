@@ -1,8 +1,10 @@
-"""The loaded library: protection list, lexicon and rules compiled into one automaton.
+"""The loaded library: protection list, lexicon and rules compiled for matching.
 
-Compiling is the expensive part and happens once per library version; scoring a listing then
-costs one automaton scan over its normalised text and pinyin view, plus fuzzy matching of the
-few Latin tokens that nothing else explained.
+Compiling is the expensive part and happens once per library version. Scoring then costs one
+scan of a single automaton (names, aliases, product lines, variants, pinyin spellings and
+initials, lexicon terms) over the normalised text, and one scan of a small automaton of coded
+Chinese names over its pinyin view. Only titles where either finds something pay for a scan of
+the context vocabularies and for fuzzy matching of unexplained Latin tokens.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from typing import Any, NamedTuple
 import ahocorasick
 import yaml
 
-from .pinyin import FILLER, PinyinTables, pinyin_tables
+from .pinyin import PinyinTables, pinyin_tables
 from .text import normalise_term
 from .types import Brand, LexiconTerm
 
+COMPILER_VERSION = 5  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 CJK_ONLY_RE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
 
@@ -58,9 +61,19 @@ class ScoringRules:
         return self.raw[key]
 
 
+def _rules_text(name: str) -> str:
+    return resources.files("detector.rules").joinpath(name).read_text(encoding="utf-8")
+
+
 def _read_rules(name: str) -> dict[str, Any]:
-    text = resources.files("detector.rules").joinpath(name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.safe_load(_rules_text(name))
+
+
+@lru_cache(maxsize=1)
+def rules_digest() -> str:
+    """Content hash of the rule files: any edit to them makes a new library version."""
+    text = _rules_text("lexical.yaml") + "\0" + _rules_text("scoring.yaml")
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _flatten(value: Any) -> list[str]:
@@ -93,12 +106,12 @@ def english_words() -> frozenset[str]:
     """Ordinary English words: a token that is one is not a disguised brand name."""
     from english_words import get_english_words_set
 
-    return frozenset(w for w in get_english_words_set(["web2"], lower=True, alpha=True) if len(w) >= 4)
+    return frozenset(w for w in get_english_words_set(["web2", "gcide"], lower=True, alpha=True) if len(w) >= 3)
 
 
 @lru_cache(maxsize=1)
 def _chinese_words() -> tuple[str, ...]:
-    """Three- and four-character words of jieba's dictionary (guards against homophone accidents)."""
+    """Two- to four-character words of jieba's dictionary (guards against homophone accidents)."""
     import jieba
 
     path = resources.files(jieba).joinpath("dict.txt")
@@ -106,7 +119,7 @@ def _chinese_words() -> tuple[str, ...]:
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             word = line.split(" ", 1)[0]
-            if 3 <= len(word) <= 4 and CJK_ONLY_RE.match(word):
+            if 2 <= len(word) <= 4 and CJK_ONLY_RE.match(word):
                 words.append(word)
     return tuple(words)
 
@@ -118,8 +131,8 @@ def library_version(brands: list[Brand], terms: list[LexiconTerm]) -> str:
         "terms": sorted(
             (t.model_dump(mode="json", exclude={"source"}) for t in terms), key=lambda t: (t["term"], t["category"])
         ),
-        "lexical_rules": load_lexical_rules().version,
-        "scoring_rules": load_scoring_rules()["version"],
+        "rules": rules_digest(),
+        "compiler": COMPILER_VERSION,
     }
     digest = hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
     return f"lib-{digest[:12]}"
@@ -135,10 +148,14 @@ class Library:
     rules: LexicalRules
     scoring: ScoringRules
     pinyin: PinyinTables
-    automaton: Any
+    automaton: Any  # brand names, aliases, variants, pinyin forms, homophone codes, lexicon terms
+    context_automaton: Any  # categories, accessories, nominative cues, exempt phrases, guards
+    homophone_automaton: Any  # coded pinyin of Chinese names and aliases
+    multiword_fuzzy: bool  # whether any fuzzy target spans two words (Louis Vuitton)
     fuzzy_targets: dict[int, list[tuple[str, int, str]]]  # length → [(collapsed skeleton, brand, form)]
     initials_brands: dict[str, list[int]]
     term_forms: frozenset[str]
+    words: frozenset[str]  # two-character Chinese words: a homophone must not straddle one
     brand_index: dict[str, int] = field(default_factory=dict)
 
     @classmethod
@@ -147,6 +164,7 @@ class Library:
         rules = load_lexical_rules()
         tables = pinyin_tables()
         builder = _AutomatonBuilder()
+        homophones = _AutomatonBuilder()  # pinyin codes of Chinese names, scanned over the pinyin view
         fuzzy: dict[int, list[tuple[str, int, str]]] = {}
         initials_brands: dict[str, list[int]] = {}
         two_char_codes: set[str] = set()
@@ -156,31 +174,34 @@ class Library:
                 builder.add(name, "name", b_idx)
             for alias in brand.aliases:
                 builder.add(alias, "alias", b_idx)
+            own_forms = {normalise_term(w) for w in [*brand.all_names(), *brand.aliases]}
             for variant in brand.known_variants:
-                builder.add(variant, "variant", b_idx)
+                if normalise_term(variant) not in own_forms:  # a variant that folds to the name is the name
+                    builder.add(variant, "variant", b_idx)
             for word in [*brand.all_names(), *brand.aliases]:
                 form = normalise_term(word)
                 squeezed = form.replace(" ", "")
                 if LATIN_RE.match(form) and " " in form and len(squeezed) >= 6:
                     builder.add_form(squeezed, "alias" if word in brand.aliases else "name", b_idx, word)
-                if LATIN_RE.match(form) and len(squeezed) >= 4 and squeezed.isalpha():
+                is_house_mark = word in brand.names.en or (word in brand.aliases and " " in word.strip())
+                if is_house_mark and LATIN_RE.match(form) and len(squeezed) >= 5 and squeezed.replace(" ", "").isalpha():
                     collapsed = collapse_repeats(squeezed)
                     fuzzy.setdefault(len(collapsed), []).append((collapsed, b_idx, word))
             for zh in [*brand.names.zh, *(a for a in brand.aliases if CJK_ONLY_RE.match(a))]:
                 if not CJK_ONLY_RE.match(zh) or len(zh) < 2:
                     continue
                 for code in tables.codes(zh):
-                    builder.add_form(code, "homophone", b_idx, zh, latin=False, raw=True)
+                    homophones.add_form(code, "homophone", b_idx, zh, latin=False, raw=True)
                     if len(zh) == 2:
                         two_char_codes.add(code)
                 if zh in brand.names.zh:
                     spelled = tables.spelling(zh)
                     en_forms = {normalise_term(n).replace(" ", "") for n in brand.names.en}
-                    if spelled and len(spelled) >= 5 and spelled not in en_forms:
-                        builder.add_form(spelled, "pinyin", b_idx, zh)
+                    if spelled and len(spelled) >= 5 and normalise_term(spelled) not in en_forms:
+                        builder.add_form(normalise_term(spelled), "pinyin", b_idx, zh)
                     initials = tables.initials(zh)
                     if initials and len(initials) >= 2:
-                        builder.add_form(initials, "initials", b_idx, zh)
+                        builder.add_form(normalise_term(initials), "initials", b_idx, zh)
                         initials_brands.setdefault(initials, []).append(b_idx)
                     if len(zh) >= 4:
                         builder.add_form(normalise_term(zh[:-1]), "prefix", b_idx, zh, latin=False)
@@ -190,25 +211,32 @@ class Library:
         for t_idx, term in enumerate(terms):
             builder.add(term.term, "term", t_idx)
             term_forms.add(normalise_term(term.term))
+
+        # Context vocabularies: scanned only in titles where the main automaton found something.
+        context = _AutomatonBuilder()
         for phrase in rules.exempt_phrases:
-            builder.add(phrase, "exempt", None)
+            context.add(phrase, "exempt", None)
         for cue in rules.nominative_cues:
-            builder.add(cue, "nominative", None)
+            context.add(cue, "nominative", None)
         for word in rules.accessory_words:
-            builder.add(word, "accessory", None)
+            context.add(word, "accessory", None)
         for marker in rules.second_hand_markers:
-            builder.add(marker, "second_hand", None)
+            context.add(marker, "second_hand", None)
         for homonym, contexts in rules.homonyms.items():
             for word in contexts:
-                builder.add(word, "homonym_context", normalise_term(homonym))
-        for category, words in rules.category_keywords.items():
-            for word in words:
-                builder.add(word, "category", category)
+                context.add(word, "homonym_context", normalise_term(homonym))
+        for category, keywords in rules.category_keywords.items():
+            for word in keywords:
+                context.add(word, "category", category)
+        words = _chinese_words()
+        two_char_words = frozenset(w for w in words if len(w) == 2)
         if two_char_codes:
-            for word in _chinese_words():
+            for word in words:
+                if len(word) < 3:
+                    continue
                 coded = tables.view(word)
                 if any(coded[i : i + 2] in two_char_codes for i in range(len(word) - 1)):
-                    builder.add(word, "guard", None)
+                    context.add(word, "guard", None)
 
         library = cls(
             brands=list(brands),
@@ -218,9 +246,14 @@ class Library:
             scoring=load_scoring_rules(),
             pinyin=tables,
             automaton=builder.build(),
+            context_automaton=context.build(),
+            homophone_automaton=homophones.build(),
+            multiword_fuzzy=any(" " in t for targets in fuzzy.values() for t, _, _ in targets)
+            or any(" " in w for targets in fuzzy.values() for _, _, w in targets),
             fuzzy_targets=fuzzy,
             initials_brands=initials_brands,
             term_forms=frozenset(term_forms),
+            words=two_char_words,
         )
         library.brand_index = {b.id: i for i, b in enumerate(brands)}
         return library
@@ -228,10 +261,6 @@ class Library:
     def brand(self, brand_id: str) -> Brand | None:
         idx = self.brand_index.get(brand_id)
         return None if idx is None else self.brands[idx]
-
-    def scan_view(self, text: str) -> str:
-        """The string the automaton scans: normalised text, a separator, and its pinyin view."""
-        return text + FILLER + self.pinyin.view(text)
 
 
 def collapse_repeats(word: str) -> str:

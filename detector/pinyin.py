@@ -1,13 +1,12 @@
 """Per-character pinyin tables, built once from pypinyin's dictionary.
 
-Each syllable (toneless, with the common fuzzy pairs z/zh, c/ch, s/sh, in/ing, en/eng merged)
+Each syllable (toneless, with the fuzzy pairs z/zh, c/ch and s/sh merged)
 is coded as one private-use character, so the pinyin view of a text has exactly one character
 per character of the text and the same automaton can scan it.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -16,7 +15,6 @@ from functools import lru_cache
 PUA_BASE = 0xE000
 FILLER = "\x00"
 _TONE_MARKS = re.compile(r"[\u0300-\u036f]")
-_NOT_CODE = re.compile(r"[^\ue000-\uf8ff]")
 
 
 def _toneless(syllable: str) -> str:
@@ -30,8 +28,6 @@ def fuzzy_syllable(syllable: str) -> str:
         if syllable.startswith(long):
             syllable = short + syllable[len(long):]
             break
-    if syllable.endswith("ing") or syllable.endswith("eng"):
-        syllable = syllable[:-1]
     return syllable
 
 
@@ -45,17 +41,31 @@ class PinyinTables:
 
     def view(self, text: str) -> str:
         """One code character per input character; non-Chinese characters become FILLER."""
-        return _NOT_CODE.sub(FILLER, text.translate(self.view_table))
+        return text.translate(self.view_table)
 
-    def codes(self, word: str, limit: int = 16) -> list[str]:
-        """Every coded spelling of ``word`` over the readings of its characters (heteronyms)."""
-        options: list[list[str]] = []
-        for ch in word:
-            readings = self.readings.get(ch)
-            if not readings:
-                return []
-            options.append(sorted({self.code_of[fuzzy_syllable(r)] for r in readings}))
-        return ["".join(combo) for combo in itertools.islice(itertools.product(*options), limit)]
+    def codes(self, word: str) -> list[str]:
+        """Coded spellings of ``word``: as pypinyin reads the word in context, and by first readings.
+
+        Not every combination of heteronyms: 古奇 is gu qi, and reading 奇 as ji would make
+        碎骨机 sound like it.
+        """
+        from pypinyin import Style, lazy_pinyin
+
+        if any(ch not in self.readings for ch in word):
+            return []
+        in_context = lazy_pinyin(word, style=Style.NORMAL)
+        spellings = [in_context, [self.readings[ch][0] for ch in word]]
+        codes = []
+        for spelled in spellings:
+            if len(spelled) != len(word):
+                continue
+            try:
+                code = "".join(self.code_of[fuzzy_syllable(_toneless(s))] for s in spelled)
+            except KeyError:
+                continue
+            if code not in codes:
+                codes.append(code)
+        return codes
 
     def spelling(self, word: str) -> str | None:
         """The plain pinyin of ``word`` from each character's first reading (naike for 耐克)."""
@@ -89,4 +99,7 @@ def pinyin_tables() -> PinyinTables:
             if fuzzy not in code_of:
                 code_of[fuzzy] = chr(PUA_BASE + len(code_of))
         table[cp] = code_of[fuzzy_syllable(syllables[0])]
+    for cp in range(0x10000):  # every other BMP character becomes FILLER in one translate
+        table.setdefault(cp, FILLER)
+    table[ord("\n")] = "\n"  # titles in a batch stay apart
     return PinyinTables(readings, code_of, table)

@@ -41,12 +41,21 @@ class RuleScorer:
         self.rules = library.scoring
         self.threshold = float(threshold if threshold is not None else self.rules["threshold"])
         self.version = RULE_MODEL_VERSION.format(version=self.rules["version"])
+        bias = float(self.rules["bias"])
+        self._clear_risk = round(min(1.0 / (1.0 + math.exp(-bias)), float(self.rules["no_brand_cap"])), 4)
+        self._clear_flagged = self._clear_risk >= self.threshold
+        self._clear_level = level_for(self._clear_risk, self.rules["levels"])
 
     def hit_weight(self, hit: BrandHit) -> float:
         weights = self.rules["brand_match"]
         if hit.needs_context:
             return float(weights["weak_without_context"])
         return float(weights[hit.kind])
+
+    def _accessory_factor(self, evidence: LexicalEvidence, hit: BrandHit) -> float:
+        if evidence.accessory and hit.kind in ("homophone", "initials", "near_name"):
+            return float(self.rules["accessory_weak_evasion_factor"])
+        return 1.0
 
     def choose_brand(self, evidence: LexicalEvidence) -> BrandChoice | None:
         """The brand with the strongest evidence (ties: more hits, then earliest)."""
@@ -62,10 +71,13 @@ class RuleScorer:
 
         b_idx, hits = max(grouped.items(), key=rank)
         best = max(hits, key=lambda h: (self.hit_weight(h), -h.start))
-        return BrandChoice(self.library.brands[b_idx], best, hits, self.hit_weight(best))
+        weight = self.hit_weight(best) * self._accessory_factor(evidence, best)
+        return BrandChoice(self.library.brands[b_idx], best, hits, weight)
 
     def score(self, listing: Listing, evidence: LexicalEvidence, default_currency: str = "CNY") -> ScoreResult:
         """Turn stage-1 evidence into a risk, a decision and reasons."""
+        if not evidence.brand_hits and not evidence.terms and not evidence.homonyms:
+            return self._clear(listing)
         rules = self.rules
         reasons: list[Reason] = []
         z = float(rules["bias"])
@@ -84,7 +96,7 @@ class RuleScorer:
                 reasons.append(Reason(signal="alias_without_mark", text=choice.best.word, weight=extra,
                                       brand_id=brand_id, detail="product line named without the house mark"))
 
-        z += self._terms(evidence, reasons, nominative is not None)
+        z += self._terms(evidence, reasons, nominative is not None, choice)
         if choice is not None:
             z += self._price(listing, evidence, choice, reasons, default_currency, nominative is not None)
             seller = {listing.seller_id, listing.seller_name} - {None}
@@ -111,12 +123,21 @@ class RuleScorer:
             listing_id=listing.listing_id,
             risk=risk,
             flagged=risk >= self.threshold,
-            level=level_for(risk, rules["levels"]),  # type: ignore[arg-type]
+            level=level_for(risk, rules["levels"]),
             brand_id=brand_id,
             reasons=sorted(reasons, key=lambda r: -abs(r.weight)),
             library_version=self.library.version,
             model_version=self.version,
         )
+
+    def _clear(self, listing: Listing) -> ScoreResult:
+        """The result for a listing in which stage 1 found nothing at all."""
+        return self.clear_result(listing.listing_id)
+
+    def clear_result(self, listing_id: str | None) -> ScoreResult:
+        """The result for a listing in which stage 1 found nothing at all."""
+        return ScoreResult(listing_id, self._clear_risk, self._clear_flagged, self._clear_level, None, [],
+                           self.library.version, self.version)
 
     # -- parts --------------------------------------------------------------------------------
 
@@ -129,15 +150,20 @@ class RuleScorer:
                     return cue
         return None
 
-    def _terms(self, evidence: LexicalEvidence, reasons: list[Reason], nominative: bool) -> float:
+    def _terms(
+        self, evidence: LexicalEvidence, reasons: list[Reason], nominative: bool, choice: BrandChoice | None
+    ) -> float:
         rules = self.rules
         scored = []
         for hit in evidence.terms:
             term = self.library.terms[hit.ref]
             if nominative and term.category in ("brand_riding", "quality_claim"):
                 continue
-            base = rules["terms"].get(term.category, rules["terms"]["default"])
-            scored.append((float(base) * float(rules["strength"][term.strength]), hit, term))
+            weight = float(rules["terms"].get(term.category, rules["terms"]["default"]))
+            weight *= float(rules["strength"][term.strength])
+            if term.category in rules["adjacent_categories"] and not _beside_brand(hit, choice, rules["adjacency"]):
+                weight = min(weight, float(rules["extra_term"]))
+            scored.append((weight, hit, term))
         scored.sort(key=lambda item: -item[0])
         total = 0.0
         seen: set[str] = set()
@@ -200,6 +226,14 @@ _SIGNALS = {
     "initials": "pinyin_initials",
     "near_name": "near_name",
 }
+
+
+def _beside_brand(hit: object, choice: BrandChoice | None, gap: int) -> bool:
+    """Whether a term stands within ``gap`` characters of a mention of the chosen brand."""
+    if choice is None:
+        return False
+    start, end = hit.start, hit.end  # type: ignore[attr-defined]
+    return any(0 <= start - h.end <= gap or 0 <= h.start - end <= gap for h in choice.hits)
 
 
 def _signal_for(hit: BrandHit) -> str:

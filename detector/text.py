@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -26,15 +25,22 @@ HOMOGLYPHS = {
     "ı": "i", "ł": "l", "ø": "o", "\u0131": "i",
 }
 # Digits and signs standing for letters inside a Latin word (N1ke, G0cci, Adid@s).
-LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "@": "a", "$": "s", "!": "i", "|": "l"}
+LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "@": "a", "$": "s", "!": "i", "|": "i"}
 # Letters that are confused with each other: matching compares skeletons (Nlke ~ Nike).
 SKELETON = str.maketrans({"l": "i"})
 
-_INWORD_LEET = re.compile(r"(?<=[a-z])[0134@$5!|](?=[a-z])")
+# The character class comes first so the regex engine can skip ahead to candidate characters.
+_INWORD_LEET = re.compile(
+    r"[0134@$5!|](?:"
+    r"(?<=[a-z].)(?=[a-z])"  # N1ke, Adid@s
+    r"|(?<=[a-z]{3}[0134@$])(?![a-z0-9])"  # Zipp0, Gucc1 (a digit closing a word of 3+ letters)
+    r"|(?<![a-z0-9].)(?<=[0134@$])(?=[a-z]{3}))"  # 0mega (a digit opening one)
+)
+_SEP = r"(?:[^\w\n]|_)"  # a separator; never a line break, which divides titles in a batch
 _REMOVABLE = re.compile(
     "|".join(
         [
-            rf"(?<=[{CJK}])(?:[^\w]|_)*\d?(?:[^\w]|_)*(?=[{CJK}])",  # 耐-克, 耐 克, 移3动
+            rf"(?<=[{CJK}])(?:{_SEP}+\d?{_SEP}*|\d{_SEP}*)(?=[{CJK}])",  # 耐-克, 耐 克, 移3动
             r"(?<=[a-z])(?:[^\w\s]|_)+(?=[a-z])",  # n.i.k.e, nike-> n*ke
             _ZERO_WIDTH + "+",
         ]
@@ -84,6 +90,15 @@ def fold_table() -> dict[int, str]:
 
 
 @lru_cache(maxsize=1)
+def fold_skeleton_table() -> dict[int, str]:
+    """The fold table followed by the skeleton (l → i): the bulk pass needs only the skeleton."""
+    table = {cp: ch.translate(SKELETON) for cp, ch in fold_table().items()}
+    table[ord("l")] = "i"
+    table[ord("\n")] = "\n"
+    return table
+
+
+@lru_cache(maxsize=1)
 def t2s_lower_table() -> dict[int, str]:
     """Lower-casing plus traditional-to-simplified only: what a plain (undisguised) title becomes."""
     table = {ord(k): v for k, v in _t2s().items()}
@@ -96,14 +111,23 @@ def is_cjk(ch: str) -> bool:
     return bool(_CJK_RE.match(ch))
 
 
-@dataclass(frozen=True, slots=True)
 class NormalisedText:
     """Normalised text plus the map from each of its characters to the original string."""
 
-    original: str
-    text: str
-    offsets: tuple[int, ...] | None  # None: identity map
-    gaps: frozenset[int]  # positions i where characters were removed between text[i-1] and text[i]
+    __slots__ = ("original", "text", "offsets", "gaps")
+
+    def __init__(self, original: str, text: str, offsets: tuple[int, ...] | None, gaps: frozenset[int]) -> None:
+        self.original = original
+        self.text = text
+        self.offsets = offsets  # None: identity map
+        self.gaps = gaps  # positions i where characters were removed between text[i-1] and text[i]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NormalisedText) and (self.original, self.text, self.offsets, self.gaps) == (
+            other.original, other.text, other.offsets, other.gaps)
+
+    def __repr__(self) -> str:
+        return f"NormalisedText({self.text!r})"
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Span in the original string covering normalised characters [start, end)."""
@@ -124,21 +148,66 @@ class NormalisedText:
 
 def normalise(text: str) -> NormalisedText:
     """Fold ``text`` for matching; keep how to get back to the original characters."""
-    folded = text.translate(fold_table())
-    folded = _INWORD_LEET.sub(lambda m: LEET[m.group()], folded)
-    removed: list[tuple[int, int]] = [m.span() for m in _REMOVABLE.finditer(folded) if m.end() > m.start()]
+    return normalise_many([text])[0]
+
+
+def normalise_many(texts: list[str]) -> list[NormalisedText]:
+    """Normalise a batch in one pass of each C-level operation over the joined batch."""
+    originals = [t.replace("\n", " ") for t in texts]
+    folded = "\n".join(originals).translate(fold_table())
+    folded = _INWORD_LEET.sub(_leet, folded)
+    removed: list[tuple[int, int]] = [m.span() for m in _REMOVABLE.finditer(folded)]
     for m in _SPACED_LETTERS.finditer(folded):
         removed.extend((i, i + 1) for i in range(m.start() + 1, m.end(), 2))
+    parts = folded.split("\n")
     if not removed:
-        return NormalisedText(text, folded, None, frozenset())
+        return [NormalisedText(t, part, None, _NO_GAPS) for t, part in zip(texts, parts, strict=True)]
     removed.sort()
+    out: list[NormalisedText] = []
+    base = 0
+    r = 0
+    for text, part in zip(texts, parts, strict=True):
+        end_of_part = base + len(part)
+        mine: list[tuple[int, int]] = []
+        while r < len(removed) and removed[r][0] < end_of_part:
+            start, end = removed[r]
+            mine.append((start - base, min(end, end_of_part) - base))
+            r += 1
+        out.append(_apply_removals(text, part, mine) if mine else NormalisedText(text, part, None, _NO_GAPS))
+        base = end_of_part + 1
+    return out
+
+
+_NO_GAPS: frozenset[int] = frozenset()
+
+
+def normalised_batch_text(texts: list[str]) -> str:
+    """The normalised texts of a batch joined by line breaks, without offset maps.
+
+    The same transformations as :func:`normalise_many`, all done by C-level string operations;
+    used to decide cheaply which titles need the full analysis.
+    """
+    folded = "\n".join(t.replace("\n", " ") for t in texts).translate(fold_skeleton_table())
+    folded = _INWORD_LEET.sub(_leet, folded)
+    folded = _REMOVABLE.sub("", folded)
+    return _SPACED_LETTERS.sub(_unspace, folded)
+
+
+def _unspace(m: re.Match[str]) -> str:
+    return m.group().replace(" ", "")
+
+
+def _leet(m: re.Match[str]) -> str:
+    return LEET[m.group()]
+
+
+def _apply_removals(text: str, folded: str, removed: list[tuple[int, int]]) -> NormalisedText:
     pieces: list[str] = []
     offsets: list[int] = []
     gaps: set[int] = set()
     cursor = 0
     for start, end in removed:
-        if start < cursor:
-            start = cursor
+        start = max(start, cursor)
         if start >= end:
             continue
         pieces.append(folded[cursor:start])

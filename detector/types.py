@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -113,26 +114,60 @@ class LexiconTerm(BaseModel):
         return value
 
 
-class Reason(BaseModel):
-    """One piece of evidence behind a score: what fired, where in the title, and its contribution."""
+@dataclass(slots=True)
+class Reason:
+    """One piece of evidence behind a score: what fired, where in the title, and its contribution.
+
+    ``weight`` is the signal's contribution to the risk in log-odds (positive raises the risk);
+    ``span`` is [start, end) in the original title.
+    """
 
     signal: str
     text: str
-    span: tuple[int, int] | None = None
     weight: float
+    span: tuple[int, int] | None = None
     brand_id: str | None = None
     detail: str | None = None
 
+    def to_dict(self, explain: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {"signal": self.signal, "text": self.text}
+        if self.span is not None:
+            out["span"] = list(self.span)
+        out["weight"] = self.weight
+        if explain:
+            if self.brand_id is not None:
+                out["brand_id"] = self.brand_id
+            if self.detail is not None:
+                out["detail"] = self.detail
+        return out
 
-class ScoreResult(BaseModel):
-    """The detector's verdict on one listing."""
 
-    listing_id: str | None = None
+@dataclass(slots=True)
+class ScoreResult:
+    """The detector's verdict on one listing (the score-result contract)."""
+
+    listing_id: str | None
     risk: float
     flagged: bool
-    level: Level
-    brand_id: str | None = None
-    reasons: list[Reason] = Field(default_factory=list)
+    level: str
+    brand_id: str | None
+    reasons: list[Reason]
     library_version: str
     model_version: str
     error: str | None = None
+
+    def to_dict(self, explain: bool = False) -> dict[str, Any]:
+        """The JSON object of the contract; ``explain`` adds each reason's brand and detail."""
+        out: dict[str, Any] = {
+            "listing_id": self.listing_id,
+            "risk": self.risk,
+            "flagged": self.flagged,
+            "level": self.level,
+            "brand_id": self.brand_id,
+            "reasons": [r.to_dict(explain) for r in self.reasons],
+            "library_version": self.library_version,
+            "model_version": self.model_version,
+        }
+        if self.error is not None:
+            out["error"] = self.error
+        return out

@@ -1,0 +1,18 @@
+"""Analyst tooling: labelled-set generation, loading and metrics."""
+
+from .generator import NEGATIVE_KINDS, POSITIVE_FAMILIES, generate_labelled_set
+from .metrics import LabelledSetError, binary_metrics, evaluate, load_labelled_set, recall_at_precision, render_summary
+from .real_titles import real_titles
+
+__all__ = [
+    "NEGATIVE_KINDS",
+    "POSITIVE_FAMILIES",
+    "LabelledSetError",
+    "binary_metrics",
+    "evaluate",
+    "generate_labelled_set",
+    "load_labelled_set",
+    "real_titles",
+    "recall_at_precision",
+    "render_summary",
+]

@@ -1,0 +1,317 @@
+"""A seeded generator of labelled listings over a protection list.
+
+Positives cover every evasion family, negatives every hard-negative kind; ``group`` names the
+family or kind so that evaluation can break results down. Templates and vocabularies live in
+``templates.yaml``. Real genuine titles from ../shared/data are mixed in by ``real_titles``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from detector import Brand
+from detector.pinyin import fuzzy_syllable, pinyin_tables
+
+POSITIVE_FAMILIES = (
+    "counterfeit_terms", "homophone", "pinyin_initials", "latin_lookalike", "separators",
+    "product_line", "brand_riding", "knockoff_mark", "other_claims", "low_price",
+)
+NEGATIVE_KINDS = ("authorized", "accessory", "homonym", "second_hand", "unlisted_brand", "generic", "genuine_retail")
+CJK_NAME = re.compile(r"^[\u4e00-\u9fff]{2,}$")
+LATIN_NAME = re.compile(r"^[A-Za-z][A-Za-z .'&-]+$")
+
+
+@lru_cache(maxsize=1)
+def templates() -> dict[str, Any]:
+    return yaml.safe_load(resources.files("eval").joinpath("templates.yaml").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _homophones() -> dict[str, list[str]]:
+    """Fuzzy syllable → common characters read that way (from jieba's single-character words)."""
+    import jieba
+
+    tables = pinyin_tables()
+    common: list[str] = []
+    with resources.files(jieba).joinpath("dict.txt").open(encoding="utf-8") as handle:
+        for line in handle:
+            word, freq, *_ = line.split(" ")
+            if len(word) == 1 and "\u4e00" <= word <= "\u9fff" and int(freq) > 2000:
+                common.append(word)
+    by_sound: dict[str, list[str]] = {}
+    for ch in common:
+        readings = tables.readings.get(ch)
+        if readings:
+            by_sound.setdefault(fuzzy_syllable(readings[0]), []).append(ch)
+    return by_sound
+
+
+def split_of(brand_id: str, listing_key: str) -> str:
+    """Deterministic split: brands hashed to train/dev/test, so a test set holds unseen brands."""
+    bucket = int(hashlib.sha1(brand_id.encode()).hexdigest(), 16) % 10
+    return "train" if bucket < 6 else "dev" if bucket < 8 else "test"
+
+
+class _Builder:
+    def __init__(self, brands: list[Brand], seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.brands = brands
+        self.t = templates()
+        self.tables = pinyin_tables()
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def pick(self, items: list[Any]) -> Any:
+        return items[self.rng.randrange(len(items))]
+
+    def product(self, brand: Brand, lang: str) -> str:
+        categories = [c for c in brand.categories if c in self.t["products"]] or ["apparel"]
+        return self.pick(self.t["products"][self.pick(categories)][lang])
+
+    def filler(self, lang: str) -> str:
+        return self.pick(self.t["fillers"][lang])
+
+    def price(self, brand: Brand, lang: str, low: float, high: float) -> tuple[float | None, str | None]:
+        currency = "CNY" if lang == "zh" else "USD"
+        ref = brand.reference_prices.get(currency) or brand.reference_prices.get("CNY")
+        if ref is None:
+            return None, None
+        if currency not in brand.reference_prices:
+            currency = "CNY"
+        return round(ref * self.rng.uniform(low, high), 2), currency
+
+    def name(self, brand: Brand, lang: str) -> str | None:
+        names = brand.names.zh if lang == "zh" else brand.names.en
+        return self.pick(names) if names else None
+
+    def row(self, brand: Brand | None, title: str, label: int, group: str, lang: str, **extra: Any) -> dict[str, Any]:
+        key = f"{group}-{len(title)}-{self.rng.randrange(10**9)}"
+        brand_id = brand.id if brand else None
+        row: dict[str, Any] = {
+            "listing_id": f"gen-{hashlib.sha1(key.encode()).hexdigest()[:10]}",
+            "platform": "synthetic",
+            "title": re.sub(r"\s+", " ", title).strip(),
+            "label": label,
+            "group": group,
+            "lang": lang,
+            "seller_id": extra.pop("seller_id", f"shop-{self.rng.randrange(1, 5000)}"),
+        }
+        if brand_id:
+            row["brand_id"] = brand_id
+            row["split"] = split_of(brand_id, row["listing_id"])
+        else:
+            row["split"] = self.pick(["train", "train", "train", "dev", "test"])
+        row.update({k: v for k, v in extra.items() if v is not None})
+        return row
+
+    # -- positives ----------------------------------------------------------------------------
+
+    def counterfeit_terms(self, brand: Brand, lang: str) -> dict[str, Any] | None:
+        name = self.name(brand, lang)
+        if not name:
+            return None
+        term = self.pick(self.t["counterfeit_terms"][lang])
+        parts = [name, self.product(brand, lang), term, self.filler(lang)]
+        self.rng.shuffle(parts[1:])
+        return self.row(brand, " ".join(parts), 1, "counterfeit_terms", lang)
+
+    def homophone(self, brand: Brand, lang: str) -> dict[str, Any] | None:
+        zh = [n for n in brand.names.zh if CJK_NAME.match(n)]
+        if not zh:
+            return None
+        name = self.pick(zh)
+        chars = list(name)
+        positions = list(range(len(chars)))
+        self.rng.shuffle(positions)
+        changed = False
+        for pos in positions[: max(1, len(chars) // 2)]:
+            readings = self.tables.readings.get(chars[pos])
+            if not readings:
+                continue
+            options = [c for c in _homophones().get(fuzzy_syllable(readings[0]), []) if c != chars[pos]]
+            if options:
+                chars[pos] = self.pick(options)
+                changed = True
+        if not changed:
+            return None
+        title = f"{''.join(chars)} {self.product(brand, 'zh')} {self.filler('zh')}"
+        return self.row(brand, title, 1, "homophone", "zh")
+
+    def pinyin_initials(self, brand: Brand, lang: str) -> dict[str, Any] | None:
+        zh = [n for n in brand.names.zh if CJK_NAME.match(n)]
+        if not zh:
+            return None
+        initials = self.tables.initials(self.pick(zh))
+        if not initials:
+            return None
+        title = f"{initials.upper()} {self.product(brand, 'zh')} {self.filler('zh')} {self.filler('zh')}"
+        return self.row(brand, title, 1, "pinyin_initials", "zh")
+
+    def latin_lookalike(self, brand: Brand, lang: str) -> dict[str, Any] | None:
+        latin = [n for n in brand.names.en if LATIN_NAME.match(n) and len(n) >= 4]
+        if not latin:
+            return None
+        name = self.pick(latin)
+        style = self.rng.randrange(4)
+        chars = list(name)
+        letters = [i for i, c in enumerate(chars) if c.isalpha()]
+        if style == 0:  # a typo: a doubled letter
+            i = self.pick(letters[1:])
+            chars.insert(i, chars[i])
+        elif style == 1:  # i ↔ l or o ↔ 0
+            swaps = {"i": "l", "I": "l", "o": "0", "O": "0", "l": "1", "e": "3"}
+            spots = [i for i in letters if chars[i] in swaps]
+            if not spots:
+                return None
+            i = self.pick(spots)
+            chars[i] = swaps[chars[i]]
+        elif style == 2:  # Cyrillic look-alikes
+            spots = [i for i in letters if chars[i].lower() in self.t["cyrillic"]]
+            if not spots:
+                return None
+            for i in spots[:2]:
+                chars[i] = self.t["cyrillic"][chars[i].lower()]
+        else:  # full-width letters
+            chars = [chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in chars]
+        forged = "".join(chars)
+        return self.row(brand, f"{forged} {self.product(brand, lang)} {self.filler(lang)}", 1, "latin_lookalike", lang)
+
+    def separators(self, brand: Brand, lang: str) -> dict[str, Any] | None:
+        name = self.name(brand, lang)
+        if not name or len(name.replace(" ", "")) < 2:
+            return None
+        sep = self.pick(self.t["decorations"])
+        if lang == "en" and " " in name:
+            sep = self.pick([".", "-", "*", "·"])
+        forged = sep.join(name.replace(" ", ""))
+        return self.row(brand, f"{forged} {self.product(brand, lang)} {self.filler(lang)}", 1, "separators", lang)
+
+    def product_line(self, brand: Brand, lang: str) -> dict[str, Any] | None:
+        lines = [a for a in brand.aliases if (lang == "zh") == bool(re.search(r"[\u4e00-\u9fff]", a))]
+        if not lines:
+            return None
+        alias = self.pick(lines)
+        if self.rng.random() < 0.5:
+            price, currency = self.price(brand, lang, 0.05, 0.25)
+            if price is None:
+                return None
+            return self.row(brand, f"{alias} {self.product(brand, lang)} {self.filler(lang)}", 1, "product_line", lang,
+                            price=price, currency=currency)
+        claim = self.pick(self.t["counterfeit_terms"][lang] + self.t["other_claims"][lang])
+        return self.row(brand, f"{alias} {claim} {self.product(brand, lang)}", 1, "product_line", lang)
+
+    def brand_riding(self, brand: Brand, lang: str) -> dict[str, Any] | None:
+        name = self.name(brand, lang)
+        if not name:
+            return None
+        term = self.pick(self.t["riding_terms"][lang])
+        title = f"{name}{term} {self.product(brand, lang)}" if lang == "zh" else f"{name} {term} {self.product(brand, lang)}"
+        if lang == "en" and term in ("inspired by", "style of", "alternative to"):
+            title = f"{self.product(brand, lang)} {term} {name}"
+        return self.row(brand, title, 1, "brand_riding", lang)
+
+    def knockoff_mark(self, brand: Brand, lang: str) -> dict[str, Any] | None:
+        if not brand.known_variants:
+            return None
+        variant = self.pick(brand.known_variants)
+        lang = "zh" if re.search(r"[\u4e00-\u9fff]", variant) else "en"
+        return self.row(brand, f"{variant} {self.product(brand, lang)} {self.filler(lang)}", 1, "knockoff_mark", lang)
+
+    def other_claims(self, brand: Brand, lang: str) -> dict[str, Any] | None:
+        name = self.name(brand, lang)
+        if not name:
+            return None
+        claim = self.pick(self.t["other_claims"][lang])
+        return self.row(brand, f"{name} {self.product(brand, lang)} {claim} {self.filler(lang)}", 1, "other_claims", lang)
+
+    def low_price(self, brand: Brand, lang: str) -> dict[str, Any] | None:
+        name = self.name(brand, lang)
+        price, currency = self.price(brand, lang, 0.03, 0.25)
+        if not name or price is None:
+            return None
+        return self.row(brand, f"{name} {self.product(brand, lang)} {self.filler(lang)}", 1, "low_price", lang,
+                        price=price, currency=currency)
+
+    # -- negatives ----------------------------------------------------------------------------
+
+    def authorized(self, brand: Brand, lang: str) -> dict[str, Any] | None:
+        name = self.name(brand, lang)
+        if not name or not brand.authorized_sellers:
+            return None
+        price, currency = self.price(brand, lang, 0.8, 1.6)
+        title = self.pick(self.t["authorized"][lang]).format(name=name, product=self.product(brand, lang),
+                                                             filler=self.filler(lang))
+        return self.row(brand, title, 0, "authorized", lang, seller_id=self.pick(brand.authorized_sellers),
+                        price=price, currency=currency)
+
+    def accessory(self, brand: Brand, lang: str) -> dict[str, Any] | None:
+        name = self.name(brand, lang)
+        if not name:
+            return None
+        template = self.pick(self.t["accessory_templates"][lang])
+        title = template.format(name=name, product=self.product(brand, lang), acc=self.pick(self.t["accessories"][lang]))
+        price = round(self.rng.uniform(5, 60), 2)
+        return self.row(brand, title, 0, "accessory", lang, price=price, currency="CNY" if lang == "zh" else "USD")
+
+    def homonym(self, brand: Brand, lang: str) -> dict[str, Any] | None:
+        options = self.t["homonyms"].get(brand.id, {}).get(lang)
+        if not options:
+            return None
+        title = self.pick(options).format(n=self.rng.randrange(2, 11))
+        price = round(self.rng.uniform(5, 60), 2)
+        return self.row(None, title, 0, "homonym", lang, price=price, currency="CNY" if lang == "zh" else "USD")
+
+    def second_hand(self, brand: Brand, lang: str) -> dict[str, Any] | None:
+        name = self.name(brand, lang)
+        price, currency = self.price(brand, lang, 0.35, 0.8)
+        if not name or price is None:
+            return None
+        title = self.pick(self.t["second_hand"][lang]).format(name=name, product=self.product(brand, lang))
+        return self.row(brand, title, 0, "second_hand", lang, price=price, currency=currency)
+
+    def unlisted_brand(self, brand: Brand, lang: str) -> dict[str, Any] | None:
+        other = self.pick(self.t["unlisted_brands"][lang])
+        extra = self.pick(["", self.filler(lang)])
+        return self.row(None, f"{other} {self.product(brand, lang)} {extra}", 0, "unlisted_brand", lang)
+
+    def generic(self, brand: Brand, lang: str) -> dict[str, Any] | None:
+        title = self.pick(self.t["generic"][lang])
+        price = round(self.rng.uniform(9, 300), 2)
+        return self.row(None, f"{title} {self.filler(lang)}", 0, "generic", lang, price=price,
+                        currency="CNY" if lang == "zh" else "USD")
+
+    def genuine_retail(self, brand: Brand, lang: str) -> dict[str, Any] | None:
+        name = self.name(brand, lang)
+        price, currency = self.price(brand, lang, 0.85, 1.5)
+        if not name:
+            return None
+        lines = [a for a in brand.aliases if (lang == "zh") == bool(re.search(r"[\u4e00-\u9fff]", a))] or [""]
+        title = self.pick(self.t["genuine_retail"][lang]).format(
+            name=name, alias=self.pick(lines), product=self.product(brand, lang), filler=self.filler(lang),
+            filler2=self.filler(lang))
+        return self.row(brand, title, 0, "genuine_retail", lang, price=price, currency=currency)
+
+
+def generate_labelled_set(brands: list[Brand], seed: int = 7, per_family: int = 60) -> list[dict[str, Any]]:
+    """Listings labelled 1 (infringes a listed mark) or 0, ``per_family`` per family and kind."""
+    builder = _Builder(brands, seed)
+    rows: list[dict[str, Any]] = []
+    for group in (*POSITIVE_FAMILIES, *NEGATIVE_KINDS):
+        make: Callable[[Brand, str], dict[str, Any] | None] = getattr(builder, group)
+        made, attempts = 0, 0
+        while made < per_family and attempts < per_family * 40:
+            attempts += 1
+            row = make(builder.pick(brands), builder.pick(["zh", "en"]))
+            if row is not None:
+                rows.append(row)
+                made += 1
+    builder.rng.shuffle(rows)
+    return rows

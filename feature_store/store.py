@@ -1,0 +1,216 @@
+"""The library store: protection list, lexicon and versions in SQL (SQLite by default, PostgreSQL by URL)."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from detector import Brand, BrandNames, LexiconTerm, Library, library_version
+
+from .schema import BrandRow, LexiconRow, LibraryVersionRow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import changed."""
+
+    added: int
+    updated: int
+    unchanged: int
+    total: int
+    version: str
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite files get WAL mode and foreign keys."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+
+    return engine
+
+
+class LibraryStore:
+    """Persistent protection list and lexicon; hands out compiled libraries by version."""
+
+    def __init__(self, url: str, cache_dir: Path | None = None) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.cache_dir = cache_dir
+        self.migrate()
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision."""
+        config = Config()
+        config.set_main_option("script_location", str(resources.files("feature_store") / "migrations"))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- brands -------------------------------------------------------------------------------
+
+    def import_brands(self, brands: list[Brand], note: str | None = None) -> ImportReport:
+        """Merge brands by id in one transaction and record the new library version."""
+        added = updated = unchanged = 0
+        now = datetime.now(UTC)
+        with self.sessions.begin() as session:
+            existing = {row.id: row for row in session.scalars(select(BrandRow))}
+            for brand in brands:
+                row = existing.get(brand.id)
+                if row is None:
+                    session.add(_brand_row(brand, now))
+                    added += 1
+                elif _brand_of(row) == brand:
+                    unchanged += 1
+                else:
+                    _fill_brand_row(row, brand, now)
+                    updated += 1
+            session.flush()
+            version = self._record_version(session, note)
+            total = session.scalar(select(func.count()).select_from(BrandRow)) or 0
+        return ImportReport(added, updated, unchanged, total, version)
+
+    def brands(self) -> list[Brand]:
+        with self.sessions() as session:
+            return [_brand_of(row) for row in session.scalars(select(BrandRow).order_by(BrandRow.id))]
+
+    # -- lexicon ------------------------------------------------------------------------------
+
+    def import_terms(self, terms: list[LexiconTerm], note: str | None = None) -> ImportReport:
+        """Merge lexicon terms by term text in one transaction and record the new library version."""
+        added = updated = unchanged = 0
+        now = datetime.now(UTC)
+        with self.sessions.begin() as session:
+            existing = {row.term: row for row in session.scalars(select(LexiconRow))}
+            for term in terms:
+                row = existing.get(term.term)
+                if row is None:
+                    session.add(LexiconRow(**term.model_dump(), updated_at=now))
+                    added += 1
+                elif _term_of(row) == term:
+                    unchanged += 1
+                else:
+                    for key, value in term.model_dump().items():
+                        setattr(row, key, value)
+                    row.updated_at = now
+                    updated += 1
+            session.flush()
+            version = self._record_version(session, note)
+            total = session.scalar(select(func.count()).select_from(LexiconRow)) or 0
+        return ImportReport(added, updated, unchanged, total, version)
+
+    def terms(self) -> list[LexiconTerm]:
+        with self.sessions() as session:
+            rows = session.scalars(select(LexiconRow).order_by(LexiconRow.category, LexiconRow.term))
+            return [_term_of(row) for row in rows]
+
+    # -- versions and compiled libraries ------------------------------------------------------
+
+    def current_version(self) -> str:
+        return library_version(self.brands(), self.terms())
+
+    def versions(self) -> list[LibraryVersionRow]:
+        with self.sessions() as session:
+            return list(session.scalars(select(LibraryVersionRow).order_by(LibraryVersionRow.created_at)))
+
+    def load_library(self) -> Library:
+        """The compiled library for the stored list and lexicon, from the on-disk cache when fresh."""
+        brands, terms = self.brands(), self.terms()
+        version = library_version(brands, terms)
+        cached = self._cache_path(version)
+        if cached is not None and cached.exists():
+            try:
+                with cached.open("rb") as handle:
+                    library = pickle.load(handle)
+                if isinstance(library, Library) and library.version == version:
+                    return library
+            except Exception as exc:  # a stale or truncated cache is rebuilt, never trusted
+                log.warning("ignoring unreadable library cache %s: %s", cached, exc)
+        library = Library.compile(brands, terms)
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(".tmp")
+            with tmp.open("wb") as handle:
+                pickle.dump(library, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(cached)
+        return library
+
+    def _cache_path(self, version: str) -> Path | None:
+        return None if self.cache_dir is None else self.cache_dir / f"library-{version}.pkl"
+
+    def _record_version(self, session: Session, note: str | None) -> str:
+        brands = [_brand_of(row) for row in session.scalars(select(BrandRow))]
+        terms = [_term_of(row) for row in session.scalars(select(LexiconRow))]
+        version = library_version(brands, terms)
+        if session.get(LibraryVersionRow, version) is None:
+            session.add(
+                LibraryVersionRow(
+                    version=version, created_at=datetime.now(UTC), brands=len(brands), terms=len(terms), note=note
+                )
+            )
+        return version
+
+
+def _brand_row(brand: Brand, now: datetime) -> BrandRow:
+    row = BrandRow(id=brand.id)
+    _fill_brand_row(row, brand, now)
+    return row
+
+
+def _fill_brand_row(row: BrandRow, brand: Brand, now: datetime) -> None:
+    row.names_zh = list(brand.names.zh)
+    row.names_en = list(brand.names.en)
+    row.aliases = list(brand.aliases)
+    row.known_variants = list(brand.known_variants)
+    row.owner = brand.owner
+    row.registration = brand.registration
+    row.categories = list(brand.categories)
+    row.tier = brand.tier
+    row.authorized_sellers = list(brand.authorized_sellers)
+    row.reference_prices = dict(brand.reference_prices)
+    row.updated_at = now
+
+
+def _brand_of(row: BrandRow) -> Brand:
+    return Brand(
+        id=row.id,
+        names=BrandNames(zh=row.names_zh, en=row.names_en),
+        aliases=row.aliases,
+        owner=row.owner,
+        registration=row.registration,
+        categories=row.categories,
+        tier=row.tier,  # type: ignore[arg-type]
+        authorized_sellers=row.authorized_sellers,
+        reference_prices=row.reference_prices,
+        known_variants=row.known_variants,
+    )
+
+
+def _term_of(row: LexiconRow) -> LexiconTerm:
+    return LexiconTerm(
+        term=row.term, language=row.language, strength=row.strength, category=row.category, source=row.source  # type: ignore[arg-type]
+    )

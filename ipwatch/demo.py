@@ -1,0 +1,43 @@
+"""``ipwatch demo``: the main job on bundled data, for a first look at what ipwatch does."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from rich.console import Console
+from rich.table import Table
+
+from detector import Detector
+from feature_store import LibraryStore, bundled_lexicon, bundled_protection_list, read_brands, read_terms
+
+from .listings_io import read_listings
+from .settings import Settings
+
+
+def run_demo(store: LibraryStore, settings: Settings) -> None:
+    """Import the sample list and lexicon, score the sample listings and print the flagged ones."""
+    console = Console()
+    brands = store.import_brands(read_brands(bundled_protection_list()), note="demo: bundled protection list")
+    terms = store.import_terms(read_terms(bundled_lexicon()), note="demo: bundled lexicon")
+    console.print(
+        f"Protection list / 保护名录: {brands.total} brands; lexicon / 词库: {terms.total} terms; "
+        f"library {terms.version}"
+    )
+    detector = Detector(store.load_library(), settings.flag_threshold, settings.default_currency)
+    sample = resources.files("ipwatch") / "data" / "demo_listings.jsonl"
+    with sample.open(encoding="utf-8") as handle:
+        listings = [p.listing for p in read_listings(handle) if p.listing is not None]
+    results = [(listing, detector.score(listing)) for listing in listings]
+    flagged = sorted((r for r in results if r[1].flagged), key=lambda r: -r[1].risk)
+
+    table = Table(title=f"Flagged listings / 疑似侵权 ({len(flagged)} of {len(results)})", show_lines=True)
+    table.add_column("risk", justify="right")
+    table.add_column("brand / 品牌")
+    table.add_column("title / 标题")
+    table.add_column("reasons / 理由")
+    for listing, result in flagged:
+        reasons = "\n".join(f"{r.signal}: {r.text} ({r.weight:+.1f})" for r in result.reasons if r.weight)
+        table.add_row(f"{result.risk:.2f}", result.brand_id or "-", listing.title, reasons)
+    console.print(table)
+    cleared = [listing.title for listing, result in results if not result.flagged]
+    console.print(f"Cleared / 未标记: {len(cleared)} listings, e.g. " + "; ".join(cleared[:4]))
