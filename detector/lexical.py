@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from itertools import accumulate, islice
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate, islice
 from typing import Any
 
 from rapidfuzz.distance import Levenshtein
@@ -22,6 +22,7 @@ from .text import SKELETON, NormalisedText, is_cjk, normalise, normalise_many, n
 
 _TOKEN_RE = re.compile(r"[a-z][a-z0-9]*")
 _LONG_LATIN_RE = re.compile(r"[a-z]{3}")  # no run of three letters: nothing for fuzzy matching to do
+_WINDOW_GAP = 3  # characters allowed between the words of a multi-word mark (Van Cleef & Arpels)
 _CJK_PAIR_RE = re.compile(r"[\u3400-\u9fff]{2}")
 _FILLER_RUN_RE = re.compile(FILLER + "{2,}")
 _SEPARATOR_RE = re.compile(r"[\W_]")
@@ -167,10 +168,11 @@ class LexicalMatcher:
         """One regex for the tokens and word pairs of this batch that look like a brand name."""
         clean = self._clean_tokens
         suspects = [t for t in set(_TOKEN_RE.findall(joined)) - clean if self._fuzzy_lookup(t) is not None]
-        if self.library.multiword_fuzzy:
-            tokens = _TOKEN_RE.findall(joined)  # neighbours across titles make extra pairs: harmless
-            pairs = set(map(" ".join, zip(tokens, islice(tokens, 1, None)))) - clean
-            suspects += [p for p in pairs if self._fuzzy_lookup(p) is not None]
+        if self.library.fuzzy_window > 1:
+            tokens = _TOKEN_RE.findall(joined)  # windows across two titles are extra work, never a miss
+            for size in range(2, self.library.fuzzy_window + 1):
+                windows = set(map(" ".join, zip(*(islice(tokens, i, None) for i in range(size)), strict=False))) - clean
+                suspects += [w for w in windows if self._fuzzy_lookup(w) is not None]
         if not suspects:
             return None
         alternatives = "|".join(r"[^a-z0-9\n]".join(map(re.escape, s.split(" "))) for s in suspects)
@@ -250,7 +252,8 @@ class LexicalMatcher:
                 index = bisect_right(starts, start) - 1
                 base = starts[index]
                 for pattern in patterns:
-                    if not in_pinyin and pattern.latin and not _latin_boundaries(joined, start, end, texts[index], base):
+                    nt = texts[index]
+                    if not in_pinyin and pattern.latin and not _latin_boundaries(joined, start, end, nt, base):
                         continue
                     hits[index].append((pattern.kind, pattern.ref, start - base, end - base, pattern.word))
                     primary[index] = True
@@ -339,32 +342,47 @@ class LexicalMatcher:
         return BrandHit(hit.ref, kind, hit.start, hit.end, hit.word, detail=detail)
 
     def _fuzzy_hits(self, nt: NormalisedText, view: str, known: list[BrandHit]) -> list[BrandHit]:
-        """Latin tokens (and adjacent pairs) that nothing matched but that look like a brand name."""
+        """Latin tokens, and runs of up to ``fuzzy_window`` of them, that look like a brand name."""
         text = nt.text
         if not _LONG_LATIN_RE.search(text):
             return []
+        tokens = list(_TOKEN_RE.finditer(text))
         out: list[BrandHit] = []
-        previous: re.Match[str] | None = None
-        for m in _TOKEN_RE.finditer(text):
-            start, end = m.span()
-            if known and any(start < h.end and h.start < end for h in known):
-                previous = None
-                continue
-            candidates = [(start, end, m.group())]
-            if self.library.multiword_fuzzy and previous is not None and start - previous.end() == 1:
-                candidates.append((previous.start(), end, previous.group() + " " + m.group()))
-            for c_start, c_end, plain in candidates:
-                found = self._fuzzy_lookup(plain)
+        taken: list[tuple[int, int]] = []
+        for size in range(min(self.library.fuzzy_window, len(tokens)), 0, -1):
+            for first in range(len(tokens) - size + 1):
+                run = tokens[first : first + size]
+                start, end = run[0].start(), run[-1].end()
+                if any(b.start() - a.end() > _WINDOW_GAP for a, b in zip(run, run[1:], strict=False)):
+                    continue
+                if any(start < e and s < end for s, e in taken):
+                    continue
+                if size == 1 and known and any(start < h.end and h.start < end for h in known):
+                    continue
+                if any(h.start <= start and end <= h.end for h in known):
+                    continue  # already explained by one exact hit
+                # A run that extends an exact hit (Kweeichow + Moutai) must match a mark word for word,
+                # or any name followed by any word would do (samsung 1gb).
+                extends = any(start < h.end and h.start < end for h in known)
+                found = self._fuzzy_lookup(" ".join(m.group() for m in run), size if extends else None)
                 if found is not None:
                     brand, word = found
-                    original = nt.original_text(c_start, c_end)
-                    out.append(BrandHit(brand, "lookalike", c_start, c_end, word, detail=f"{original} looks like {word}"))
-                    break
-            previous = m
+                    original = nt.original_text(start, end)
+                    out.append(BrandHit(brand, "lookalike", start, end, word, detail=f"{original} looks like {word}"))
+                    taken.append((start, end))
         return out
 
-    def _fuzzy_lookup(self, plain: str) -> tuple[int, str] | None:
-        """The brand a Latin token (or 'word word' pair) imitates, if any; cached."""
+    def _fuzzy_lookup(self, plain: str, words: int | None = None) -> tuple[int, str] | None:
+        """The brand a Latin token (or run of words) imitates, if any; ``words``: match that many-word marks only."""
+        if words is not None:
+            found = self._fuzzy_lookup(plain)
+            if found is None:
+                return None
+            key = f"{plain}|{words}"
+            if key not in self._fuzzy_cache:
+                squeezed = collapse_repeats(plain.replace(" ", "").translate(SKELETON))
+                self._fuzzy_cache[key] = self._closest_brand(squeezed, words)
+            return self._fuzzy_cache[key]
         cache = self._fuzzy_cache
         if plain in cache:
             return cache[plain]
@@ -384,16 +402,18 @@ class LexicalMatcher:
                 self._clean_tokens.add(plain)
         return result
 
-    def _closest_brand(self, token: str) -> tuple[int, str] | None:
+    def _closest_brand(self, token: str, words: int | None = None) -> tuple[int, str] | None:
         best: tuple[int, int, str] | None = None
         for length in range(len(token) - 2, len(token) + 3):
-            for target, brand, word in self.library.fuzzy_targets.get(length, ()):
-                if target[0] != token[0]:
+            for target, brand, word, target_words in self.library.fuzzy_targets.get(length, ()):
+                if target[0] != token[0] or (words is not None and target_words != words):
                     continue
                 limit = 1 if len(target) < 8 else 2
                 distance = Levenshtein.distance(token, target, score_cutoff=limit)
                 if distance > limit:
                     continue
+                if len(target) < 5 and distance:
+                    continue  # short marks (Lego, Vans) only by doubled letters: LEEGO, Vanns
                 if len(target) <= 5 and target[-1] != token[-1]:
                     continue
                 if best is None or distance < best[0]:

@@ -24,8 +24,9 @@ from .pinyin import PinyinTables, pinyin_tables
 from .text import normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 5  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 7  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
+WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 CJK_ONLY_RE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
 
 
@@ -151,8 +152,8 @@ class Library:
     automaton: Any  # brand names, aliases, variants, pinyin forms, homophone codes, lexicon terms
     context_automaton: Any  # categories, accessories, nominative cues, exempt phrases, guards
     homophone_automaton: Any  # coded pinyin of Chinese names and aliases
-    multiword_fuzzy: bool  # whether any fuzzy target spans two words (Louis Vuitton)
-    fuzzy_targets: dict[int, list[tuple[str, int, str]]]  # length → [(collapsed skeleton, brand, form)]
+    fuzzy_window: int  # the most words in a fuzzy target (The North Face: 3)
+    fuzzy_targets: dict[int, list[tuple[str, int, str, int]]]  # length → [(collapsed, brand, word, words)]
     initials_brands: dict[str, list[int]]
     term_forms: frozenset[str]
     words: frozenset[str]  # two-character Chinese words: a homophone must not straddle one
@@ -165,9 +166,10 @@ class Library:
         tables = pinyin_tables()
         builder = _AutomatonBuilder()
         homophones = _AutomatonBuilder()  # pinyin codes of Chinese names, scanned over the pinyin view
-        fuzzy: dict[int, list[tuple[str, int, str]]] = {}
+        fuzzy: dict[int, list[tuple[str, int, str, int]]] = {}
         initials_brands: dict[str, list[int]] = {}
         two_char_codes: set[str] = set()
+        window = 1  # the most words in a mark that fuzzy matching compares against
 
         for b_idx, brand in enumerate(brands):
             for name in brand.all_names():
@@ -183,10 +185,13 @@ class Library:
                 squeezed = form.replace(" ", "")
                 if LATIN_RE.match(form) and " " in form and len(squeezed) >= 6:
                     builder.add_form(squeezed, "alias" if word in brand.aliases else "name", b_idx, word)
-                is_house_mark = word in brand.names.en or (word in brand.aliases and " " in word.strip())
-                if is_house_mark and LATIN_RE.match(form) and len(squeezed) >= 5 and squeezed.replace(" ", "").isalpha():
-                    collapsed = collapse_repeats(squeezed)
-                    fuzzy.setdefault(len(collapsed), []).append((collapsed, b_idx, word))
+                tokens = WORD_RE.findall(form)
+                joined = "".join(tokens)
+                is_house_mark = word in brand.names.en or (word in brand.aliases and len(tokens) > 1)
+                if is_house_mark and LATIN_RE.match(form) and joined.isalpha() and len(joined) >= 4:
+                    collapsed = collapse_repeats(joined)
+                    fuzzy.setdefault(len(collapsed), []).append((collapsed, b_idx, word, len(tokens)))
+                    window = max(window, len(tokens))
             for zh in [*brand.names.zh, *(a for a in brand.aliases if CJK_ONLY_RE.match(a))]:
                 if not CJK_ONLY_RE.match(zh) or len(zh) < 2:
                     continue
@@ -248,8 +253,7 @@ class Library:
             automaton=builder.build(),
             context_automaton=context.build(),
             homophone_automaton=homophones.build(),
-            multiword_fuzzy=any(" " in t for targets in fuzzy.values() for t, _, _ in targets)
-            or any(" " in w for targets in fuzzy.values() for _, _, w in targets),
+            fuzzy_window=window,
             fuzzy_targets=fuzzy,
             initials_brands=initials_brands,
             term_forms=frozenset(term_forms),

@@ -89,7 +89,8 @@ class RuleScorer:
             z += choice.weight
             for hit in choice.hits:
                 weight = choice.weight if hit is choice.best else 0.0
-                reasons.append(self._reason(evidence, _signal_for(hit), hit.start, hit.end, weight, brand_id, hit.detail))
+                signal = _signal_for(hit)
+                reasons.append(self._reason(evidence, signal, hit.start, hit.end, weight, brand_id, hit.detail))
             if choice.best.kind == "alias" and not any(h.kind == "name" for h in choice.hits):
                 extra = float(rules["brand_match"]["alias_without_mark"])
                 z += extra
@@ -103,8 +104,9 @@ class RuleScorer:
             if seller & set(choice.brand.authorized_sellers):
                 weight = float(rules["authorized_seller"])
                 z += weight
-                reasons.append(Reason(signal="authorized_seller", text=str(listing.seller_id or listing.seller_name),
-                                      weight=weight, brand_id=brand_id, detail="seller is authorised by the mark owner"))
+                seller_text = str(listing.seller_id or listing.seller_name)
+                reasons.append(Reason(signal="authorized_seller", text=seller_text, weight=weight, brand_id=brand_id,
+                                      detail="seller is authorised by the mark owner"))
             if nominative is not None:
                 weight = float(rules["nominative_use"])
                 z += weight

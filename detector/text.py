@@ -22,7 +22,13 @@ HOMOGLYPHS = {
     "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
     "ɡ": "g", "ӏ": "l", "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v",
     "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ς": "s", "σ": "o",
-    "ı": "i", "ł": "l", "ø": "o", "\u0131": "i",
+    "ı": "i", "ł": "l", "ø": "o",
+}
+# Capitals whose look differs from their lower case (Greek Ν looks like N, ν like v).
+UPPER_HOMOGLYPHS = {
+    "Α": "a", "Β": "b", "Ε": "e", "Ζ": "z", "Η": "h", "Ι": "i", "Κ": "k", "Μ": "m", "Ν": "n", "Ο": "o",
+    "Ρ": "p", "Τ": "t", "Υ": "y", "Χ": "x", "А": "a", "В": "b", "Е": "e", "К": "k", "М": "m", "Н": "h",
+    "О": "o", "Р": "p", "С": "c", "Т": "t", "Х": "x", "І": "i", "Ѕ": "s", "Ј": "j",
 }
 # Digits and signs standing for letters inside a Latin word (N1ke, G0cci, Adid@s).
 LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "@": "a", "$": "s", "!": "i", "|": "i"}
@@ -51,10 +57,12 @@ _SPACED_LETTERS = re.compile(r"(?<![a-z0-9])[a-z](?: [a-z]){2,}(?![a-z0-9])")
 
 @lru_cache(maxsize=1)
 def _t2s() -> dict[str, str]:
-    from zhconv import zhconv as zc
+    """Single-character traditional → simplified pairs from zhconv's MediaWiki-derived table."""
+    import json
+    from importlib import resources
 
-    zc.loaddict()
-    table = zc.zhcdicts["zh2Hans"]
+    with resources.files("zhconv").joinpath("zhcdict.json").open("rb") as handle:
+        table = json.load(handle)["zh2Hans"]
     return {k: v for k, v in table.items() if len(k) == 1 and len(v) == 1 and k != v}
 
 
@@ -62,6 +70,8 @@ def _fold_char(ch: str, t2s: dict[str, str]) -> str:
     category = unicodedata.category(ch)
     if category == "Cf":
         return _ZERO_WIDTH
+    if ch in UPPER_HOMOGLYPHS:
+        return UPPER_HOMOGLYPHS[ch]
     folded = unicodedata.normalize("NFKC", ch).casefold()
     if len(folded) != 1:
         folded = ch.lower() if len(ch.lower()) == 1 else ch

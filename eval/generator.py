@@ -213,9 +213,10 @@ class _Builder:
         if not name:
             return None
         term = self.pick(self.t["riding_terms"][lang])
-        title = f"{name}{term} {self.product(brand, lang)}" if lang == "zh" else f"{name} {term} {self.product(brand, lang)}"
+        product = self.product(brand, lang)
+        title = f"{name}{term} {product}" if lang == "zh" else f"{name} {term} {product}"
         if lang == "en" and term in ("inspired by", "style of", "alternative to"):
-            title = f"{self.product(brand, lang)} {term} {name}"
+            title = f"{product} {term} {name}"
         return self.row(brand, title, 1, "brand_riding", lang)
 
     def knockoff_mark(self, brand: Brand, lang: str) -> dict[str, Any] | None:
@@ -230,7 +231,8 @@ class _Builder:
         if not name:
             return None
         claim = self.pick(self.t["other_claims"][lang])
-        return self.row(brand, f"{name} {self.product(brand, lang)} {claim} {self.filler(lang)}", 1, "other_claims", lang)
+        title = f"{name} {self.product(brand, lang)} {claim} {self.filler(lang)}"
+        return self.row(brand, title, 1, "other_claims", lang)
 
     def low_price(self, brand: Brand, lang: str) -> dict[str, Any] | None:
         name = self.name(brand, lang)
@@ -257,7 +259,8 @@ class _Builder:
         if not name:
             return None
         template = self.pick(self.t["accessory_templates"][lang])
-        title = template.format(name=name, product=self.product(brand, lang), acc=self.pick(self.t["accessories"][lang]))
+        accessory = self.pick(self.t["accessories"][lang])
+        title = template.format(name=name, product=self.product(brand, lang), acc=accessory)
         price = round(self.rng.uniform(5, 60), 2)
         return self.row(brand, title, 0, "accessory", lang, price=price, currency="CNY" if lang == "zh" else "USD")
 

@@ -32,8 +32,16 @@ class Context:
             try:
                 self._store = LibraryStore(self.settings.resolved_database_url, cache_dir=self.settings.cache_dir)
             except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback
-                raise click.ClickException(f"cannot open the store at {self.settings.resolved_database_url}: {exc}")
+                raise click.ClickException(
+                    f"cannot open the store at {self.settings.resolved_database_url}: {exc}"
+                ) from exc
         return self._store
+
+    def close(self) -> None:
+        """Release the store's connections at the end of the command."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
     def detector(self, require_brands: bool = True):  # type: ignore[no-untyped-def]
         from detector import Detector
@@ -51,8 +59,11 @@ pass_ctx = click.make_pass_decorator(Context, ensure=True)
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ipwatch")
-def main() -> None:
+@click.pass_context
+def main(click_ctx: click.Context) -> None:
     """ipwatch: find listings that infringe marks on a key-trademark protection list."""
+    ctx = click_ctx.ensure_object(Context)
+    click_ctx.call_on_close(ctx.close)
 
 
 # -- brands and lexicon ------------------------------------------------------------------------
