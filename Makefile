@@ -3,8 +3,16 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install system-deps run test lint bench clean
 
+# Debian's Chromium drives the browser tests (never a browser download). Installed when running as
+# root on a machine without it; otherwise those tests skip and say why.
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+# torch==2.13.0 is the CPU build on this disk; install it before anything that could pull another build.
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
@@ -16,7 +24,7 @@ install: $(STAMP)
 run: install
 	$(VENV)/bin/ipwatch demo
 
-test: install
+test: install system-deps
 	$(VENV)/bin/python -m pytest
 
 lint: install

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from .features import FEATURE_NAMES, TrainedModel, feature_of, feature_vector
 from .lexical import LexicalEvidence, LexicalMatcher
 from .library import Library, library_version
-from .scoring import RuleScorer
+from .scoring import Assessment, RuleScorer
 from .text import NormalisedText, normalise
 from .types import Brand, BrandNames, LexiconTerm, Listing, Reason, ScoreResult
 
 __all__ = [
+    "FEATURE_NAMES",
+    "Assessment",
     "Brand",
     "BrandNames",
     "Detector",
@@ -26,26 +29,93 @@ __all__ = [
     "Reason",
     "RuleScorer",
     "ScoreResult",
+    "TrainedModel",
+    "feature_vector",
     "library_version",
     "normalise",
 ]
 
 
 class Detector:
-    """The cascade over one library: lexical matching, then the scorer."""
+    """The cascade over one library: lexical matching, then a trained model or the rule scorer."""
 
-    def __init__(self, library: Library, threshold: float | None = None, default_currency: str = "CNY") -> None:
+    def __init__(
+        self,
+        library: Library,
+        threshold: float | None = None,
+        default_currency: str = "CNY",
+        model: TrainedModel | None = None,
+    ) -> None:
+        if model is not None and tuple(model.feature_names) != FEATURE_NAMES:
+            raise ValueError(f"model {model.version} was trained on other features; retrain it")
         self.library = library
         self.matcher = LexicalMatcher(library)
         self.scorer = RuleScorer(library, threshold)
+        self.model = model
+        self.threshold = threshold if threshold is not None else (model.threshold if model else self.scorer.threshold)
+        self.model_version = model.version if model else self.scorer.version
         self.default_currency = default_currency
+        self._clear_result = self._score_assessment(Listing(title="-"), self.scorer.assess(
+            Listing(title="-"), LexicalEvidence.nothing("-"), default_currency))
 
     def analyse(self, listing: Listing) -> LexicalEvidence:
         return self.matcher.analyse(listing.title, listing.category)
 
+    def assess(self, listing: Listing, evidence: LexicalEvidence | None = None) -> Assessment:
+        """The rule assessment of one listing: brand, reasons, feature groups."""
+        found = evidence if evidence is not None else self.analyse(listing)
+        return self.scorer.assess(listing, found, self.default_currency)
+
+    def features(self, listings: Iterable[Listing], batch_size: int = 512) -> Iterator[list[float]]:
+        """Feature vectors (FEATURE_NAMES order) for listings, matched a batch at a time."""
+        batch: list[Listing] = []
+        for listing in listings:
+            batch.append(listing)
+            if len(batch) >= batch_size:
+                yield from self._features_batch(batch)
+                batch = []
+        if batch:
+            yield from self._features_batch(batch)
+
+    def _features_batch(self, batch: list[Listing]) -> list[list[float]]:
+        evidence = self.matcher.analyse_many([x.title for x in batch], [x.category for x in batch])
+        return [feature_vector(self.assess(x, e)) for x, e in zip(batch, evidence, strict=True)]
+
     def score(self, listing: Listing) -> ScoreResult:
         """Score one listing."""
-        return self.scorer.score(listing, self.analyse(listing), self.default_currency)
+        return self._score_evidence(listing, self.analyse(listing))
+
+    def _score_evidence(self, listing: Listing, evidence: LexicalEvidence) -> ScoreResult:
+        if not evidence.brand_hits and not evidence.terms and not evidence.homonyms:
+            return self._clear(listing.listing_id)
+        return self._score_assessment(listing, self.assess(listing, evidence))
+
+    def _score_assessment(self, listing: Listing, assessment: Assessment) -> ScoreResult:
+        if self.model is None:
+            return self.scorer.result(listing, assessment, assessment.logit, self.threshold, self.model_version)
+        logit, contributions = self.model.explain(feature_vector(assessment))
+        by_feature = dict(zip(FEATURE_NAMES, contributions, strict=True))
+        # The rule log-odds feature is a weighted sum of the rule parts: hand each part its share.
+        rule_value = assessment.logit
+        rule_weight = by_feature.pop("rule_logit") / rule_value if rule_value else 0.0
+        groups: dict[str | None, list[Reason]] = {}
+        for reason in assessment.reasons:
+            groups.setdefault(reason.feature, []).append(reason)
+        for group, reasons in groups.items():
+            total = 0.0
+            if group is not None:
+                own = by_feature.get(feature_of(group) or "", 0.0) if group in assessment.parts else 0.0
+                total = own + rule_weight * assessment.parts.get(group, 0.0)
+            rule_total = sum(r.weight for r in reasons)
+            for reason in reasons:  # shared in proportion to the rule weights (the strongest term leads)
+                part = reason.weight / rule_total if rule_total else 1.0 / len(reasons)
+                reason.weight = round(float(total * part), 3)
+        return self.scorer.result(listing, assessment, logit, self.threshold, self.model_version)
+
+    def _clear(self, listing_id: str | None) -> ScoreResult:
+        template = self._clear_result
+        return ScoreResult(listing_id, template.risk, template.flagged, template.level, None, [],
+                           template.library_version, template.model_version)
 
     def score_many(self, listings: Iterable[Listing], batch_size: int = 512) -> Iterator[ScoreResult]:
         """Score listings in input order, matching them a batch at a time."""
@@ -60,11 +130,11 @@ class Detector:
 
     def _score_batch(self, batch: list[Listing]) -> list[ScoreResult]:
         need = self.matcher.candidates([x.title for x in batch])
-        clear = self.scorer.clear_result
+        clear = self._clear
         results = [clear(x.listing_id) for x in batch]
         if need:
             chosen = [batch[i] for i in need]
             evidence = self.matcher.analyse_full([x.title for x in chosen], [x.category for x in chosen])
             for i, listing, found in zip(need, chosen, evidence, strict=True):
-                results[i] = self.scorer.score(listing, found, self.default_currency)
+                results[i] = self._score_evidence(listing, found)
         return results

@@ -16,6 +16,17 @@ from .types import Brand, Listing, Reason, ScoreResult
 RULE_MODEL_VERSION = "rules-v{version}"
 
 
+@dataclass
+class Assessment:
+    """Everything a scorer needs: the brand, the reasons (tagged by feature group), the rule parts."""
+
+    choice: BrandChoice | None
+    reasons: list[Reason]
+    parts: dict[str, float]  # feature group → rule contribution in log-odds
+    indicators: dict[str, float]
+    logit: float  # the rule scorer's log-odds
+
+
 @dataclass(frozen=True)
 class BrandChoice:
     """The brand a listing is judged against and the strongest hit naming it."""
@@ -74,62 +85,92 @@ class RuleScorer:
         weight = self.hit_weight(best) * self._accessory_factor(evidence, best)
         return BrandChoice(self.library.brands[b_idx], best, hits, weight)
 
-    def score(self, listing: Listing, evidence: LexicalEvidence, default_currency: str = "CNY") -> ScoreResult:
-        """Turn stage-1 evidence into a risk, a decision and reasons."""
-        if not evidence.brand_hits and not evidence.terms and not evidence.homonyms:
-            return self._clear(listing)
+    def assess(self, listing: Listing, evidence: LexicalEvidence, default_currency: str = "CNY") -> Assessment:
+        """The rule contributions by feature group, the reasons behind them, and raw indicators."""
         rules = self.rules
         reasons: list[Reason] = []
-        z = float(rules["bias"])
+        parts: dict[str, float] = {}
         choice = self.choose_brand(evidence)
         brand_id = choice.brand.id if choice else None
         nominative = self._nominative(evidence, choice)
+        group = None
 
         if choice is not None:
-            z += choice.weight
+            group = f"brand_{choice.best.kind}"
+            parts[group] = choice.weight
             for hit in choice.hits:
                 weight = choice.weight if hit is choice.best else 0.0
-                signal = _signal_for(hit)
-                reasons.append(self._reason(evidence, signal, hit.start, hit.end, weight, brand_id, hit.detail))
+                reason = self._reason(evidence, _signal_for(hit), hit.start, hit.end, weight, brand_id, hit.detail)
+                reason.feature = group if hit is choice.best else None
+                reasons.append(reason)
             if choice.best.kind == "alias" and not any(h.kind == "name" for h in choice.hits):
                 extra = float(rules["brand_match"]["alias_without_mark"])
-                z += extra
+                parts["alias_without_mark"] = extra
                 reasons.append(Reason(signal="alias_without_mark", text=choice.best.word, weight=extra,
-                                      brand_id=brand_id, detail="product line named without the house mark"))
+                                      brand_id=brand_id, detail="product line named without the house mark",
+                                      feature="alias_without_mark"))
 
-        z += self._terms(evidence, reasons, nominative is not None, choice)
+        self._terms(evidence, reasons, parts, nominative is not None, choice)
+        ratio = None
         if choice is not None:
-            z += self._price(listing, evidence, choice, reasons, default_currency, nominative is not None)
+            ratio = self._price(listing, evidence, choice, reasons, parts, default_currency, nominative is not None)
             seller = {listing.seller_id, listing.seller_name} - {None}
             if seller & set(choice.brand.authorized_sellers):
                 weight = float(rules["authorized_seller"])
-                z += weight
+                parts["authorized_seller"] = weight
                 seller_text = str(listing.seller_id or listing.seller_name)
                 reasons.append(Reason(signal="authorized_seller", text=seller_text, weight=weight, brand_id=brand_id,
-                                      detail="seller is authorised by the mark owner"))
+                                      detail="seller is authorised by the mark owner", feature="authorized_seller"))
             if nominative is not None:
                 weight = float(rules["nominative_use"])
-                z += weight
-                reasons.append(self._reason(evidence, "nominative_use", nominative.start, nominative.end, weight,
-                                            brand_id, "names the brand only to say what it fits"))
+                parts["nominative_use"] = weight
+                reason = self._reason(evidence, "nominative_use", nominative.start, nominative.end, weight,
+                                      brand_id, "names the brand only to say what it fits")
+                reason.feature = "nominative_use"
+                reasons.append(reason)
         for hit, context in evidence.homonyms:
             reasons.append(self._reason(evidence, "homonym_context", context.start, context.end, 0.0,
                                         self.library.brands[hit.brand].id,
                                         f"{hit.word} used in its everyday sense"))
+        indicators = {
+            "has_brand": float(choice is not None),
+            "price_log_ratio": math.log(max(ratio, 1e-3)) if ratio is not None else 0.0,
+            "needs_context": float(choice is not None and choice.best.needs_context),
+            "brand_hits": float(len(choice.hits)) if choice else 0.0,
+            "second_hand": float(bool(evidence.second_hand)) if choice else 0.0,
+            "accessory": float(bool(evidence.accessory)) if choice else 0.0,
+            "category_context": float(choice is not None and self._in_category(evidence, choice.brand)),
+        }
+        return Assessment(choice, reasons, parts, indicators, float(rules["bias"]) + sum(parts.values()))
 
-        risk = 1.0 / (1.0 + math.exp(-z))
-        if choice is None:
-            risk = min(risk, float(rules["no_brand_cap"]))
+    @staticmethod
+    def _in_category(evidence: LexicalEvidence, brand: Brand) -> bool:
+        return bool(evidence.categories.intersection(c.lower() for c in brand.categories))
+
+    def score(self, listing: Listing, evidence: LexicalEvidence, default_currency: str = "CNY") -> ScoreResult:
+        """Turn stage-1 evidence into a risk, a decision and reasons."""
+        if not evidence.brand_hits and not evidence.terms and not evidence.homonyms:
+            return self._clear(listing)
+        assessment = self.assess(listing, evidence, default_currency)
+        return self.result(listing, assessment, assessment.logit, self.threshold, self.version)
+
+    def result(
+        self, listing: Listing, assessment: Assessment, logit: float, threshold: float, model_version: str
+    ) -> ScoreResult:
+        """A result from a log-odds risk; without a listed mark the risk stays below a flag."""
+        risk = 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
+        if assessment.choice is None:
+            risk = min(risk, float(self.rules["no_brand_cap"]))
         risk = round(risk, 4)
         return ScoreResult(
             listing_id=listing.listing_id,
             risk=risk,
-            flagged=risk >= self.threshold,
-            level=level_for(risk, rules["levels"]),
-            brand_id=brand_id,
-            reasons=sorted(reasons, key=lambda r: -abs(r.weight)),
+            flagged=risk >= threshold,
+            level=level_for(risk, self.rules["levels"]),
+            brand_id=assessment.choice.brand.id if assessment.choice else None,
+            reasons=sorted(assessment.reasons, key=lambda r: -abs(r.weight)),
             library_version=self.library.version,
-            model_version=self.version,
+            model_version=model_version,
         )
 
     def _clear(self, listing: Listing) -> ScoreResult:
@@ -153,8 +194,13 @@ class RuleScorer:
         return None
 
     def _terms(
-        self, evidence: LexicalEvidence, reasons: list[Reason], nominative: bool, choice: BrandChoice | None
-    ) -> float:
+        self,
+        evidence: LexicalEvidence,
+        reasons: list[Reason],
+        parts: dict[str, float],
+        nominative: bool,
+        choice: BrandChoice | None,
+    ) -> None:
         rules = self.rules
         scored = []
         for hit in evidence.terms:
@@ -167,18 +213,19 @@ class RuleScorer:
                 weight = min(weight, float(rules["extra_term"]))
             scored.append((weight, hit, term))
         scored.sort(key=lambda item: -item[0])
-        total = 0.0
         seen: set[str] = set()
         for i, (weight, hit, term) in enumerate(scored):
             if term.term in seen:
                 continue
             seen.add(term.term)
             contribution = weight if i == 0 else min(weight, float(rules["extra_term"]))
-            total += contribution
+            group = f"term_{term.category}"
+            parts[group] = parts.get(group, 0.0) + contribution
             signal = "counterfeit_term" if term.category == "self_declaration" else term.category
-            reasons.append(self._reason(evidence, signal, hit.start, hit.end, contribution, None,
-                                        f"{term.strength} {term.category} term"))
-        return total
+            reason = self._reason(evidence, signal, hit.start, hit.end, contribution, None,
+                                  f"{term.strength} {term.category} term")
+            reason.feature = group
+            reasons.append(reason)
 
     def _price(
         self,
@@ -186,15 +233,17 @@ class RuleScorer:
         evidence: LexicalEvidence,
         choice: BrandChoice,
         reasons: list[Reason],
+        parts: dict[str, float],
         default_currency: str,
         nominative: bool,
-    ) -> float:
+    ) -> float | None:
+        """Adds the price signal; returns the price over the reference price when it applies."""
         if listing.price is None or nominative or evidence.accessory:
-            return 0.0
+            return None
         currency = listing.currency or default_currency
         reference = choice.brand.reference_prices.get(currency)
         if not reference:
-            return 0.0
+            return None
         ratio = listing.price / reference
         weight = 0.0
         for band in self.rules["price"]:
@@ -204,10 +253,11 @@ class RuleScorer:
         if weight and evidence.second_hand and ratio >= float(self.rules["second_hand_exempt_below"]):
             weight *= float(self.rules["second_hand_price_factor"])
         if weight:
+            parts["price_ratio"] = weight
             reasons.append(Reason(signal="price_ratio", text=f"{listing.price:g} {currency}", weight=round(weight, 3),
-                                  brand_id=choice.brand.id,
+                                  brand_id=choice.brand.id, feature="price_ratio",
                                   detail=f"{ratio:.0%} of the reference price {reference:g} {currency}"))
-        return weight
+        return ratio
 
     def _reason(
         self, evidence: LexicalEvidence, signal: str, start: int, end: int, weight: float,

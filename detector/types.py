@@ -128,6 +128,7 @@ class Reason:
     span: tuple[int, int] | None = None
     brand_id: str | None = None
     detail: str | None = None
+    feature: str | None = None  # the feature group this reason stands for (internal, not serialised)
 
     def to_dict(self, explain: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {"signal": self.signal, "text": self.text}

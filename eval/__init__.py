@@ -1,13 +1,30 @@
 """Analyst tooling: labelled-set generation, loading and metrics."""
 
 from .generator import NEGATIVE_KINDS, POSITIVE_FAMILIES, generate_labelled_set
-from .metrics import LabelledSetError, binary_metrics, evaluate, load_labelled_set, recall_at_precision, render_summary
+from .metrics import (
+    LabelledSetError,
+    ScoredSet,
+    binary_metrics,
+    choose_threshold,
+    compare,
+    evaluate,
+    load_labelled_set,
+    recall_at_precision,
+    render_summary,
+    score_rows,
+    summarise,
+)
 from .real_titles import real_titles
 
 __all__ = [
     "NEGATIVE_KINDS",
     "POSITIVE_FAMILIES",
     "LabelledSetError",
+    "ScoredSet",
+    "choose_threshold",
+    "compare",
+    "score_rows",
+    "summarise",
     "binary_metrics",
     "evaluate",
     "generate_labelled_set",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -77,17 +78,111 @@ def binary_metrics(labels: np.ndarray, scores: np.ndarray, flags: np.ndarray) ->
     }
 
 
-def evaluate(detector: Detector, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Score every row and compute the DESIGN.md evaluation contract."""
-    results = [detector.score(Listing.model_validate(row)) for row in rows]
-    labels = np.array([int(row["label"]) for row in rows])
-    scores = np.array([r.risk for r in results])
-    flags = np.array([int(r.flagged) for r in results])
-    report: dict[str, Any] = {"n": len(rows), **binary_metrics(labels, scores, flags)}
-    report["threshold"] = detector.scorer.threshold
-    report["recall_at_precision_95"] = round(recall_at_precision(labels, scores, 0.95), 4)
-    report["library_version"] = detector.library.version
-    report["model_version"] = detector.scorer.version
+@dataclass
+class ScoredSet:
+    """A labelled set and the detector's results on it."""
+
+    rows: list[dict[str, Any]]
+    labels: np.ndarray
+    risks: np.ndarray
+    flags: np.ndarray
+    threshold: float
+    library_version: str
+    model_version: str
+
+
+def score_rows(detector: Detector, rows: list[dict[str, Any]]) -> ScoredSet:
+    """Score every labelled row with ``detector``."""
+    results = list(detector.score_many(Listing.model_validate(row) for row in rows))
+    return ScoredSet(
+        rows=rows,
+        labels=np.array([int(row["label"]) for row in rows]),
+        risks=np.array([r.risk for r in results]),
+        flags=np.array([int(r.flagged) for r in results]),
+        threshold=detector.threshold,
+        library_version=detector.library.version,
+        model_version=detector.model_version,
+    )
+
+
+def choose_threshold(labels: np.ndarray, risks: np.ndarray, target: float = 0.95) -> float:
+    """A threshold with the most recall at precision ≥ ``target``, in the middle of the safe interval.
+
+    Every threshold between the lowest one reaching that recall and the next risk above it gives
+    the same figures on this set; the middle (in log-odds) leaves room on both sides for new data.
+    """
+    from sklearn.metrics import precision_recall_curve
+
+    precision, recall, thresholds = precision_recall_curve(labels, risks)
+    ok = np.flatnonzero(precision[:-1] >= target)
+    if len(ok) == 0:
+        return 0.5
+    best = ok[np.argmax(recall[ok])]
+    low = float(thresholds[best])
+    higher = thresholds[thresholds > low]
+    high = float(higher.min()) if len(higher) else 0.99
+
+    def logit(p: float) -> float:
+        p = min(max(p, 1e-4), 1 - 1e-4)
+        return float(np.log(p / (1 - p)))
+
+    middle = 1.0 / (1.0 + np.exp(-(logit(low) + logit(high)) / 2))
+    return float(min(0.8, max(0.2, middle)))
+
+
+def calibration(labels: np.ndarray, risks: np.ndarray, bins: int = 10) -> dict[str, Any]:
+    """Brier score, expected calibration error and the reliability table (equal-width bins)."""
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    index = np.clip(np.digitize(risks, edges[1:-1]), 0, bins - 1)
+    table, ece = [], 0.0
+    for b in range(bins):
+        mask = index == b
+        if not mask.any():
+            continue
+        mean_risk, rate = float(risks[mask].mean()), float(labels[mask].mean())
+        ece += mask.sum() / len(risks) * abs(mean_risk - rate)
+        table.append(
+            {"bin": b, "n": int(mask.sum()), "mean_risk": round(mean_risk, 4), "positive_rate": round(rate, 4)}
+        )
+    brier = float(np.mean((risks - labels) ** 2))
+    return {"brier": round(brier, 4), "ece": round(float(ece), 4), "reliability": table}
+
+
+def threshold_sweep(labels: np.ndarray, risks: np.ndarray, steps: int = 19) -> list[dict[str, float]]:
+    out = []
+    for threshold in np.linspace(0.05, 0.95, steps):
+        flags = risks >= threshold
+        tp = int((flags & (labels == 1)).sum())
+        fp = int((flags & (labels == 0)).sum())
+        fn = int((~flags & (labels == 1)).sum())
+        p = tp / (tp + fp) if tp + fp else 1.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        out.append({"threshold": round(float(threshold), 3), "precision": round(p, 4), "recall": round(r, 4),
+                    "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0, "flag_rate": round(float(flags.mean()), 4)})
+    return out
+
+
+def precision_at_k(labels: np.ndarray, risks: np.ndarray, ks: tuple[int, ...] = (10, 50, 100, 500)) -> dict[str, float]:
+    order = np.argsort(-risks, kind="stable")
+    return {str(k): round(float(labels[order[:k]].mean()), 4) for k in ks if k <= len(labels)}
+
+
+def summarise(scored: ScoredSet) -> dict[str, Any]:
+    """The DESIGN.md evaluation contract, plus calibration, sweeps and per-group tables."""
+    labels, risks, flags, rows = scored.labels, scored.risks, scored.flags, scored.rows
+    report: dict[str, Any] = {"n": len(rows), **binary_metrics(labels, risks, flags)}
+    report["threshold"] = scored.threshold
+    report["recall_at_precision_95"] = round(recall_at_precision(labels, risks, 0.95), 4)
+    report["library_version"] = scored.library_version
+    report["model_version"] = scored.model_version
+    report["confusion"] = {k: report[k] for k in ("tp", "fp", "fn", "tn")}
+    report["calibration"] = calibration(labels, risks)
+    report["brier"] = report["calibration"]["brier"]
+    report["ece"] = report["calibration"]["ece"]
+    report["precision_at_k"] = precision_at_k(labels, risks)
+    report["threshold_sweep"] = threshold_sweep(labels, risks)
+    both = 0 < labels.sum() < len(labels)
+    report["recommended_threshold"] = round(choose_threshold(labels, risks), 4) if both else None
 
     groups: dict[str, list[int]] = defaultdict(list)
     brands: dict[str, list[int]] = defaultdict(list)
@@ -114,10 +209,38 @@ def evaluate(detector: Detector, rows: list[dict[str, Any]]) -> dict[str, Any]:
             "recall": round(tp / (tp + fn), 4) if tp + fn else None,
         }
     report["errors"] = [
-        {"title": rows[i]["title"], "label": int(labels[i]), "risk": float(scores[i]), "group": rows[i].get("group")}
+        {"title": rows[i]["title"], "label": int(labels[i]), "risk": float(risks[i]), "group": rows[i].get("group")}
         for i in np.flatnonzero(flags != labels)[:50]
     ]
     return report
+
+
+def evaluate(detector: Detector, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Score every row and compute the DESIGN.md evaluation contract."""
+    return summarise(score_rows(detector, rows))
+
+
+def compare(a: ScoredSet, b: ScoredSet, resamples: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """Two models on the same set: PR-AUC of each and a paired bootstrap 95% interval on the difference."""
+    from sklearn.metrics import average_precision_score
+
+    labels = a.labels
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(resamples):
+        idx = rng.integers(0, len(labels), len(labels))
+        if 0 < labels[idx].sum() < len(idx):
+            sample = labels[idx]
+            diffs.append(average_precision_score(sample, b.risks[idx]) - average_precision_score(sample, a.risks[idx]))
+    pr_a, pr_b = average_precision_score(labels, a.risks), average_precision_score(labels, b.risks)
+    low, high = (np.percentile(diffs, [2.5, 97.5]) if diffs else (float("nan"), float("nan")))
+    return {
+        "a": {"model_version": a.model_version, "pr_auc": round(float(pr_a), 4), **summarise(a)["confusion"]},
+        "b": {"model_version": b.model_version, "pr_auc": round(float(pr_b), 4), **summarise(b)["confusion"]},
+        "pr_auc_difference": round(float(pr_b - pr_a), 4),
+        "ci95": [round(float(low), 4), round(float(high), 4)],
+        "resamples": len(diffs),
+    }
 
 
 def render_summary(report: dict[str, Any]) -> None:

@@ -43,15 +43,32 @@ class Context:
             self._store.close()
             self._store = None
 
-    def detector(self, require_brands: bool = True):  # type: ignore[no-untyped-def]
+    @property
+    def registry(self):  # type: ignore[no-untyped-def]
+        from models import ModelRegistry
+
+        return ModelRegistry(self.settings.models_dir)
+
+    def detector(self, model: str | None = None, require_brands: bool = True):  # type: ignore[no-untyped-def]
+        """A detector over the stored library; ``model``: a version, ``rules``, or None for the promoted one."""
         from detector import Detector
+        from models import ModelRegistryError
 
         library = self.store.load_library()
         if require_brands and not library.brands:
             raise click.ClickException(
                 "the protection list is empty: run `ipwatch brands import FILE` (or `ipwatch demo` for the sample list)"
             )
-        return Detector(library, self.settings.flag_threshold, self.settings.default_currency)
+        try:
+            if model == "rules":
+                trained = None
+            elif model is None:
+                trained = self.registry.load_promoted()
+            else:
+                trained = self.registry.load(model)
+        except ModelRegistryError as exc:
+            raise click.ClickException(str(exc)) from exc
+        return Detector(library, self.settings.flag_threshold, self.settings.default_currency, model=trained)
 
 
 pass_ctx = click.make_pass_decorator(Context, ensure=True)
@@ -156,12 +173,13 @@ def lexicon_list(ctx: Context, as_json: bool) -> None:
 @click.argument("file", default="-", type=click.File("r", encoding="utf-8"))
 @click.option("--explain", is_flag=True, help="Add each reason's detail and the brand it points at.")
 @click.option("--format", "fmt", type=click.Choice(["auto", "jsonl", "csv"]), default="auto", show_default=True)
+@click.option("--model", "model", default=None, help="Model version, or 'rules'; default: the promoted model.")
 @pass_ctx
-def score(ctx: Context, file: TextIO, explain: bool, fmt: str) -> None:
+def score(ctx: Context, file: TextIO, explain: bool, fmt: str, model: str | None) -> None:
     """Score listings (JSONL or CSV; - for stdin): one JSON result per listing, in input order."""
     from .listings_io import read_listings, score_stream
 
-    detector = ctx.detector()
+    detector = ctx.detector(model)
     failed = 0
     out = sys.stdout
     for parsed, result in score_stream(detector, read_listings(file, fmt)):
@@ -209,22 +227,128 @@ def labels_generate(out: Path, seed: int, per_family: int, brands_file: Path | N
 
 @main.command("eval")
 @click.option("--labels", "labels_file", type=click.Path(path_type=Path), required=True, help="Labelled JSONL set.")
+@click.option("--model", "model", default=None, help="Model version, or 'rules'; default: the promoted model.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the contract in DESIGN.md).")
+@click.option("--report", "report_dir", type=click.Path(path_type=Path), default=None,
+              help="Write an HTML report with PNG plots into this directory.")
+@click.option("--compare", "versions", nargs=2, default=None, help="Two model versions (or 'rules') side by side.")
+@click.option("--cv", "folds", type=click.IntRange(2, 20), default=None,
+              help="Cross-validate training on this set, K folds grouped by brand.")
 @pass_ctx
-def eval_command(ctx: Context, labels_file: Path, as_json: bool) -> None:
-    """Precision, recall and breakdowns of the detector on a labelled set."""
-    from eval import LabelledSetError, evaluate, load_labelled_set, render_summary
+def eval_command(ctx: Context, labels_file: Path, model: str | None, as_json: bool, report_dir: Path | None,
+                 versions: tuple[str, str] | None, folds: int | None) -> None:
+    """Precision, recall, calibration and breakdowns of a model on a labelled set."""
+    from eval import LabelledSetError, compare, load_labelled_set, render_summary, score_rows, summarise
 
     try:
         rows = load_labelled_set(labels_file)
     except LabelledSetError as exc:
         raise click.ClickException(str(exc)) from exc
-    detector = ctx.detector()
-    report = evaluate(detector, rows)
+    if folds:
+        from models import cross_validate
+
+        try:
+            result = cross_validate(ctx.detector("rules"), rows, folds)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        _print(result, as_json, lambda r: "\n".join(
+            f"{k:10} {v['mean']:.4f} ± {v['std']:.4f}" for k, v in r["summary"].items()))
+        return
+    if versions:
+        first, second = (score_rows(ctx.detector(v), rows) for v in versions)
+        result = compare(first, second)
+        _print(result, as_json, lambda r: (
+            f"PR-AUC {r['a']['model_version']}: {r['a']['pr_auc']}  {r['b']['model_version']}: {r['b']['pr_auc']}  "
+            f"difference {r['pr_auc_difference']:+.4f}, 95% CI [{r['ci95'][0]:+.4f}, {r['ci95'][1]:+.4f}]"))
+        return
+    scored = score_rows(ctx.detector(model), rows)
+    report = summarise(scored)
+    if report_dir is not None:
+        from eval.report import write_report
+
+        index = write_report(report, scored, report_dir)
+        if not as_json:
+            click.echo(f"report written to {index}")
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=1))
     else:
         render_summary(report)
+
+
+def _print(result: dict, as_json: bool, text) -> None:  # type: ignore[no-untyped-def, type-arg]
+    click.echo(json.dumps(result, ensure_ascii=False, indent=1) if as_json else text(result))
+
+
+# -- models ------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--labels", "labels_file", type=click.Path(path_type=Path), required=True, help="Labelled JSONL set.")
+@click.option("--promote", is_flag=True, help="Promote the new model to score by default.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the brand-held-out split.")
+@click.option("--c", "c_value", default=1.0, show_default=True, help="Inverse regularisation strength.")
+@pass_ctx
+def train(ctx: Context, labels_file: Path, promote: bool, seed: int, c_value: float) -> None:
+    """Train and register a calibrated scorer; print its version and held-out metrics."""
+    from eval import LabelledSetError, load_labelled_set
+    from models import train_model
+
+    try:
+        rows = load_labelled_set(labels_file)
+        result = train_model(ctx.detector("rules"), rows, seed=seed, C=c_value)
+    except (LabelledSetError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    meta = result.metadata
+    if meta["version"] in {m["version"] for m in ctx.registry.versions()}:
+        click.echo(f"model {meta['version']} is already registered (same data, parameters and library)")
+    else:
+        ctx.registry.register(result.estimator, meta)
+    if promote:
+        ctx.registry.promote(meta["version"])
+    m = meta["metrics"]
+    click.echo(
+        f"model {meta['version']}{' (promoted)' if promote else ''}: threshold {meta['threshold']}; held-out "
+        f"({meta['n_held_out']} listings, {len(meta['held_out_brands'])} unseen brands) precision {m['precision']} "
+        f"recall {m['recall']} PR-AUC {m['pr_auc']} Brier {m['brier']}; trained in {meta['train_seconds']}s"
+    )
+
+
+@main.group()
+def models() -> None:
+    """The model registry."""
+
+
+@models.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def models_list(ctx: Context, as_json: bool) -> None:
+    """Registered model versions; the promoted one is marked."""
+    promoted = ctx.registry.promoted_version()
+    versions = ctx.registry.versions()
+    if as_json:
+        click.echo(json.dumps({"promoted": promoted, "models": versions}, ensure_ascii=False, indent=1))
+        return
+    if not versions:
+        click.echo("no models registered; the rule scorer is in use (train one with `ipwatch train --labels FILE`)")
+    for meta in versions:
+        mark = "*" if meta["version"] == promoted else " "
+        m = meta["metrics"]
+        click.echo(f"{mark} {meta['version']}  {meta['created_at']}  threshold {meta['threshold']}  "
+                   f"P {m['precision']} R {m['recall']} PR-AUC {m['pr_auc']}  library {meta['library_version']}")
+
+
+@models.command("promote")
+@click.argument("version")
+@pass_ctx
+def models_promote(ctx: Context, version: str) -> None:
+    """Make VERSION the model that scores by default."""
+    from models import ModelRegistryError
+
+    try:
+        ctx.registry.promote(version)
+    except ModelRegistryError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"promoted {version}")
 
 
 # -- demo and benchmarks -----------------------------------------------------------------------
@@ -240,7 +364,7 @@ def demo(ctx: Context) -> None:
 
 
 @main.command()
-@click.option("--suite", type=click.Choice(["lexical", "all"]), default="all", show_default=True)
+@click.option("--suite", type=click.Choice(["lexical", "train", "all"]), default="all", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object of named figures.")
 @click.option("--n", "size", default=100_000, show_default=True, help="Listings per throughput run.")
 @pass_ctx

@@ -7,11 +7,34 @@ from importlib import resources
 from rich.console import Console
 from rich.table import Table
 
-from detector import Detector
+from detector import Detector, Library
+from eval import generate_labelled_set
 from feature_store import LibraryStore, bundled_lexicon, bundled_protection_list, read_brands, read_terms
+from models import ModelRegistry, TrainedScorer, train_model
 
 from .listings_io import read_listings
 from .settings import Settings
+
+DEFAULT_TRAINING_SEED = 7
+DEFAULT_PER_FAMILY = 150
+
+
+def ensure_default_model(library: Library, settings: Settings, console: Console) -> TrainedScorer:
+    """The promoted model; when there is none, train one on the bundled generator and promote it."""
+    registry = ModelRegistry(settings.models_dir)
+    promoted = registry.load_promoted()
+    if promoted is not None:
+        return promoted
+    rows = generate_labelled_set(library.brands, seed=DEFAULT_TRAINING_SEED, per_family=DEFAULT_PER_FAMILY)
+    result = train_model(Detector(library, default_currency=settings.default_currency), rows)
+    version = result.metadata["version"]
+    if version not in {m["version"] for m in registry.versions()}:
+        registry.register(result.estimator, result.metadata)
+    registry.promote(version)
+    metrics = result.metadata["metrics"]
+    console.print(f"Trained and promoted the default model {version} on {len(rows)} generated listings "
+                  f"(held-out precision {metrics['precision']}, recall {metrics['recall']})")
+    return registry.load(version)
 
 
 def run_demo(store: LibraryStore, settings: Settings) -> None:
@@ -23,7 +46,9 @@ def run_demo(store: LibraryStore, settings: Settings) -> None:
         f"Protection list / 保护名录: {brands.total} brands; lexicon / 词库: {terms.total} terms; "
         f"library {terms.version}"
     )
-    detector = Detector(store.load_library(), settings.flag_threshold, settings.default_currency)
+    library = store.load_library()
+    model = ensure_default_model(library, settings, console)
+    detector = Detector(library, settings.flag_threshold, settings.default_currency, model=model)
     sample = resources.files("ipwatch") / "data" / "demo_listings.jsonl"
     with sample.open(encoding="utf-8") as handle:
         listings = [p.listing for p in read_listings(handle) if p.listing is not None]

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.home / 'ipwatch.db').resolve()}"
 
     @property
+    def models_dir(self) -> Path:
+        """Where registered model versions live."""
+        return self.home / "models"
+
+    @property
     def cache_dir(self) -> Path:
         """Where compiled libraries and other derived files live."""
         return self.home / "cache"

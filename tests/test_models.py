@@ -1,0 +1,108 @@
+"""The trained scorer: estimator contract, exact explanations, registry, and the CLI around them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from detector import FEATURE_NAMES, Detector, Listing
+from eval import generate_labelled_set
+from models import CalibratedRiskModel, ListingFeatures, ModelRegistry, ModelRegistryError, train_model
+
+
+@pytest.fixture(scope="session")
+def labelled(detector: Detector) -> list[dict]:
+    return generate_labelled_set(detector.library.brands, seed=21, per_family=30)
+
+
+@pytest.fixture(scope="session")
+def trained(detector: Detector, labelled: list[dict]):  # type: ignore[no-untyped-def]
+    return train_model(detector, labelled)
+
+
+def test_estimators_follow_the_sklearn_contract(detector: Detector, labelled: list[dict]) -> None:
+    model = CalibratedRiskModel(C=0.5)
+    assert clone(model).get_params() == {"C": 0.5, "cv": 5, "class_weight": "balanced"}
+    listings = [Listing.model_validate(r) for r in labelled]
+    features = ListingFeatures(detector).fit(listings).transform(listings)
+    assert features.shape == (len(listings), len(FEATURE_NAMES))
+    y = np.array([r["label"] for r in labelled])
+    fitted = model.fit(features, y)
+    assert fitted is model and hasattr(model, "coef_")
+    p = model.predict_proba(features)[:, 1]
+    assert np.allclose(np.log(p / (1 - p)), model.decision_function(features), atol=1e-6)
+    assert np.allclose(model.contributions(features).sum(axis=1) + model.intercept_,
+                       model.decision_function(features))
+
+
+def test_model_explanations_come_from_the_model(detector: Detector, trained) -> None:  # type: ignore[no-untyped-def]
+    from models import TrainedScorer
+
+    scorer = TrainedScorer(trained.metadata["version"], trained.metadata["threshold"], trained.estimator,
+                           trained.metadata)
+    with_model = Detector(detector.library, model=scorer)
+    listing = Listing(title="耐克 AJ1 高仿 莆田", price=199.0)
+    result = with_model.score(listing)
+    assert result.flagged and result.model_version == trained.metadata["version"]
+    rule_result = detector.score(listing)
+    assert [r.signal for r in result.reasons if r.weight] != [] and result.risk != rule_result.risk
+    logit = np.log(result.risk / (1 - result.risk)) if result.risk < 1 else None
+    if logit is not None:  # reasons + intercept reproduce the model's log-odds
+        total = sum(r.weight for r in result.reasons) + trained.estimator.intercept_
+        assert abs(total - logit) < 0.05
+    assert not with_model.score(Listing(title="适用于苹果 iPhone 15 手机壳", price=19.0)).flagged
+
+
+def test_training_metadata(trained) -> None:  # type: ignore[no-untyped-def]
+    meta = trained.metadata
+    assert meta["feature_names"] == list(FEATURE_NAMES)
+    assert 0.2 <= meta["threshold"] <= 0.8
+    assert meta["held_out_brands"] and meta["metrics"]["precision"] >= 0.95
+    assert len(meta["training_data_hash"]) == 64 and meta["library_version"].startswith("lib-")
+
+
+def test_registry(tmp_path: Path, trained) -> None:  # type: ignore[no-untyped-def]
+    registry = ModelRegistry(tmp_path / "models")
+    assert registry.load_promoted() is None and registry.versions() == []
+    version = registry.register(trained.estimator, trained.metadata)
+    with pytest.raises(ModelRegistryError, match="already registered"):
+        registry.register(trained.estimator, trained.metadata)
+    with pytest.raises(ModelRegistryError, match="no model version 'nope'"):
+        registry.promote("nope")
+    registry.promote(version)
+    loaded = registry.load_promoted()
+    assert loaded is not None and loaded.version == version
+    assert np.allclose(loaded.estimator.coef_, trained.estimator.coef_)
+
+
+def test_train_promote_and_eval_cli(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from feature_store import bundled_lexicon, bundled_protection_list
+
+    cli("brands", "import", str(bundled_protection_list()))
+    cli("lexicon", "import", str(bundled_lexicon()))
+    labels = tmp_path / "labels.jsonl"
+    cli("labels", "generate", "--out", str(labels), "--per-family", "25", "--seed", "4")
+    assert "rule scorer is in use" in cli("models", "list").output
+    result = cli("train", "--labels", str(labels), "--promote")
+    assert result.exit_code == 0 and "(promoted)" in result.output
+    listed = json.loads(cli("models", "list", "--json").output)
+    version = listed["promoted"]
+    assert version and listed["models"][0]["version"] == version
+    scored = json.loads(cli("score", "-", input='{"title": "耐克 AJ1 高仿 莆田"}\n').stdout)
+    assert scored["model_version"] == version
+    report = json.loads(cli("eval", "--labels", str(labels), "--json").stdout)
+    assert report["model_version"] == version and "brier" in report and "threshold_sweep" in report
+    compared = json.loads(cli("eval", "--labels", str(labels), "--compare", "rules", version, "--json").stdout)
+    low, high = compared["ci95"]
+    assert low <= compared["pr_auc_difference"] <= high
+    cv = json.loads(cli("eval", "--labels", str(labels), "--cv", "3", "--json").stdout)
+    assert len(cv["folds"]) == 3 and cv["summary"]["pr_auc"]["mean"] > 0.9
+    assert cli("models", "promote", "model-missing").exit_code != 0
+    out = tmp_path / "report"
+    assert cli("eval", "--labels", str(labels), "--report", str(out)).exit_code == 0
+    assert {p.name for p in out.iterdir()} >= {"index.html", "pr_curve.png", "calibration.png", "histograms.png",
+                                               "groups.png", "report.json"}
