@@ -24,7 +24,7 @@ from .pinyin import PinyinTables, pinyin_tables
 from .text import normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 7  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 8  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 CJK_ONLY_RE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
@@ -110,18 +110,21 @@ def english_words() -> frozenset[str]:
     return frozenset(w for w in get_english_words_set(["web2", "gcide"], lower=True, alpha=True) if len(w) >= 3)
 
 
+STRADDLE_MIN_FREQUENCY = 15  # jieba counts: below this a two-character "word" is too rare to trust
+
+
 @lru_cache(maxsize=1)
-def _chinese_words() -> tuple[str, ...]:
-    """Two- to four-character words of jieba's dictionary (guards against homophone accidents)."""
+def _chinese_words() -> tuple[tuple[str, int], ...]:
+    """Two- to four-character words of jieba's dictionary with their counts (homophone guards)."""
     import jieba
 
     path = resources.files(jieba).joinpath("dict.txt")
     words = []
     with path.open(encoding="utf-8") as handle:
         for line in handle:
-            word = line.split(" ", 1)[0]
+            word, count, *_ = line.split(" ")
             if 2 <= len(word) <= 4 and CJK_ONLY_RE.match(word):
-                words.append(word)
+                words.append((word, int(count)))
     return tuple(words)
 
 
@@ -234,9 +237,9 @@ class Library:
             for word in keywords:
                 context.add(word, "category", category)
         words = _chinese_words()
-        two_char_words = frozenset(w for w in words if len(w) == 2)
+        two_char_words = frozenset(w for w, count in words if len(w) == 2 and count >= STRADDLE_MIN_FREQUENCY)
         if two_char_codes:
-            for word in words:
+            for word, _count in words:
                 if len(word) < 3:
                     continue
                 coded = tables.view(word)

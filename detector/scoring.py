@@ -159,13 +159,13 @@ class RuleScorer:
     ) -> ScoreResult:
         """A result from a log-odds risk; without a listed mark the risk stays below a flag."""
         risk = 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
-        if assessment.choice is None:
-            risk = min(risk, float(self.rules["no_brand_cap"]))
+        if assessment.choice is None:  # no listed mark: nothing on the list can be infringed
+            risk = min(risk, float(self.rules["no_brand_cap"]), threshold * 0.9)
         risk = round(risk, 4)
         return ScoreResult(
             listing_id=listing.listing_id,
             risk=risk,
-            flagged=risk >= threshold,
+            flagged=assessment.choice is not None and risk >= threshold,
             level=level_for(risk, self.rules["levels"]),
             brand_id=assessment.choice.brand.id if assessment.choice else None,
             reasons=sorted(assessment.reasons, key=lambda r: -abs(r.weight)),

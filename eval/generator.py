@@ -104,11 +104,12 @@ class _Builder:
             "lang": lang,
             "seller_id": extra.pop("seller_id", f"shop-{self.rng.randrange(1, 5000)}"),
         }
+        row["row_split"] = split_of(row["listing_id"], row["listing_id"])  # by row
         if brand_id:
             row["brand_id"] = brand_id
-            row["split"] = split_of(brand_id, row["listing_id"])
+            row["split"] = split_of(brand_id, row["listing_id"])  # by brand: test brands are never trained on
         else:
-            row["split"] = self.pick(["train", "train", "train", "dev", "test"])
+            row["split"] = row["row_split"]
         row.update({k: v for k, v in extra.items() if v is not None})
         return row
 
@@ -303,10 +304,41 @@ class _Builder:
         return self.row(brand, title, 0, "genuine_retail", lang, price=price, currency=currency)
 
 
-def generate_labelled_set(brands: list[Brand], seed: int = 7, per_family: int = 60) -> list[dict[str, Any]]:
-    """Listings labelled 1 (infringes a listed mark) or 0, ``per_family`` per family and kind."""
+def real_negatives(brands: list[Brand], rng: random.Random, limit: int) -> list[dict[str, Any]]:
+    """Real marketplace titles (../shared/data, read in place) that name no listed brand, labelled 0."""
+    from detector.text import normalise_term
+
+    from .real_titles import real_titles
+
+    forms = {normalise_term(w) for b in brands for w in [*b.all_names(), *b.aliases, *b.known_variants]}
+    forms = {f for f in forms if len(f) >= 2}
+    pool = []
+    for source in ("taobao", "jd", "walmart"):
+        for record in real_titles(source):
+            title = str(record["title"])[:300]
+            text = normalise_term(title)
+            named = [normalise_term(str(e)) for e in record.get("brands", []) if e]
+            if not any(f in text for f in forms) and not any(n in forms for n in named):
+                pool.append((source, title))
+    rng.shuffle(pool)
+    return [
+        {"listing_id": f"real-{source}-{hashlib.sha1(title.encode()).hexdigest()[:10]}", "platform": source,
+         "title": title, "label": 0, "group": "real_titles", "lang": "zh" if source != "walmart" else "en",
+         "split": split_of(title, title), "row_split": split_of(title, title)}
+        for source, title in pool[:limit]
+    ]
+
+
+def generate_labelled_set(
+    brands: list[Brand], seed: int = 7, per_family: int = 60, real: bool = False
+) -> list[dict[str, Any]]:
+    """Listings labelled 1 (infringes a listed mark) or 0, ``per_family`` per family and kind.
+
+    With ``real``, as many real marketplace titles naming no listed brand are added (group
+    ``real_titles``) when ../shared/data is present.
+    """
     builder = _Builder(brands, seed)
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = real_negatives(brands, builder.rng, per_family) if real else []
     for group in (*POSITIVE_FAMILIES, *NEGATIVE_KINDS):
         make: Callable[[Brand, str], dict[str, Any] | None] = getattr(builder, group)
         made, attempts = 0, 0

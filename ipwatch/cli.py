@@ -208,7 +208,11 @@ def labels() -> None:
 @click.option("--per-family", default=60, show_default=True, help="Listings per evasion family / negative kind.")
 @click.option("--brands-file", type=click.Path(path_type=Path), default=None,
               help="Protection list to draw brands from (default: the bundled sample list).")
-def labels_generate(out: Path, seed: int, per_family: int, brands_file: Path | None) -> None:
+@click.option("--real/--no-real", default=True, show_default=True,
+              help="Add real marketplace titles that name no listed brand (from ../shared/data when present).")
+@click.option("--split", type=click.Choice(["all", "train", "dev", "test"]), default="all", show_default=True,
+              help="Keep one split (by brand: test brands never appear in train).")
+def labels_generate(out: Path, seed: int, per_family: int, brands_file: Path | None, real: bool, split: str) -> None:
     """Write a seeded synthetic labelled set covering every evasion family and negative kind."""
     from eval import generate_labelled_set
     from feature_store import LibraryFileError, bundled_protection_list, read_brands
@@ -217,7 +221,9 @@ def labels_generate(out: Path, seed: int, per_family: int, brands_file: Path | N
         brand_list = read_brands(brands_file or bundled_protection_list())
     except LibraryFileError as exc:
         raise click.ClickException(str(exc)) from exc
-    rows = generate_labelled_set(brand_list, seed=seed, per_family=per_family)
+    rows = generate_labelled_set(brand_list, seed=seed, per_family=per_family, real=real)
+    if split != "all":
+        rows = [r for r in rows if r["split"] == split]
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as handle:
         for row in rows:

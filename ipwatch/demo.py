@@ -25,7 +25,7 @@ def ensure_default_model(library: Library, settings: Settings, console: Console)
     promoted = registry.load_promoted()
     if promoted is not None:
         return promoted
-    rows = generate_labelled_set(library.brands, seed=DEFAULT_TRAINING_SEED, per_family=DEFAULT_PER_FAMILY)
+    rows = generate_labelled_set(library.brands, seed=DEFAULT_TRAINING_SEED, per_family=DEFAULT_PER_FAMILY, real=True)
     result = train_model(Detector(library, default_currency=settings.default_currency), rows)
     version = result.metadata["version"]
     if version not in {m["version"] for m in registry.versions()}:

@@ -91,7 +91,7 @@ def test_labels_generate_and_eval_contract(cli, tmp_path: Path) -> None:  # type
     for key in ("n", "precision", "recall", "f1", "pr_auc", "roc_auc", "threshold", "recall_at_precision_95",
                 "groups", "brands"):
         assert key in report
-    assert report["n"] == 17 * 8
+    assert report["n"] in (17 * 8, 18 * 8)  # 18 groups when ../shared/data adds real titles
     assert all({"n", "flag_rate"} <= set(g) for g in report["groups"].values())
     assert all({"n", "precision", "recall"} <= set(b) for b in report["brands"].values())
 

@@ -106,3 +106,13 @@ def test_train_promote_and_eval_cli(cli, tmp_path: Path) -> None:  # type: ignor
     assert cli("eval", "--labels", str(labels), "--report", str(out)).exit_code == 0
     assert {p.name for p in out.iterdir()} >= {"index.html", "pr_curve.png", "calibration.png", "histograms.png",
                                                "groups.png", "report.json"}
+
+
+def test_a_listing_naming_no_listed_mark_is_never_flagged(detector: Detector, trained) -> None:  # type: ignore[no-untyped-def]
+    from models import TrainedScorer
+
+    low = TrainedScorer("low-threshold", 0.05, trained.estimator, trained.metadata)
+    strict = Detector(detector.library, model=low)
+    for title in ("高仿真绿植 仿真花 客厅摆件", "1:1 复刻 手办 模型", "replica movie prop sword"):
+        result = strict.score(Listing(title=title))
+        assert not result.flagged and result.brand_id is None and result.risk < 0.05
