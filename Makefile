@@ -23,6 +23,7 @@ install: $(STAMP)
 
 run: install
 	$(VENV)/bin/ipwatch demo
+	$(VENV)/bin/ipwatch serve --host 127.0.0.1 --port 8000
 
 test: install system-deps
 	$(VENV)/bin/python -m pytest

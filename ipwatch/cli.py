@@ -357,6 +357,60 @@ def models_promote(ctx: Context, version: str) -> None:
     click.echo(f"promoted {version}")
 
 
+# -- service -----------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@pass_ctx
+def serve(ctx: Context, host: str, port: int) -> None:
+    """Run the API (and its OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from api import create_app
+
+    uvicorn.run(create_app(ctx.settings), host=host, port=port, log_level="info")
+
+
+@main.group()
+def keys() -> None:
+    """API keys (stored hashed; shown once)."""
+
+
+@keys.command("create")
+@click.option("--role", type=click.Choice(["submitter", "reviewer", "analyst", "admin"]), required=True)
+@click.option("--name", required=True, help="Who the key is for (unique).")
+@click.option("--json", "as_json", is_flag=True, help='Print {"name", "role", "key"}.')
+@pass_ctx
+def keys_create(ctx: Context, role: str, name: str, as_json: bool) -> None:
+    """Create an API key and show it once."""
+    from feature_store.review import ReviewError, ReviewStore
+
+    try:
+        key = ReviewStore(ctx.store).create_key(name, role)
+    except ReviewError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps({"name": name, "role": role, "key": key}))
+    else:
+        click.echo(f"{role} key for {name} (shown once, keep it safe):\n{key}")
+
+
+@keys.command("revoke")
+@click.argument("name")
+@pass_ctx
+def keys_revoke(ctx: Context, name: str) -> None:
+    """Revoke the key named NAME."""
+    from feature_store.review import ReviewError, ReviewStore
+
+    try:
+        ReviewStore(ctx.store).revoke_key(name)
+    except ReviewError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"revoked {name}")
+
+
 # -- demo and benchmarks -----------------------------------------------------------------------
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 from importlib import resources
 
 from rich.console import Console
 from rich.table import Table
 
-from detector import Detector, Library
+from detector import Detector, Library, Listing, ScoreResult
 from eval import generate_labelled_set
 from feature_store import LibraryStore, bundled_lexicon, bundled_protection_list, read_brands, read_terms
+from feature_store.review import ReviewStore
 from models import ModelRegistry, TrainedScorer, train_model
 
 from .listings_io import read_listings
@@ -66,3 +68,19 @@ def run_demo(store: LibraryStore, settings: Settings) -> None:
     console.print(table)
     cleared = [listing.title for listing, result in results if not result.flagged]
     console.print(f"Cleared / 未标记: {len(cleared)} listings, e.g. " + "; ".join(cleared[:4]))
+    fill_review_queue(store, results)
+
+
+def fill_review_queue(store: LibraryStore, results: list[tuple[Listing, ScoreResult]]) -> None:
+    """Put the sample into the review queue and print a fresh reviewer key for the web service."""
+    review = ReviewStore(store)
+    items = []
+    for listing, result in results:
+        record = listing.model_dump(exclude_none=True)
+        scored = result.to_dict(explain=True)
+        scored["title"] = listing.title
+        items.append((record, scored))
+    created = sum(s.created for s in review.submit(items, actor="demo"))
+    name = f"demo-reviewer-{secrets.token_hex(3)}"
+    key = review.create_key(name, "reviewer")
+    Console().print(f"Review queue / 审核队列: {created} new cases. Reviewer key for {name} (shown once):\n{key}")

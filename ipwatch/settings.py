@@ -30,6 +30,11 @@ class Settings(BaseSettings):
         description="Risk at or above which a listing is flagged; default comes from the scorer's rules.",
     )
 
+    max_body_bytes: int = Field(
+        default=5_000_000,
+        description="Largest HTTP request body the API accepts, in bytes.",
+    )
+
     @field_validator("flag_threshold")
     @classmethod
     def _threshold_in_range(cls, value: float | None) -> float | None:

@@ -1,0 +1,56 @@
+"""Typed dependencies: the stores, the detector and the caller's role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from detector import Detector
+from feature_store import LibraryStore
+from feature_store.review import Principal, ReviewStore
+
+bearer = HTTPBearer(auto_error=False, description="An API key from `ipwatch keys create`.")
+
+
+def get_review(request: Request) -> ReviewStore:
+    return request.app.state.review
+
+
+def get_library_store(request: Request) -> LibraryStore:
+    return request.app.state.library_store
+
+
+def get_detector(request: Request) -> Detector:
+    return request.app.state.detector
+
+
+ReviewDep = Annotated[ReviewStore, Depends(get_review)]
+DetectorDep = Annotated[Detector, Depends(get_detector)]
+
+
+def require(*roles: str) -> Callable[..., Principal]:
+    """A dependency admitting a valid key of one of ``roles``: 401 without one, 403 for another role."""
+
+    def check(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Principal:
+        key = credentials.credentials if credentials else request.cookies.get("ipwatch_session")
+        principal = request.app.state.review.authenticate(key) if key else None
+        if principal is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid API key is required",
+                                headers={"WWW-Authenticate": "Bearer"})
+        if principal.role not in roles:
+            needed = " or ".join(roles)
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {principal.role!r} may not do this; needs {needed}")
+        return principal
+
+    return check
+
+
+Submitter = Annotated[Principal, Depends(require("submitter", "admin"))]
+Reviewer = Annotated[Principal, Depends(require("reviewer", "admin"))]
+Viewer = Annotated[Principal, Depends(require("reviewer", "analyst", "admin"))]

@@ -1,0 +1,41 @@
+"""The review queue: list, inspect and decide cases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from ..deps import ReviewDep, Reviewer, Viewer
+from ..schemas import CasePage, DecisionIn, DecisionOut
+
+router = APIRouter(prefix="/v1/cases", tags=["review"])
+
+
+@router.get("", response_model=CasePage, summary="The queue, highest risk first, with cursor pagination")
+def list_cases(
+    review: ReviewDep,
+    _who: Viewer,
+    status: str | None = "open",
+    brand_id: str | None = None,
+    level: str | None = None,
+    platform: str | None = None,
+    seller_id: str | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict:  # type: ignore[type-arg]
+    items, next_cursor = review.list_cases(status=None if status == "all" else status, brand_id=brand_id,
+                                           level=level, platform=platform, seller_id=seller_id, cursor=cursor,
+                                           limit=limit)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get("/{case_id}", summary="A case: listing, evidence, seller history, similar confirmed cases, audit trail")
+def get_case(case_id: int, review: ReviewDep, _who: Viewer) -> dict:  # type: ignore[type-arg]
+    return review.get_case(case_id)
+
+
+@router.post("/{case_id}/decision", response_model=DecisionOut,
+             summary="Decide a case; a stale version gets 409 so reviewers never overwrite each other")
+def decide(case_id: int, body: DecisionIn, review: ReviewDep, who: Reviewer) -> dict:  # type: ignore[type-arg]
+    return review.decide(case_id, body.decision, body.note, body.version, actor=who.name)

@@ -1,0 +1,108 @@
+"""Wire shapes of the HTTP API, kept apart from the domain records."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_LISTINGS = 1000
+
+
+class ListingIn(BaseModel):
+    """A listing as a client sends it (the DESIGN.md contract); unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    listing_id: str | None = Field(default=None, max_length=200)
+    platform: str | None = Field(default=None, max_length=64)
+    title: str = Field(min_length=1, max_length=2000)
+    description: str | None = Field(default=None, max_length=20000)
+    price: float | None = Field(default=None, ge=0)
+    currency: str | None = Field(default=None, max_length=8)
+    seller_id: str | None = Field(default=None, max_length=200)
+    seller_name: str | None = Field(default=None, max_length=200)
+    url: str | None = Field(default=None, max_length=2000)
+    category: str | None = Field(default=None, max_length=64)
+    image_urls: list[str] = Field(default_factory=list, max_length=50)
+    crawled_at: str | None = None
+
+
+class StoredListingIn(ListingIn):
+    listing_id: str = Field(min_length=1, max_length=200)
+
+
+class ScoreRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    listings: list[ListingIn] = Field(min_length=1, max_length=MAX_LISTINGS)
+
+
+class SubmitRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    listings: list[StoredListingIn] = Field(min_length=1, max_length=MAX_LISTINGS)
+
+
+class ReasonOut(BaseModel):
+    signal: str
+    text: str
+    span: list[int] | None = None
+    weight: float
+    brand_id: str | None = None
+    detail: str | None = None
+
+
+class ScoreResultOut(BaseModel):
+    listing_id: str | None
+    risk: float
+    flagged: bool
+    level: str
+    brand_id: str | None
+    reasons: list[ReasonOut]
+    library_version: str
+    model_version: str
+
+
+class ScoreResponse(BaseModel):
+    results: list[ScoreResultOut]
+
+
+class SubmittedOut(BaseModel):
+    listing_id: str
+    case_id: int
+    revision: int
+    created: bool
+    result: ScoreResultOut
+
+
+class SubmitResponse(BaseModel):
+    items: list[SubmittedOut]
+
+
+class CaseItem(BaseModel):
+    id: int
+    version: int
+    status: str
+    risk: float
+    level: str
+    brand_id: str | None
+    revision: int
+    listing: dict[str, Any]
+    result: dict[str, Any]
+
+
+class CasePage(BaseModel):
+    items: list[CaseItem]
+    next_cursor: str | None
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["infringing", "not_infringing", "needs_info"]
+    note: str | None = Field(default=None, max_length=5000)
+    version: int = Field(ge=1)
+
+
+class DecisionOut(BaseModel):
+    id: int
+    version: int
+    status: str

@@ -1,0 +1,242 @@
+"""The review store: API keys, listing revisions, review cases, decisions and the audit log."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from .schema import ApiKeyRow, AuditRow, CaseRow, ListingRow
+from .store import LibraryStore
+
+ROLES = ("submitter", "reviewer", "analyst", "admin")
+DECISIONS = ("infringing", "not_infringing", "needs_info")
+OPEN = "open"
+
+
+class ReviewError(ValueError):
+    """A request the review store refuses; ``status`` is the HTTP status it maps to."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Submitted:
+    case_id: int
+    revision: int
+    created: bool
+
+
+def hash_key(key: str) -> str:
+    """Keys are 256-bit random tokens, so one SHA-256 is enough to store them safely."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def content_hash(listing: dict[str, Any]) -> str:
+    """Hash of what a listing says (not when it was crawled), for idempotent submission."""
+    content = {k: v for k, v in listing.items() if k not in ("crawled_at",)}
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ReviewStore:
+    """Review data beside the library in the same database."""
+
+    def __init__(self, library: LibraryStore) -> None:
+        self.sessions = library.sessions
+
+    # -- keys ---------------------------------------------------------------------------------
+
+    def create_key(self, name: str, role: str) -> str:
+        """Create a key and return it; only its hash is stored, so it is shown once."""
+        if role not in ROLES:
+            raise ReviewError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+        if not name.strip():
+            raise ReviewError("a key needs a name")
+        key = "ipw_" + secrets.token_urlsafe(32)
+        with self.sessions.begin() as session:
+            if session.scalar(select(ApiKeyRow).where(ApiKeyRow.name == name)) is not None:
+                raise ReviewError(f"a key named {name!r} exists already", 409)
+            session.add(ApiKeyRow(name=name, role=role, key_hash=hash_key(key), created_at=_now()))
+            self._audit(session, "admin", "key_created", None, None, {"name": name, "role": role})
+        return key
+
+    def revoke_key(self, name: str, actor: str = "admin") -> None:
+        with self.sessions.begin() as session:
+            row = session.scalar(select(ApiKeyRow).where(ApiKeyRow.name == name, ApiKeyRow.revoked_at.is_(None)))
+            if row is None:
+                raise ReviewError(f"no active key named {name!r}", 404)
+            row.revoked_at = _now()
+            self._audit(session, actor, "key_revoked", None, {"name": name}, None)
+
+    def authenticate(self, key: str) -> Principal | None:
+        with self.sessions() as session:
+            row = session.scalar(
+                select(ApiKeyRow).where(ApiKeyRow.key_hash == hash_key(key), ApiKeyRow.revoked_at.is_(None))
+            )
+            return None if row is None else Principal(row.name, row.role)
+
+    # -- listings and cases -------------------------------------------------------------------
+
+    def submit(self, items: list[tuple[dict[str, Any], dict[str, Any]]], actor: str) -> list[Submitted]:
+        """Store (listing, result) pairs as revisions and cases in one transaction.
+
+        The same content again returns its existing case; changed content is a new revision.
+        """
+        out: list[Submitted] = []
+        now = _now()
+        with self.sessions.begin() as session:
+            for listing, result in items:
+                platform = str(listing.get("platform") or "unknown")
+                listing_id = str(listing["listing_id"])
+                digest = content_hash(listing)
+                existing = session.scalar(select(ListingRow).where(
+                    ListingRow.platform == platform, ListingRow.listing_id == listing_id,
+                    ListingRow.content_hash == digest))
+                if existing is not None:
+                    case = session.scalar(select(CaseRow).where(CaseRow.listing_row == existing.id))
+                    assert case is not None
+                    out.append(Submitted(case.id, existing.revision, False))
+                    continue
+                latest = session.scalar(select(func.max(ListingRow.revision)).where(
+                    ListingRow.platform == platform, ListingRow.listing_id == listing_id)) or 0
+                row = ListingRow(platform=platform, listing_id=listing_id, content_hash=digest, revision=latest + 1,
+                                 seller_id=listing.get("seller_id"), data=listing, created_at=now)
+                session.add(row)
+                session.flush()
+                case = CaseRow(listing_row=row.id, status=OPEN, version=1, risk=float(result["risk"]),
+                               level=str(result["level"]), brand_id=result.get("brand_id"), platform=platform,
+                               seller_id=listing.get("seller_id"), result=result, created_at=now, updated_at=now)
+                session.add(case)
+                session.flush()
+                self._audit(session, actor, "case_created", case.id, None, _case_state(case))
+                out.append(Submitted(case.id, row.revision, True))
+        return out
+
+    def list_cases(
+        self, *, status: str | None = OPEN, brand_id: str | None = None, level: str | None = None,
+        platform: str | None = None, seller_id: str | None = None, cursor: str | None = None, limit: int = 50,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """The queue, highest risk first, with an opaque cursor for the next page."""
+        query = select(CaseRow, ListingRow).join(ListingRow, ListingRow.id == CaseRow.listing_row)
+        for column, value in ((CaseRow.status, status), (CaseRow.brand_id, brand_id), (CaseRow.level, level),
+                              (CaseRow.platform, platform), (CaseRow.seller_id, seller_id)):
+            if value is not None:
+                query = query.where(column == value)
+        if cursor:
+            risk, case_id = _decode_cursor(cursor)
+            query = query.where(or_(CaseRow.risk < risk, and_(CaseRow.risk == risk, CaseRow.id < case_id)))
+        query = query.order_by(CaseRow.risk.desc(), CaseRow.id.desc()).limit(limit + 1)
+        with self.sessions() as session:
+            rows = session.execute(query).all()
+        items = [_case_item(case, listing) for case, listing in rows[:limit]]
+        next_cursor = _encode_cursor(rows[limit - 1][0]) if len(rows) > limit else None
+        return items, next_cursor
+
+    def get_case(self, case_id: int) -> dict[str, Any]:
+        """A case with its listing, result, the seller's history and similar confirmed cases."""
+        with self.sessions() as session:
+            case = session.get(CaseRow, case_id)
+            if case is None:
+                raise ReviewError(f"no case {case_id}", 404)
+            listing = session.get(ListingRow, case.listing_row)
+            assert listing is not None
+            item = _case_item(case, listing)
+            item["seller_history"] = self._seller_history(session, case.seller_id)
+            similar = session.scalars(select(CaseRow).where(
+                CaseRow.brand_id == case.brand_id, CaseRow.status == "infringing", CaseRow.id != case.id,
+            ).order_by(CaseRow.updated_at.desc()).limit(5)) if case.brand_id else []
+            item["similar_confirmed"] = [{"id": c.id, "risk": c.risk, "title": c.result.get("title")} for c in similar]
+            item["audit"] = [
+                {"at": a.at.isoformat(), "actor": a.actor, "action": a.action, "before": a.before, "after": a.after}
+                for a in session.scalars(select(AuditRow).where(AuditRow.case_id == case_id).order_by(AuditRow.id))
+            ]
+            return item
+
+    def decide(self, case_id: int, decision: str, note: str | None, version: int, actor: str) -> dict[str, Any]:
+        """Record a decision if ``version`` is current (optimistic concurrency), else refuse with 409."""
+        if decision not in DECISIONS:
+            raise ReviewError(f"unknown decision {decision!r}; use one of {', '.join(DECISIONS)}", 422)
+        with self.sessions.begin() as session:
+            case = session.get(CaseRow, case_id)
+            if case is None:
+                raise ReviewError(f"no case {case_id}", 404)
+            if case.version != version:
+                raise ReviewError(
+                    f"case {case_id} is at version {case.version}, not {version}: someone decided it meanwhile", 409)
+            before = _case_state(case)
+            case.status, case.note, case.decided_by = decision, note, actor
+            case.version += 1
+            case.updated_at = _now()
+            self._audit(session, actor, "decision", case.id, before, _case_state(case))
+            return {"id": case.id, "version": case.version, "status": case.status}
+
+    def audit_log(self) -> list[dict[str, Any]]:
+        with self.sessions() as session:
+            return [{"actor": a.actor, "action": a.action, "case_id": a.case_id, "before": a.before, "after": a.after}
+                    for a in session.scalars(select(AuditRow).order_by(AuditRow.id))]
+
+    def queue_size(self) -> dict[str, int]:
+        with self.sessions() as session:
+            rows = session.execute(
+                select(CaseRow.level, func.count()).where(CaseRow.status == OPEN).group_by(CaseRow.level)).all()
+        return {level: count for level, count in rows}
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _seller_history(self, session: Session, seller_id: str | None) -> dict[str, Any] | None:
+        if not seller_id:
+            return None
+        rows = session.execute(select(CaseRow.status, func.count(), func.min(CaseRow.created_at),
+                                      func.max(CaseRow.created_at)).where(CaseRow.seller_id == seller_id)
+                               .group_by(CaseRow.status)).all()
+        return {
+            "seller_id": seller_id,
+            "cases": {status: count for status, count, _first, _last in rows},
+            "first_seen": min(r[2] for r in rows).isoformat() if rows else None,
+            "last_seen": max(r[3] for r in rows).isoformat() if rows else None,
+        }
+
+    @staticmethod
+    def _audit(session: Session, actor: str, action: str, case_id: int | None,
+               before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+        session.add(AuditRow(at=_now(), actor=actor, action=action, case_id=case_id, before=before, after=after))
+
+
+def _case_state(case: CaseRow) -> dict[str, Any]:
+    return {"status": case.status, "version": case.version, "note": case.note, "decided_by": case.decided_by}
+
+
+def _case_item(case: CaseRow, listing: ListingRow) -> dict[str, Any]:
+    return {"id": case.id, "version": case.version, "status": case.status, "risk": case.risk, "level": case.level,
+            "brand_id": case.brand_id, "revision": listing.revision, "listing": listing.data, "result": case.result}
+
+
+def _encode_cursor(case: CaseRow) -> str:
+    return base64.urlsafe_b64encode(json.dumps([case.risk, case.id]).encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[float, int]:
+    try:
+        risk, case_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return float(risk), int(case_id)
+    except (ValueError, TypeError) as exc:
+        raise ReviewError("cursor: not a cursor this server issued", 422) from exc

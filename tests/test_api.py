@@ -1,0 +1,176 @@
+"""The review API through TestClient(create_app(...)) on a real database, and one real `ipwatch serve`."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api import create_app
+from feature_store import LibraryStore, bundled_lexicon, bundled_protection_list, read_brands, read_terms
+from feature_store.review import ReviewStore
+from ipwatch.settings import Settings
+
+
+@pytest.fixture
+def service(tmp_path: Path, database_url: str) -> Iterator[tuple[TestClient, dict[str, dict[str, str]], ReviewStore]]:
+    settings = Settings(home=tmp_path / "home", database_url=database_url)
+    store = LibraryStore(database_url, cache_dir=settings.cache_dir)
+    store.import_brands(read_brands(bundled_protection_list()))
+    store.import_terms(read_terms(bundled_lexicon()))
+    review = ReviewStore(store)
+    headers = {role: {"Authorization": f"Bearer {review.create_key(f'{role}-1', role)}"}
+               for role in ("submitter", "reviewer", "analyst", "admin")}
+    with TestClient(create_app(settings)) as client:
+        yield client, headers, review
+    store.close()
+
+
+def test_auth_and_roles(service) -> None:  # type: ignore[no-untyped-def]
+    client, headers, review = service
+    body = {"listings": [{"title": "耐克 AJ1 高仿"}]}
+    assert client.post("/v1/score", json=body).status_code == 401
+    assert client.post("/v1/score", json=body, headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert client.post("/v1/score", json=body, headers=headers["reviewer"]).status_code == 403
+    assert client.post("/v1/score", json=body, headers=headers["submitter"]).status_code == 200
+    assert client.get("/v1/cases", headers=headers["submitter"]).status_code == 403
+    assert client.get("/v1/cases", headers=headers["analyst"]).status_code == 200
+    review.revoke_key("submitter-1")
+    assert client.post("/v1/score", json=body, headers=headers["submitter"]).status_code == 401
+
+
+def test_score_contract(service) -> None:  # type: ignore[no-untyped-def]
+    client, headers, _ = service
+    listings = [{"listing_id": "x1", "title": "耐克 AJ1 高仿 莆田", "price": 199},
+                {"listing_id": "x2", "title": "红富士苹果 新鲜水果 5斤", "price": 29}]
+    response = client.post("/v1/score", json={"listings": listings}, headers=headers["submitter"])
+    results = response.json()["results"]
+    assert [r["listing_id"] for r in results] == ["x1", "x2"]
+    assert results[0]["flagged"] and results[0]["brand_id"] == "nike" and not results[1]["flagged"]
+    reason = next(r for r in results[0]["reasons"] if r["signal"] == "counterfeit_term")
+    assert listings[0]["title"][reason["span"][0]:reason["span"][1]] == reason["text"]
+
+
+@pytest.mark.parametrize(("body", "status", "field"), [
+    ({"listings": []}, 422, "listings"),
+    ({"listings": [{"title": "x"}] * 1001}, 422, "listings"),
+    ({"listings": [{"title": ""}]}, 422, "title"),
+    ({"listings": [{"title": "x", "colour": "red"}]}, 422, "colour"),
+    ({"listings": [{"title": "x", "price": "cheap"}]}, 422, "price"),
+    ({"items": []}, 422, "items"),
+])
+def test_bad_input_names_the_field(service, body: dict, status: int, field: str) -> None:  # type: ignore[no-untyped-def, type-arg]
+    client, headers, _ = service
+    response = client.post("/v1/score", json=body, headers=headers["submitter"])
+    assert response.status_code == status
+    assert field in json.dumps(response.json())
+
+
+def test_bad_json_and_oversized_body(service) -> None:  # type: ignore[no-untyped-def]
+    client, headers, review = service
+    bad = client.post("/v1/listings", content=b"{not json", headers={**headers["submitter"],
+                                                                     "Content-Type": "application/json"})
+    assert bad.status_code == 422
+    big = {"listings": [{"listing_id": str(i), "title": "x" * 1900} for i in range(1000)] * 3}
+    assert client.post("/v1/listings", json=big, headers=headers["submitter"]).status_code == 413
+    half_bad = {"listings": [{"listing_id": "ok", "title": "耐克 高仿"}, {"listing_id": "bad", "title": ""}]}
+    assert client.post("/v1/listings", json=half_bad, headers=headers["submitter"]).status_code == 422
+    assert review.list_cases()[0] == []  # nothing partly stored
+
+
+def test_intake_is_idempotent_with_revisions(service) -> None:  # type: ignore[no-untyped-def]
+    client, headers, _ = service
+    listing = {"listing_id": "tb-1", "platform": "taobao", "title": "耐克 AJ1 高仿 莆田", "seller_id": "shop-1"}
+    first = client.post("/v1/listings", json={"listings": [listing]}, headers=headers["submitter"]).json()["items"][0]
+    again = client.post("/v1/listings", json={"listings": [listing]}, headers=headers["submitter"]).json()["items"][0]
+    assert first["created"] and not again["created"] and again["case_id"] == first["case_id"]
+    changed = {**listing, "price": 99.0}
+    third = client.post("/v1/listings", json={"listings": [changed]}, headers=headers["submitter"]).json()["items"][0]
+    assert third["created"] and third["revision"] == 2 and third["case_id"] != first["case_id"]
+
+
+def test_queue_decisions_concurrency_and_audit(service) -> None:  # type: ignore[no-untyped-def]
+    client, headers, review = service
+    titles = ["耐克 AJ1 高仿 莆田", "奈克 气垫跑步鞋", "LV同款 老花包", "男士 T恤 纯棉", "Rolex replica AAA"]
+    listings = [{"listing_id": f"l{i}", "platform": "tb", "title": t, "seller_id": "shop-9"}
+                for i, t in enumerate(titles)]
+    client.post("/v1/listings", json={"listings": listings}, headers=headers["submitter"])
+    page = client.get("/v1/cases?limit=2", headers=headers["reviewer"]).json()
+    assert len(page["items"]) == 2 and page["next_cursor"]
+    rest = client.get(f"/v1/cases?limit=10&cursor={page['next_cursor']}", headers=headers["reviewer"]).json()
+    risks = [c["risk"] for c in page["items"] + rest["items"]]
+    assert risks == sorted(risks, reverse=True) and len(risks) == 5 and rest["next_cursor"] is None
+    nike = client.get("/v1/cases?brand_id=nike", headers=headers["reviewer"]).json()["items"]
+    assert {c["listing"]["listing_id"] for c in nike} == {"l0", "l1"}
+
+    case = page["items"][0]
+    decision = {"decision": "infringing", "note": "fake", "version": case["version"]}
+    ok = client.post(f"/v1/cases/{case['id']}/decision", json=decision, headers=headers["reviewer"])
+    assert ok.status_code == 200 and ok.json()["version"] == case["version"] + 1
+    stale = client.post(f"/v1/cases/{case['id']}/decision", json=decision, headers=headers["admin"])
+    assert stale.status_code == 409
+    assert client.post(f"/v1/cases/{case['id']}/decision", json=decision,
+                       headers=headers["analyst"]).status_code == 403
+    queue_ids = {c["id"] for c in client.get("/v1/cases?limit=50", headers=headers["reviewer"]).json()["items"]}
+    assert case["id"] not in queue_ids
+    detail = client.get(f"/v1/cases/{case['id']}", headers=headers["analyst"]).json()
+    assert detail["status"] == "infringing" and detail["seller_history"]["cases"]["infringing"] == 1
+    assert [a["action"] for a in detail["audit"]] == ["case_created", "decision"]
+    assert detail["audit"][1]["before"]["status"] == "open" and detail["audit"][1]["after"]["status"] == "infringing"
+    assert client.get("/v1/cases/99999", headers=headers["reviewer"]).status_code == 404
+    assert client.delete(f"/v1/cases/{case['id']}", headers=headers["admin"]).status_code == 405
+
+
+def test_health_metrics_and_openapi(service) -> None:  # type: ignore[no-untyped-def]
+    client, headers, _ = service
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok" and health["library_version"].startswith("lib-")
+    client.post("/v1/score", json={"listings": [{"title": "x"}]}, headers=headers["submitter"])
+    assert "ipwatch_listings_scored_total" in client.get("/metrics").text
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/v1/score", "/v1/listings", "/v1/cases", "/v1/cases/{case_id}/decision"} <= set(paths)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_end_to_end_serve(tmp_path: Path) -> None:
+    env = {**os.environ, "IPWATCH_HOME": str(tmp_path / "home")}
+    env.pop("IPWATCH_DATABASE_URL", None)
+    cli = [sys.executable, "-m", "ipwatch.cli"]
+    subprocess.run([*cli, "brands", "import", str(bundled_protection_list())], env=env, check=True,
+                   capture_output=True)
+    created = subprocess.run([*cli, "keys", "create", "--role", "submitter", "--name", "e2e", "--json"], env=env,
+                             check=True, capture_output=True, text=True)
+    key = json.loads(created.stdout)["key"]
+    port = _free_port()
+    server = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        request = urllib.request.Request(
+            f"{base}/v1/score", data=json.dumps({"listings": [{"title": "奈克 气垫跑步鞋"}]}).encode(),
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+        result = json.loads(urllib.request.urlopen(request, timeout=5).read())["results"][0]
+        assert result["flagged"] and result["brand_id"] == "nike"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
