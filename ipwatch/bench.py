@@ -147,9 +147,16 @@ def train_suite(store: LibraryStore, size: int, progress: bool) -> dict[str, Any
     }
 
 
+def api_suite(store: LibraryStore, size: int, progress: bool) -> dict[str, Any]:
+    from .bench_api import api_suite as run
+
+    return run(store, size, progress)
+
+
 SUITES: dict[str, Callable[[LibraryStore, int, bool], dict[str, Any]]] = {
     "lexical": lexical_suite,
     "train": train_suite,
+    "api": api_suite,
 }
 
 

@@ -424,7 +424,7 @@ def demo(ctx: Context) -> None:
 
 
 @main.command()
-@click.option("--suite", type=click.Choice(["lexical", "train", "all"]), default="all", show_default=True)
+@click.option("--suite", type=click.Choice(["lexical", "train", "api", "all"]), default="all", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object of named figures.")
 @click.option("--n", "size", default=100_000, show_default=True, help="Listings per throughput run.")
 @pass_ctx
