@@ -11,6 +11,7 @@ from .features import FEATURE_NAMES, TrainedModel, feature_of, feature_vector
 from .lexical import LexicalEvidence, LexicalMatcher
 from .library import Library, library_version
 from .scoring import Assessment, RuleScorer
+from .semantic import SemanticEvidence, SemanticStage
 from .text import NormalisedText, normalise
 from .types import Brand, BrandNames, LexiconTerm, Listing, Reason, ScoreResult
 
@@ -29,6 +30,8 @@ __all__ = [
     "Reason",
     "RuleScorer",
     "ScoreResult",
+    "SemanticEvidence",
+    "SemanticStage",
     "TrainedModel",
     "feature_vector",
     "library_version",
@@ -45,6 +48,7 @@ class Detector:
         threshold: float | None = None,
         default_currency: str = "CNY",
         model: TrainedModel | None = None,
+        semantic: SemanticStage | None = None,
     ) -> None:
         if model is not None and tuple(model.feature_names) != FEATURE_NAMES:
             raise ValueError(f"model {model.version} was trained on other features; retrain it")
@@ -52,6 +56,7 @@ class Detector:
         self.matcher = LexicalMatcher(library)
         self.scorer = RuleScorer(library, threshold)
         self.model = model
+        self.semantic = semantic
         self.threshold = threshold if threshold is not None else (model.threshold if model else self.scorer.threshold)
         self.model_version = model.version if model else self.scorer.version
         self.default_currency = default_currency
@@ -61,10 +66,12 @@ class Detector:
     def analyse(self, listing: Listing) -> LexicalEvidence:
         return self.matcher.analyse(listing.title, listing.category)
 
-    def assess(self, listing: Listing, evidence: LexicalEvidence | None = None) -> Assessment:
+    def assess(
+        self, listing: Listing, evidence: LexicalEvidence | None = None, semantic: SemanticEvidence | None = None
+    ) -> Assessment:
         """The rule assessment of one listing: brand, reasons, feature groups."""
         found = evidence if evidence is not None else self.analyse(listing)
-        return self.scorer.assess(listing, found, self.default_currency)
+        return self.scorer.assess(listing, found, self.default_currency, semantic)
 
     def features(self, listings: Iterable[Listing], batch_size: int = 512) -> Iterator[list[float]]:
         """Feature vectors (FEATURE_NAMES order) for listings, matched a batch at a time."""
@@ -79,16 +86,34 @@ class Detector:
 
     def _features_batch(self, batch: list[Listing]) -> list[list[float]]:
         evidence = self.matcher.analyse_many([x.title for x in batch], [x.category for x in batch])
-        return [feature_vector(self.assess(x, e)) for x, e in zip(batch, evidence, strict=True)]
+        semantic = self._semantic_for(batch, evidence) if self.semantic else [None] * len(batch)
+        return [feature_vector(self.assess(x, e, s)) for x, e, s in zip(batch, evidence, semantic, strict=True)]
+
+    def _semantic_for(self, listings: list[Listing], evidence: list[LexicalEvidence]) -> list[SemanticEvidence | None]:
+        """Stage 2 for listings stage 1 picked: against the named brand, or the nearest one."""
+        assert self.semantic is not None
+        wanted = [i for i, e in enumerate(evidence) if e.brand_hits or e.terms or e.semantic_candidate]
+        out: list[SemanticEvidence | None] = [None] * len(listings)
+        if wanted:
+            brands = []
+            for i in wanted:
+                choice = self.scorer.choose_brand(evidence[i])
+                brands.append(choice.brand.id if choice else None)
+            found = self.semantic.assess([listings[i].title for i in wanted], brands)
+            for i, item in zip(wanted, found, strict=True):
+                out[i] = item
+        return out
 
     def score(self, listing: Listing) -> ScoreResult:
         """Score one listing."""
-        return self._score_evidence(listing, self.analyse(listing))
+        return self._score_batch([listing])[0]
 
-    def _score_evidence(self, listing: Listing, evidence: LexicalEvidence) -> ScoreResult:
-        if not evidence.brand_hits and not evidence.terms and not evidence.homonyms:
+    def _score_evidence(
+        self, listing: Listing, evidence: LexicalEvidence, semantic: SemanticEvidence | None = None
+    ) -> ScoreResult:
+        if not evidence.brand_hits and not evidence.terms and not evidence.homonyms and semantic is None:
             return self._clear(listing.listing_id)
-        return self._score_assessment(listing, self.assess(listing, evidence))
+        return self._score_assessment(listing, self.assess(listing, evidence, semantic))
 
     def _score_assessment(self, listing: Listing, assessment: Assessment) -> ScoreResult:
         if self.model is None:
@@ -129,12 +154,18 @@ class Detector:
             yield from self._score_batch(batch)
 
     def _score_batch(self, batch: list[Listing]) -> list[ScoreResult]:
-        need = self.matcher.candidates([x.title for x in batch])
+        titles = [x.title for x in batch]
+        need = set(self.matcher.candidates(titles))
+        semantic_need = self.semantic.candidates(titles) if self.semantic else set()
         clear = self._clear
         results = [clear(x.listing_id) for x in batch]
-        if need:
-            chosen = [batch[i] for i in need]
+        if need or semantic_need:
+            order = sorted(need | semantic_need)
+            chosen = [batch[i] for i in order]
             evidence = self.matcher.analyse_full([x.title for x in chosen], [x.category for x in chosen])
-            for i, listing, found in zip(need, chosen, evidence, strict=True):
-                results[i] = self._score_evidence(listing, found)
+            for i, found in zip(order, evidence, strict=True):
+                found.semantic_candidate = i in semantic_need
+            semantic = self._semantic_for(chosen, evidence) if self.semantic else [None] * len(chosen)
+            for i, listing, found, near in zip(order, chosen, evidence, semantic, strict=True):
+                results[i] = self._score_evidence(listing, found, near)
         return results

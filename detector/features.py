@@ -11,7 +11,9 @@ from typing import Protocol
 
 from .scoring import Assessment
 
-BRAND_KINDS = ("name", "alias", "variant", "obfuscated", "lookalike", "homophone", "pinyin", "initials", "near_name")
+BRAND_KINDS = (
+    "name", "alias", "variant", "obfuscated", "lookalike", "homophone", "pinyin", "initials", "near_name", "semantic",
+)
 TERM_CATEGORIES = ("self_declaration", "provenance", "quality_claim", "brand_riding", "advertising_ban", "evasion_hint")
 
 FEATURE_NAMES: tuple[str, ...] = (
@@ -29,6 +31,10 @@ FEATURE_NAMES: tuple[str, ...] = (
     "category_context",
     "authorized_seller",
     "nominative_use",
+    "semantic_support",
+    "semantic_genuine",
+    "semantic_counterfeit_sim",
+    "semantic_margin",
     "rule_logit",  # the rule scorer's log-odds: signals rare in training still count through it
 )
 _INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}

@@ -71,6 +71,7 @@ class LexicalEvidence:
     second_hand: list[Hit]
     categories: set[str]
     homonyms: list[tuple[BrandHit, Hit]] = field(default_factory=list)
+    semantic_candidate: bool = False  # picked by the exemplar vocabulary for stage 2
 
     @classmethod
     def nothing(cls, title: str) -> LexicalEvidence:
@@ -101,6 +102,7 @@ class _EmptyEvidence(LexicalEvidence):
         self.second_hand = []
         self.categories = set()
         self.homonyms = []
+        self.semantic_candidate = False
 
     @property  # type: ignore[override]
     def text(self) -> NormalisedText:
@@ -456,8 +458,14 @@ def _separators(text: str) -> str:
 
 
 def _latin_boundaries(view: str, start: int, end: int, nt: NormalisedText, base: int = 0) -> bool:
-    """A Latin pattern must not start or end inside a Latin word (unless a removed separator is there)."""
-    if _is_ascii_alnum(view[start]) and start > 0 and _is_ascii_letter(view[start - 1]) and not nt.gap_at(start - base):
+    """A Latin pattern must not start or end inside a Latin word (unless a removed separator is there).
+
+    Short keys (LV, AJ, NK) must not follow a digit either: 116610LV is a model number.
+    """
+    before = view[start - 1] if start > 0 else " "
+    if _is_ascii_alnum(view[start]) and not nt.gap_at(start - base) and (
+        _is_ascii_letter(before) or (end - start <= 3 and "0" <= before <= "9")
+    ):
         return False
     if (
         _is_ascii_alnum(view[end - 1])
@@ -470,8 +478,9 @@ def _latin_boundaries(view: str, start: int, end: int, nt: NormalisedText, base:
 
 
 def _loose_boundaries(view: str, start: int, end: int) -> bool:
-    """Neither neighbour is a Latin letter (a digit may follow: AJ1)."""
-    return not ((start > 0 and _is_ascii_letter(view[start - 1])) or (end < len(view) and _is_ascii_letter(view[end])))
+    """Not inside a Latin word or after a digit (a digit may follow: AJ1)."""
+    before = view[start - 1] if start > 0 else " "
+    return not (_is_ascii_alnum(before) or (end < len(view) and _is_ascii_letter(view[end])))
 
 
 def _standalone(view: str, start: int, end: int) -> bool:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from .lexical import EVASION_KINDS, BrandHit, LexicalEvidence
 from .library import Library
+from .semantic import SemanticEvidence
 from .types import Brand, Listing, Reason, ScoreResult
 
 RULE_MODEL_VERSION = "rules-v{version}"
@@ -85,12 +86,20 @@ class RuleScorer:
         weight = self.hit_weight(best) * self._accessory_factor(evidence, best)
         return BrandChoice(self.library.brands[b_idx], best, hits, weight)
 
-    def assess(self, listing: Listing, evidence: LexicalEvidence, default_currency: str = "CNY") -> Assessment:
+    def assess(
+        self,
+        listing: Listing,
+        evidence: LexicalEvidence,
+        default_currency: str = "CNY",
+        semantic: SemanticEvidence | None = None,
+    ) -> Assessment:
         """The rule contributions by feature group, the reasons behind them, and raw indicators."""
         rules = self.rules
         reasons: list[Reason] = []
         parts: dict[str, float] = {}
         choice = self.choose_brand(evidence)
+        if choice is None and semantic is not None:
+            choice = self._semantic_candidate(evidence, semantic)
         brand_id = choice.brand.id if choice else None
         nominative = self._nominative(evidence, choice)
         group = None
@@ -128,6 +137,8 @@ class RuleScorer:
                                       brand_id, "names the brand only to say what it fits")
                 reason.feature = "nominative_use"
                 reasons.append(reason)
+        if semantic is not None and choice is not None and semantic.brand_id == choice.brand.id:
+            self._semantic_support(evidence, semantic, choice, reasons, parts)
         for hit, context in evidence.homonyms:
             reasons.append(self._reason(evidence, "homonym_context", context.start, context.end, 0.0,
                                         self.library.brands[hit.brand].id,
@@ -140,8 +151,53 @@ class RuleScorer:
             "second_hand": float(bool(evidence.second_hand)) if choice else 0.0,
             "accessory": float(bool(evidence.accessory)) if choice else 0.0,
             "category_context": float(choice is not None and self._in_category(evidence, choice.brand)),
+            "semantic_counterfeit_sim": semantic.counterfeit_sim if semantic and choice else 0.0,
+            "semantic_margin": semantic.margin if semantic and choice else 0.0,
         }
         return Assessment(choice, reasons, parts, indicators, float(rules["bias"]) + sum(parts.values()))
+
+    def _semantic_candidate(self, evidence: LexicalEvidence, semantic: SemanticEvidence) -> BrandChoice | None:
+        """A listing naming no brand that sits close to one brand's counterfeits becomes its candidate."""
+        rules = self.rules["semantic"]
+        index = self.library.brand_index.get(semantic.brand_id or "")
+        needed = float(rules["model_number_min"] if semantic.model_numbers else rules["candidate_min"])
+        if (
+            index is None
+            or semantic.counterfeit_sim < needed
+            or semantic.counterfeit_sim - semantic.runner_up_sim < float(rules["candidate_gap"])
+            or semantic.margin < float(rules["candidate_margin"])
+        ):
+            return None
+        brand = self.library.brands[index]
+        length = len(evidence.text.text)
+        detail = (f"cosine {semantic.counterfeit_sim:.2f} to counterfeit exemplars "
+                  f"{', '.join(f'#{n}' for n in semantic.neighbours[:3])} of {brand.id}")
+        if semantic.model_numbers:
+            detail += f"; shares model number {', '.join(semantic.model_numbers)}"
+        hit = BrandHit(index, "semantic", 0, max(length, 1), brand.id, detail=detail)
+        return BrandChoice(brand, hit, [hit], float(self.rules["brand_match"]["semantic"]))
+
+    def _semantic_support(self, evidence: LexicalEvidence, semantic: SemanticEvidence, choice: BrandChoice,
+                          reasons: list[Reason], parts: dict[str, float]) -> None:
+        rules = self.rules["semantic"]
+        if choice.best.kind == "semantic":
+            return
+        weight = 0.0
+        if semantic.margin >= float(rules["support_margin"]):
+            for band in rules["support"]:
+                if semantic.counterfeit_sim >= float(band["min"]):
+                    weight = float(band["weight"])
+                    break
+        signal, group = "similar_counterfeit_exemplar", "semantic_support"
+        if not weight and semantic.margin <= float(rules["genuine_margin"]):
+            weight, signal, group = float(rules["genuine_weight"]), "similar_genuine_exemplar", "semantic_genuine"
+        if weight:
+            parts[group] = weight
+            ids = ", ".join(f"#{n}" for n in semantic.neighbours[:3])
+            reasons.append(Reason(signal=signal, text=evidence.text.original[:80], weight=weight,
+                                  brand_id=choice.brand.id, feature=group,
+                                  detail=f"cosine {semantic.counterfeit_sim:.2f} to counterfeits ({ids}), "
+                                         f"{semantic.genuine_sim:.2f} to the genuine catalogue"))
 
     @staticmethod
     def _in_category(evidence: LexicalEvidence, brand: Brand) -> bool:
@@ -277,6 +333,7 @@ _SIGNALS = {
     "pinyin": "pinyin_name",
     "initials": "pinyin_initials",
     "near_name": "near_name",
+    "semantic": "similar_counterfeit_exemplar",
 }
 
 

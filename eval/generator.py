@@ -329,16 +329,62 @@ def real_negatives(brands: list[Brand], rng: random.Random, limit: int) -> list[
     ]
 
 
+def described_products(
+    brands: list[Brand], exemplars: list[dict[str, Any]], rng: random.Random, count: int
+) -> list[dict[str, Any]]:
+    """Listings that name neither the brand nor any alias but describe a product as its exemplars do.
+
+    Each comes from a counterfeit exemplar with every name, alias, variant and claim removed, its
+    remaining words reordered and a filler word added: model numbers, nicknames and looks stay.
+    """
+    from detector.text import normalise_term
+
+    by_id = {b.id: b for b in brands}
+    vocabulary = templates()
+    claims = [str(t) for lang in ("zh", "en") for key in ("counterfeit_terms", "other_claims", "riding_terms")
+              for t in vocabulary[key][lang]]
+    usable = [e for e in exemplars if e.get("brand_id") in by_id]
+    rows: list[dict[str, Any]] = []
+    for attempt in range(count * 5):
+        if len(rows) >= count or not usable:
+            break
+        exemplar = usable[rng.randrange(len(usable))]
+        brand = by_id[exemplar["brand_id"]]
+        banned = {normalise_term(w) for w in [*brand.all_names(), *brand.aliases, *brand.known_variants, *claims]}
+        words = []
+        for word in str(exemplar["title"]).split():
+            form = normalise_term(word)
+            if form and not any(b and (b in form or form in b) for b in banned):
+                words.append(word)
+        if len(words) < 2:
+            continue
+        if len(words) > 3:
+            words.pop(rng.randrange(len(words)))
+        rng.shuffle(words)
+        lang = "zh" if re.search(r"[\u4e00-\u9fff]", " ".join(words)) else "en"
+        words.append(str(rng.choice(vocabulary["fillers"][lang])))
+        title = " ".join(words)
+        rows.append({"listing_id": f"gen-desc-{attempt}-{hashlib.sha1(title.encode()).hexdigest()[:8]}",
+                     "platform": "synthetic", "title": title, "label": 1, "group": "described_product",
+                     "lang": lang, "brand_id": brand.id, "split": split_of(brand.id, title),
+                     "row_split": split_of(title, title)})
+    return rows
+
+
 def generate_labelled_set(
-    brands: list[Brand], seed: int = 7, per_family: int = 60, real: bool = False
+    brands: list[Brand], seed: int = 7, per_family: int = 60, real: bool = False,
+    exemplars: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Listings labelled 1 (infringes a listed mark) or 0, ``per_family`` per family and kind.
 
     With ``real``, as many real marketplace titles naming no listed brand are added (group
-    ``real_titles``) when ../shared/data is present.
+    ``real_titles``) when ../shared/data is present; with counterfeit ``exemplars``, as many
+    ``described_product`` listings derived from them.
     """
     builder = _Builder(brands, seed)
     rows: list[dict[str, Any]] = real_negatives(brands, builder.rng, per_family) if real else []
+    if exemplars:
+        rows += described_products(brands, exemplars, builder.rng, per_family)
     for group in (*POSITIVE_FAMILIES, *NEGATIVE_KINDS):
         make: Callable[[Brand, str], dict[str, Any] | None] = getattr(builder, group)
         made, attempts = 0, 0

@@ -10,6 +10,7 @@ __all__ = [
     "ImportReport",
     "LibraryFileError",
     "LibraryStore",
+    "bundled_exemplars",
     "bundled_lexicon",
     "bundled_protection_list",
     "make_engine",
@@ -21,6 +22,11 @@ __all__ = [
 def bundled_protection_list() -> Path:
     """Path of the sample key-trademark protection list shipped with ipwatch."""
     return Path(str(resources.files("feature_store") / "data" / "protection_list.yaml"))
+
+
+def bundled_exemplars(kind: str) -> Path:
+    """Path of the starter exemplar set of ``kind`` (counterfeit or genuine) for the sample list."""
+    return Path(str(resources.files("feature_store") / "data" / f"exemplars_{kind}.jsonl"))
 
 
 def bundled_lexicon() -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -123,3 +123,21 @@ class AuditRow(Base):
     case_id: Mapped[int | None] = mapped_column(Integer)
     before: Mapped[dict | None] = mapped_column(JSON)  # type: ignore[type-arg]
     after: Mapped[dict | None] = mapped_column(JSON)  # type: ignore[type-arg]
+
+
+class ExemplarRow(Base):
+    """A confirmed counterfeit or genuine listing of a brand, with its embedding (float32 bytes)."""
+
+    __tablename__ = "exemplars"
+    __table_args__ = (UniqueConstraint("kind", "brand_id", "text_hash", "model", name="uq_exemplar"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    brand_id: Mapped[str] = mapped_column(String(64))
+    listing_id: Mapped[str | None] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    text_hash: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str | None] = mapped_column(String(200))
+    model: Mapped[str] = mapped_column(String(200))
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

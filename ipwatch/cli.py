@@ -49,7 +49,23 @@ class Context:
 
         return ModelRegistry(self.settings.models_dir)
 
-    def detector(self, model: str | None = None, require_brands: bool = True):  # type: ignore[no-untyped-def]
+    @property
+    def exemplars(self):  # type: ignore[no-untyped-def]
+        from feature_store.exemplars import ExemplarStore
+
+        return ExemplarStore(self.store, self.settings.index_dir, self.settings.embedding_model,
+                             self.settings.faiss_approximate_above)
+
+    def semantic_stage(self):  # type: ignore[no-untyped-def]
+        """The semantic stage when exemplars are stored, else None (torch is then never imported)."""
+        if not self.exemplars.counts().get("counterfeit"):
+            return None
+        from feature_store.semantic import ExemplarSemantics
+
+        return ExemplarSemantics(self.exemplars)
+
+    def detector(self, model: str | None = None, require_brands: bool = True,  # type: ignore[no-untyped-def]
+                 semantic: bool = True):
         """A detector over the stored library; ``model``: a version, ``rules``, or None for the promoted one."""
         from detector import Detector
         from models import ModelRegistryError
@@ -68,7 +84,9 @@ class Context:
                 trained = self.registry.load(model)
         except ModelRegistryError as exc:
             raise click.ClickException(str(exc)) from exc
-        return Detector(library, self.settings.flag_threshold, self.settings.default_currency, model=trained)
+        stage = self.semantic_stage() if semantic else None
+        return Detector(library, self.settings.flag_threshold, self.settings.default_currency, model=trained,
+                        semantic=stage)
 
 
 pass_ctx = click.make_pass_decorator(Context, ensure=True)
@@ -174,12 +192,13 @@ def lexicon_list(ctx: Context, as_json: bool) -> None:
 @click.option("--explain", is_flag=True, help="Add each reason's detail and the brand it points at.")
 @click.option("--format", "fmt", type=click.Choice(["auto", "jsonl", "csv"]), default="auto", show_default=True)
 @click.option("--model", "model", default=None, help="Model version, or 'rules'; default: the promoted model.")
+@click.option("--no-semantic", is_flag=True, help="Lexical stage only (no embeddings), to measure what stage 2 adds.")
 @pass_ctx
-def score(ctx: Context, file: TextIO, explain: bool, fmt: str, model: str | None) -> None:
+def score(ctx: Context, file: TextIO, explain: bool, fmt: str, model: str | None, no_semantic: bool) -> None:
     """Score listings (JSONL or CSV; - for stdin): one JSON result per listing, in input order."""
     from .listings_io import read_listings, score_stream
 
-    detector = ctx.detector(model)
+    detector = ctx.detector(model, semantic=not no_semantic)
     failed = 0
     out = sys.stdout
     for parsed, result in score_stream(detector, read_listings(file, fmt)):
@@ -212,7 +231,10 @@ def labels() -> None:
               help="Add real marketplace titles that name no listed brand (from ../shared/data when present).")
 @click.option("--split", type=click.Choice(["all", "train", "dev", "test"]), default="all", show_default=True,
               help="Keep one split (by brand: test brands never appear in train).")
-def labels_generate(out: Path, seed: int, per_family: int, brands_file: Path | None, real: bool, split: str) -> None:
+@click.option("--exemplars", "exemplar_file", type=click.Path(path_type=Path), default=None,
+              help="Counterfeit exemplars (JSONL) to derive 'described_product' listings from.")
+def labels_generate(out: Path, seed: int, per_family: int, brands_file: Path | None, real: bool, split: str,
+                    exemplar_file: Path | None) -> None:
     """Write a seeded synthetic labelled set covering every evasion family and negative kind."""
     from eval import generate_labelled_set
     from feature_store import LibraryFileError, bundled_protection_list, read_brands
@@ -221,7 +243,12 @@ def labels_generate(out: Path, seed: int, per_family: int, brands_file: Path | N
         brand_list = read_brands(brands_file or bundled_protection_list())
     except LibraryFileError as exc:
         raise click.ClickException(str(exc)) from exc
-    rows = generate_labelled_set(brand_list, seed=seed, per_family=per_family, real=real)
+    exemplar_rows = None
+    if exemplar_file is not None:
+        if not exemplar_file.exists():
+            raise click.ClickException(f"{exemplar_file}: no such file")
+        exemplar_rows = [json.loads(line) for line in exemplar_file.read_text(encoding="utf-8").splitlines() if line]
+    rows = generate_labelled_set(brand_list, seed=seed, per_family=per_family, real=real, exemplars=exemplar_rows)
     if split != "all":
         rows = [r for r in rows if r["split"] == split]
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -240,9 +267,10 @@ def labels_generate(out: Path, seed: int, per_family: int, brands_file: Path | N
 @click.option("--compare", "versions", nargs=2, default=None, help="Two model versions (or 'rules') side by side.")
 @click.option("--cv", "folds", type=click.IntRange(2, 20), default=None,
               help="Cross-validate training on this set, K folds grouped by brand.")
+@click.option("--no-semantic", is_flag=True, help="Lexical stage only, to measure what the semantic stage adds.")
 @pass_ctx
 def eval_command(ctx: Context, labels_file: Path, model: str | None, as_json: bool, report_dir: Path | None,
-                 versions: tuple[str, str] | None, folds: int | None) -> None:
+                 versions: tuple[str, str] | None, folds: int | None, no_semantic: bool) -> None:
     """Precision, recall, calibration and breakdowns of a model on a labelled set."""
     from eval import LabelledSetError, compare, load_labelled_set, render_summary, score_rows, summarise
 
@@ -261,13 +289,13 @@ def eval_command(ctx: Context, labels_file: Path, model: str | None, as_json: bo
             f"{k:10} {v['mean']:.4f} ± {v['std']:.4f}" for k, v in r["summary"].items()))
         return
     if versions:
-        first, second = (score_rows(ctx.detector(v), rows) for v in versions)
+        first, second = (score_rows(ctx.detector(v, semantic=not no_semantic), rows) for v in versions)
         result = compare(first, second)
         _print(result, as_json, lambda r: (
             f"PR-AUC {r['a']['model_version']}: {r['a']['pr_auc']}  {r['b']['model_version']}: {r['b']['pr_auc']}  "
             f"difference {r['pr_auc_difference']:+.4f}, 95% CI [{r['ci95'][0]:+.4f}, {r['ci95'][1]:+.4f}]"))
         return
-    scored = score_rows(ctx.detector(model), rows)
+    scored = score_rows(ctx.detector(model, semantic=not no_semantic), rows)
     report = summarise(scored)
     if report_dir is not None:
         from eval.report import write_report
@@ -301,7 +329,7 @@ def train(ctx: Context, labels_file: Path, promote: bool, seed: int, c_value: fl
 
     try:
         rows = load_labelled_set(labels_file)
-        result = train_model(ctx.detector("rules"), rows, seed=seed, C=c_value)
+        result = train_model(ctx.detector("rules"), rows, seed=seed, C=c_value)  # features include stage 2
     except (LabelledSetError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     meta = result.metadata
@@ -355,6 +383,48 @@ def models_promote(ctx: Context, version: str) -> None:
     except ModelRegistryError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"promoted {version}")
+
+
+# -- exemplars ---------------------------------------------------------------------------------
+
+
+@main.group()
+def exemplars() -> None:
+    """Exemplar listings: confirmed counterfeits and the genuine catalogue, per brand."""
+
+
+@exemplars.command("add")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--kind", type=click.Choice(["counterfeit", "genuine"]), required=True)
+@click.option("--source", default=None, help="Where these exemplars come from (kept with each).")
+@pass_ctx
+def exemplars_add(ctx: Context, file: Path, kind: str, source: str | None) -> None:
+    """Add exemplar listings (JSONL, each with a brand_id); embeddings and the index follow."""
+    from feature_store import LibraryFileError
+    from feature_store.exemplars import read_exemplar_file
+
+    store = ctx.exemplars
+    try:
+        records = read_exemplar_file(file, store.known_brands())
+        report = store.add(records, kind, source or file.name)
+    except LibraryFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    index = store.index(kind)
+    click.echo(f"{kind} exemplars: {report.added} added, {report.duplicates} already stored; {report.total} in all; "
+               f"index {index.manifest['type']} of {index.manifest['n']} (recall@10 {index.manifest['recall_at_10']})")
+
+
+@exemplars.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def exemplars_list(ctx: Context, as_json: bool) -> None:
+    """Exemplar counts per kind and brand."""
+    counts = ctx.exemplars.counts()
+    if as_json:
+        click.echo(json.dumps(counts, ensure_ascii=False, indent=1))
+        return
+    for kind, brands in counts.items():
+        click.echo(f"{kind}: {sum(brands.values())} exemplars over {len(brands)} brands")
 
 
 # -- service -----------------------------------------------------------------------------------

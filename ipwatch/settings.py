@@ -30,6 +30,14 @@ class Settings(BaseSettings):
         description="Risk at or above which a listing is flagged; default comes from the scorer's rules.",
     )
 
+    embedding_model: str | None = Field(
+        default=None,
+        description="Local path of a sentence-transformers model; default: the packaged USE multilingual v3.",
+    )
+    faiss_approximate_above: int = Field(
+        default=100_000,
+        description="Exemplar count above which the FAISS index is approximate (IVF-SQ8) instead of exact.",
+    )
     max_body_bytes: int = Field(
         default=5_000_000,
         description="Largest HTTP request body the API accepts, in bytes.",
@@ -48,6 +56,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'ipwatch.db').resolve()}"
+
+    @property
+    def index_dir(self) -> Path:
+        """Where FAISS exemplar indices live (derived data, rebuilt from the database)."""
+        return self.home / "indices"
 
     @property
     def models_dir(self) -> Path:

@@ -1,0 +1,41 @@
+"""Stage 2 of the cascade, as the detector sees it: similarity to a brand's exemplars.
+
+The detector stays pure: it receives an object implementing :class:`SemanticStage` (built in
+feature_store from embeddings and FAISS indices already in memory) and asks it about candidates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass
+class SemanticEvidence:
+    """How close a listing sits to one brand's confirmed counterfeits and genuine catalogue."""
+
+    brand_id: str | None
+    counterfeit_sim: float = 0.0
+    genuine_sim: float = 0.0
+    runner_up_sim: float = 0.0  # the best counterfeit similarity of any other brand
+    neighbours: list[int] = field(default_factory=list)  # ids of the nearest counterfeit exemplars
+    model_numbers: list[str] = field(default_factory=list)  # shared with this brand's counterfeit exemplars
+
+    @property
+    def margin(self) -> float:
+        return self.counterfeit_sim - self.genuine_sim
+
+
+class SemanticStage(Protocol):
+    """What the detector needs from the semantic stage."""
+
+    version: str
+
+    def candidates(self, texts: Sequence[str]) -> set[int]:
+        """Indices of normalised titles that share the exemplars' vocabulary (worth embedding)."""
+        ...
+
+    def assess(self, titles: Sequence[str], brand_ids: Sequence[str | None]) -> list[SemanticEvidence]:
+        """Evidence per title: against the named brand, or the nearest brand when none is named."""
+        ...

@@ -1,0 +1,140 @@
+"""The semantic stage over stored exemplars: candidate vocabulary, embeddings and FAISS neighbours."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Sequence
+from itertools import accumulate
+
+import ahocorasick
+import numpy as np
+
+from detector import SemanticEvidence
+from detector.text import normalise_term, normalised_batch_text
+
+from .exemplars import ExemplarStore
+
+_LATIN_TERM = re.compile(r"[a-z0-9][a-z0-9.\-]{1,}[a-z0-9]")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
+MAX_BRANDS_PER_TERM = 2  # a term shared by more brands is generic ("男表", "automatic")
+
+
+def exemplar_terms(text: str) -> set[str]:
+    """Latin tokens of three or more characters and Chinese character pairs of an exemplar."""
+    form = normalise_term(text)
+    terms = {t for t in _LATIN_TERM.findall(form) if any(c.isalpha() for c in t) or is_model_number(t)}
+    for run in _CJK_RUN.findall(form):
+        terms.update(run[i : i + 2] for i in range(len(run) - 1))
+    return terms
+
+
+def is_model_number(term: str) -> bool:
+    """116610LV, 555088-101, 310.30.42.50.01.001: long, with digits, and more than a plain number."""
+    digits = any(c.isdigit() for c in term)
+    return len(term) >= 5 and digits and (any(c.isalpha() for c in term) or "-" in term or "." in term
+                                          or len(term) >= 7)
+
+
+class ExemplarSemantics:
+    """Implements detector.SemanticStage from the exemplars of one embedding model."""
+
+    def __init__(self, store: ExemplarStore, min_terms: int = 2) -> None:
+        self.model = store.model
+        cf_ids, cf_brands, cf_vectors, cf_texts = store.rows("counterfeit")
+        gen_ids, gen_brands, gen_vectors, _ = store.rows("genuine")
+        self.version = f"sem-{store.model_name}-{len(cf_ids)}c{len(gen_ids)}g"
+        self.index = store.index("counterfeit")
+        self.brand_of = dict(zip(cf_ids.tolist(), cf_brands, strict=True))
+        self.counterfeits = _by_brand(cf_ids, cf_brands, cf_vectors)
+        self.genuine = _by_brand(gen_ids, gen_brands, gen_vectors)
+        self.min_terms = min_terms
+        self.vocabulary = self._vocabulary(cf_texts, cf_brands)
+
+    @property
+    def empty(self) -> bool:
+        return not self.counterfeits
+
+    def _vocabulary(self, texts: list[str], brands: list[str]) -> ahocorasick.Automaton | None:
+        owners: dict[str, set[str]] = defaultdict(set)
+        for text, brand in zip(texts, brands, strict=True):
+            for term in exemplar_terms(text):
+                owners[term].add(brand)
+        automaton = ahocorasick.Automaton()
+        for term, term_brands in owners.items():
+            if len(term_brands) <= MAX_BRANDS_PER_TERM:
+                automaton.add_word(term, (term, tuple(sorted(term_brands))))
+        if len(automaton) == 0:
+            return None
+        automaton.make_automaton()
+        return automaton
+
+    def candidates(self, texts: Sequence[str]) -> set[int]:
+        """Titles sharing two terms (or one model number) with one brand's counterfeit exemplars."""
+        if self.vocabulary is None or not texts:
+            return set()
+        joined = normalised_batch_text(list(texts))
+        starts = list(accumulate((len(p) + 1 for p in joined.split("\n")[:-1]), initial=0))
+        found: dict[tuple[int, str], set[str]] = defaultdict(set)
+        picked: set[int] = set()
+        for last, (term, brands) in self.vocabulary.iter(joined):
+            index = bisect_right(starts, last - len(term) + 1) - 1
+            for brand in brands:
+                terms = found[(index, brand)]
+                terms.add(term)
+                if len(terms) >= self.min_terms or is_model_number(term):
+                    picked.add(index)
+        return picked
+
+    def assess(self, titles: Sequence[str], brand_ids: Sequence[str | None]) -> list[SemanticEvidence]:
+        from .embedding import encode
+
+        vectors = encode(list(titles), self.model)
+        out = []
+        for title, vector, brand in zip(titles, vectors, brand_ids, strict=True):
+            evidence = self._nearest_brand(vector) if brand is None else self._against(vector, brand)
+            if evidence.brand_id is not None:
+                evidence.model_numbers = self.shared_model_numbers(title, evidence.brand_id)
+            out.append(evidence)
+        return out
+
+    def shared_model_numbers(self, title: str, brand: str) -> list[str]:
+        """Model numbers the title shares with ``brand``'s counterfeit exemplars."""
+        if self.vocabulary is None:
+            return []
+        form = normalise_term(title)
+        return sorted({term for _end, (term, brands) in self.vocabulary.iter(form)
+                       if brand in brands and is_model_number(term)})
+
+    def _against(self, vector: np.ndarray, brand: str, runner_up: float = 0.0) -> SemanticEvidence:
+        evidence = SemanticEvidence(brand_id=brand, runner_up_sim=runner_up)
+        if brand in self.counterfeits:
+            ids, matrix = self.counterfeits[brand]
+            sims = matrix @ vector
+            order = np.argsort(-sims)[:5]
+            evidence.counterfeit_sim = float(sims[order[0]])
+            evidence.neighbours = [int(ids[i]) for i in order]
+        if brand in self.genuine:
+            evidence.genuine_sim = float((self.genuine[brand][1] @ vector).max())
+        return evidence
+
+    def _nearest_brand(self, vector: np.ndarray) -> SemanticEvidence:
+        sims, ids = self.index.search(vector[None, :], 20)
+        best: dict[str, float] = {}
+        for sim, exemplar in zip(sims[0], ids[0], strict=True):
+            brand = self.brand_of.get(int(exemplar))
+            if brand is not None and sim > best.get(brand, -1.0):
+                best[brand] = float(sim)
+        if not best:
+            return SemanticEvidence(brand_id=None)
+        ranked = sorted(best.items(), key=lambda item: -item[1])
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        return self._against(vector, ranked[0][0], runner_up)
+
+
+def _by_brand(ids: np.ndarray, brands: list[str], vectors: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    grouped: dict[str, list[int]] = defaultdict(list)
+    for row, brand in enumerate(brands):
+        grouped[brand].append(row)
+    return {brand: (ids[rows], np.ascontiguousarray(vectors[rows])) for brand, rows in grouped.items()}
