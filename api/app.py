@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from detector import Detector
 from feature_store import LibraryStore
 from feature_store.review import ReviewError, ReviewStore
+from feature_store.semantic import load_semantic_stage
 from ipwatch.settings import Settings
 from models import ModelRegistry
 
@@ -23,7 +24,10 @@ def create_app(settings: Settings) -> FastAPI:
     """Build the API over the stores and the promoted model named by ``settings``."""
     library_store = LibraryStore(settings.resolved_database_url, cache_dir=settings.cache_dir)
     model = ModelRegistry(settings.models_dir).load_promoted()
-    detector = Detector(library_store.load_library(), settings.flag_threshold, settings.default_currency, model=model)
+    semantic = load_semantic_stage(library_store, settings.index_dir, settings.embedding_model,
+                                   settings.faiss_approximate_above)
+    detector = Detector(library_store.load_library(), settings.flag_threshold, settings.default_currency, model=model,
+                        semantic=semantic)
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield

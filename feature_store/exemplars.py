@@ -56,7 +56,8 @@ def read_exemplar_file(path: Path, known_brands: set[str]) -> list[dict[str, Any
             if not brand:
                 raise LibraryFileError(f"{path}: line {number}: field 'brand_id' is required")
             if brand not in known_brands:
-                raise LibraryFileError(f"{path}: line {number}: field 'brand_id': {brand!r} is not on the protection list")
+                raise LibraryFileError(
+                    f"{path}: line {number}: field 'brand_id': {brand!r} is not on the protection list")
             records.append(record)
     if not records:
         raise LibraryFileError(f"{path}: no exemplars")

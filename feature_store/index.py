@@ -44,15 +44,15 @@ class ExemplarIndex:
             index.add(vectors) if n else None
             manifest.update(type="flat_ip", recall_at_10=1.0)
         else:
-            lists = int(min(65536, max(64, 4 * math.sqrt(n))))
+            lists = int(min(4096, max(64, math.sqrt(n))))
             quantizer = faiss.IndexFlatIP(dim)
             index = faiss.IndexIVFScalarQuantizer(quantizer, dim, lists, faiss.ScalarQuantizer.QT_8bit,
                                                   faiss.METRIC_INNER_PRODUCT)
             rng = np.random.default_rng(seed)
-            sample = vectors[rng.choice(n, size=min(n, max(lists * 40, 20_000)), replace=False)]
+            sample = vectors[rng.choice(n, size=min(n, lists * 40), replace=False)]
             index.train(sample)
             index.add(vectors)
-            index.nprobe = nprobe or max(8, lists // 64)
+            index.nprobe = nprobe or max(8, lists // 40)
             manifest.update(type="ivf_sq8", lists=lists, nprobe=int(index.nprobe))
             manifest["recall_at_10"] = measure_recall(index, vectors, rng)
         manifest["build_s"] = round(time.perf_counter() - started, 2)

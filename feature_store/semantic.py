@@ -7,6 +7,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from itertools import accumulate
+from pathlib import Path
 
 import ahocorasick
 import numpy as np
@@ -15,9 +16,12 @@ from detector import SemanticEvidence
 from detector.text import normalise_term, normalised_batch_text
 
 from .exemplars import ExemplarStore
+from .index import APPROXIMATE_ABOVE
+from .store import LibraryStore
 
 _LATIN_TERM = re.compile(r"[a-z0-9][a-z0-9.\-]{1,}[a-z0-9]")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
+_WRITTEN_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*[A-Za-z0-9]")
 MAX_BRANDS_PER_TERM = 2  # a term shared by more brands is generic ("男表", "automatic")
 
 
@@ -104,8 +108,12 @@ class ExemplarSemantics:
         if self.vocabulary is None:
             return []
         form = normalise_term(title)
-        return sorted({term for _end, (term, brands) in self.vocabulary.iter(form)
-                       if brand in brands and is_model_number(term)})
+        shared = {term for _end, (term, brands) in self.vocabulary.iter(form)
+                  if brand in brands and is_model_number(term)}
+        if not shared:
+            return []
+        written = {normalise_term(token): token for token in _WRITTEN_TOKEN.findall(title)}
+        return sorted(written.get(term, term) for term in shared)  # as the seller wrote it: 116610LV
 
     def _against(self, vector: np.ndarray, brand: str, runner_up: float = 0.0) -> SemanticEvidence:
         evidence = SemanticEvidence(brand_id=brand, runner_up_sim=runner_up)
@@ -131,6 +139,15 @@ class ExemplarSemantics:
         ranked = sorted(best.items(), key=lambda item: -item[1])
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         return self._against(vector, ranked[0][0], runner_up)
+
+
+def load_semantic_stage(library: LibraryStore, index_dir: Path, model: str | None = None,
+                        approximate_above: int = APPROXIMATE_ABOVE) -> ExemplarSemantics | None:
+    """The semantic stage over stored exemplars, or None when there are no counterfeit exemplars."""
+    store = ExemplarStore(library, index_dir, model, approximate_above)
+    if not store.counts().get("counterfeit"):
+        return None
+    return ExemplarSemantics(store)
 
 
 def _by_brand(ids: np.ndarray, brands: list[str], vectors: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:

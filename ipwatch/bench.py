@@ -153,10 +153,22 @@ def api_suite(store: LibraryStore, size: int, progress: bool) -> dict[str, Any]:
     return run(store, size, progress)
 
 
+def _semantic(name: str) -> Callable[[LibraryStore, int, bool], dict[str, Any]]:
+    def run(store: LibraryStore, size: int, progress: bool) -> dict[str, Any]:
+        from . import bench_semantic
+
+        return getattr(bench_semantic, f"{name}_suite")(store, size, progress)
+
+    return run
+
+
 SUITES: dict[str, Callable[[LibraryStore, int, bool], dict[str, Any]]] = {
     "lexical": lexical_suite,
     "train": train_suite,
     "api": api_suite,
+    "embed": _semantic("embed"),
+    "faiss": _semantic("faiss"),
+    "end_to_end": _semantic("end_to_end"),
 }
 
 

@@ -58,11 +58,10 @@ class Context:
 
     def semantic_stage(self):  # type: ignore[no-untyped-def]
         """The semantic stage when exemplars are stored, else None (torch is then never imported)."""
-        if not self.exemplars.counts().get("counterfeit"):
-            return None
-        from feature_store.semantic import ExemplarSemantics
+        from feature_store.semantic import load_semantic_stage
 
-        return ExemplarSemantics(self.exemplars)
+        s = self.settings
+        return load_semantic_stage(self.store, s.index_dir, s.embedding_model, s.faiss_approximate_above)
 
     def detector(self, model: str | None = None, require_brands: bool = True,  # type: ignore[no-untyped-def]
                  semantic: bool = True):
@@ -494,7 +493,8 @@ def demo(ctx: Context) -> None:
 
 
 @main.command()
-@click.option("--suite", type=click.Choice(["lexical", "train", "api", "all"]), default="all", show_default=True)
+@click.option("--suite", type=click.Choice(["lexical", "train", "api", "embed", "faiss", "end_to_end", "all"]),
+              default="all", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object of named figures.")
 @click.option("--n", "size", default=100_000, show_default=True, help="Listings per throughput run.")
 @pass_ctx

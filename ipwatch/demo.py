@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from importlib import resources
 
 from rich.console import Console
 from rich.table import Table
 
-from detector import Detector, Library, Listing, ScoreResult
+from detector import Detector, Library, Listing, ScoreResult, SemanticStage
 from eval import generate_labelled_set
-from feature_store import LibraryStore, bundled_lexicon, bundled_protection_list, read_brands, read_terms
+from feature_store import (
+    LibraryStore,
+    bundled_exemplars,
+    bundled_lexicon,
+    bundled_protection_list,
+    read_brands,
+    read_terms,
+)
+from feature_store.exemplars import ExemplarStore, read_exemplar_file
 from feature_store.review import ReviewStore
-from models import ModelRegistry, TrainedScorer, train_model
+from feature_store.semantic import load_semantic_stage
+from models import ModelRegistry, ModelRegistryError, TrainedScorer, train_model
 
 from .listings_io import read_listings
 from .settings import Settings
@@ -21,14 +31,22 @@ DEFAULT_TRAINING_SEED = 7
 DEFAULT_PER_FAMILY = 150
 
 
-def ensure_default_model(library: Library, settings: Settings, console: Console) -> TrainedScorer:
-    """The promoted model; when there is none, train one on the bundled generator and promote it."""
+def ensure_default_model(
+    library: Library, settings: Settings, console: Console, semantic: SemanticStage | None = None
+) -> TrainedScorer:
+    """The promoted model; when there is none (or it predates today's features), train one and promote it."""
     registry = ModelRegistry(settings.models_dir)
-    promoted = registry.load_promoted()
+    try:
+        promoted = registry.load_promoted()
+    except ModelRegistryError as exc:
+        console.print(f"The promoted model cannot be used ({exc}); training a new default model")
+        promoted = None
     if promoted is not None:
         return promoted
-    rows = generate_labelled_set(library.brands, seed=DEFAULT_TRAINING_SEED, per_family=DEFAULT_PER_FAMILY, real=True)
-    result = train_model(Detector(library, default_currency=settings.default_currency), rows)
+    seeds = [json.loads(line) for line in bundled_exemplars("counterfeit").read_text(encoding="utf-8").splitlines()]
+    rows = generate_labelled_set(library.brands, seed=DEFAULT_TRAINING_SEED, per_family=DEFAULT_PER_FAMILY, real=True,
+                                 exemplars=seeds if semantic else None)
+    result = train_model(Detector(library, default_currency=settings.default_currency, semantic=semantic), rows)
     version = result.metadata["version"]
     if version not in {m["version"] for m in registry.versions()}:
         registry.register(result.estimator, result.metadata)
@@ -48,9 +66,15 @@ def run_demo(store: LibraryStore, settings: Settings) -> None:
         f"Protection list / 保护名录: {brands.total} brands; lexicon / 词库: {terms.total} terms; "
         f"library {terms.version}"
     )
+    exemplars = ExemplarStore(store, settings.index_dir, settings.embedding_model, settings.faiss_approximate_above)
+    for kind in ("counterfeit", "genuine"):
+        added = exemplars.add(read_exemplar_file(bundled_exemplars(kind), exemplars.known_brands()), kind, "demo")
+        console.print(f"Exemplars / 样本库 ({kind}): {added.total}")
+    semantic = load_semantic_stage(store, settings.index_dir, settings.embedding_model,
+                                   settings.faiss_approximate_above)
     library = store.load_library()
-    model = ensure_default_model(library, settings, console)
-    detector = Detector(library, settings.flag_threshold, settings.default_currency, model=model)
+    model = ensure_default_model(library, settings, console, semantic)
+    detector = Detector(library, settings.flag_threshold, settings.default_currency, model=model, semantic=semantic)
     sample = resources.files("ipwatch") / "data" / "demo_listings.jsonl"
     with sample.open(encoding="utf-8") as handle:
         listings = [p.listing for p in read_listings(handle) if p.listing is not None]

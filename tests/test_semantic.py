@@ -1,0 +1,104 @@
+"""The semantic stage with the real packaged embedding model (loaded once per session, offline)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from detector import Detector, Listing
+from eval import evaluate, generate_labelled_set
+from feature_store import LibraryFileError, LibraryStore, bundled_exemplars
+from feature_store.exemplars import ExemplarStore, read_exemplar_file
+from feature_store.index import ExemplarIndex
+from feature_store.semantic import ExemplarSemantics
+
+
+def test_default_model_loads_offline() -> None:
+    """No weights are downloaded: loading works with the hub switched off, in a fresh process."""
+    code = ("from feature_store.embedding import encode; v = encode(['耐克 高仿', 'Nike replica']); "
+            "print(v.shape[1], round(float(v[0] @ v[1]), 2))")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    out = subprocess.run([sys.executable, "-W", "ignore", "-c", code], env=env, capture_output=True, text=True,
+                         check=True)
+    dimension, similarity = out.stdout.split()
+    assert dimension == "512" and float(similarity) > 0.5
+
+
+def test_lexical_commands_never_import_torch(tmp_path: Path) -> None:
+    code = ("import sys, json; from ipwatch.cli import main; "
+            "from click.testing import CliRunner; CliRunner().invoke(main, ['brands', 'list', '--json']); "
+            "from detector import Detector; print('torch' in sys.modules)")
+    env = {**os.environ, "IPWATCH_HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-W", "ignore", "-c", code], env=env, capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
+
+
+@pytest.fixture(scope="session")
+def semantic_home(tmp_path_factory: pytest.TempPathFactory, bundled_brands, bundled_terms):  # type: ignore[no-untyped-def]
+    home = tmp_path_factory.mktemp("semantic")
+    store = LibraryStore(f"sqlite:///{home / 'ipwatch.db'}")
+    store.import_brands(bundled_brands)
+    store.import_terms(bundled_terms)
+    exemplars = ExemplarStore(store, home / "indices")
+    for kind in ("counterfeit", "genuine"):
+        exemplars.add(read_exemplar_file(bundled_exemplars(kind), exemplars.known_brands()), kind)
+    yield store, exemplars
+    store.close()
+
+
+def test_exemplar_file_is_validated_whole(semantic_home, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _store, exemplars = semantic_home
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"title": "x", "brand_id": "nike"}) + "\n" +
+                   json.dumps({"title": "y", "brand_id": "no-such-brand"}) + "\n", encoding="utf-8")
+    before = exemplars.counts()
+    with pytest.raises(LibraryFileError, match="line 2: field 'brand_id': 'no-such-brand'"):
+        read_exemplar_file(bad, exemplars.known_brands())
+    assert exemplars.counts() == before
+
+
+def test_index_follows_additions_incrementally(semantic_home) -> None:  # type: ignore[no-untyped-def]
+    _store, exemplars = semantic_home
+    before = exemplars.index("counterfeit").manifest["n"]
+    report = exemplars.add([{"title": "劳力士 游艇名仕 126622 灰盘 复刻", "brand_id": "rolex"}], "counterfeit")
+    again = exemplars.add([{"title": "劳力士 游艇名仕 126622 灰盘 复刻", "brand_id": "rolex"}], "counterfeit")
+    index = exemplars.index("counterfeit")
+    assert report.added == 1 and again.duplicates == 1 and index.manifest["n"] == before + 1
+    ids, _brands, vectors, _texts = exemplars.rows("counterfeit")
+    sims, found = index.search(vectors[-1:], 1)
+    assert found[0][0] == ids[-1] and sims[0][0] > 0.99
+
+
+def test_approximate_index_measures_its_recall() -> None:
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(6000, 64)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = ExemplarIndex.build(vectors, np.arange(6000), approximate_above=1000)
+    assert index.manifest["type"] == "ivf_sq8" and 0.0 < index.manifest["recall_at_10"] <= 1.0
+    exact = ExemplarIndex.build(vectors, np.arange(6000))
+    assert exact.manifest["type"] == "flat_ip" and exact.manifest["recall_at_10"] == 1.0
+
+
+def test_semantic_stage_adds_described_products(semantic_home, library) -> None:  # type: ignore[no-untyped-def]
+    store, exemplars = semantic_home
+    lexical = Detector(store.load_library())
+    cascade = Detector(store.load_library(), semantic=ExemplarSemantics(exemplars))
+    seed_rows = [json.loads(line) for line in bundled_exemplars("counterfeit").read_text(encoding="utf-8").splitlines()]
+    rows = generate_labelled_set(library.brands, seed=3, per_family=20, exemplars=seed_rows)
+    without, with_stage = evaluate(lexical, rows), evaluate(cascade, rows)
+    gain = with_stage["groups"]["described_product"]["flag_rate"] - without["groups"]["described_product"]["flag_rate"]
+    assert gain >= 0.30
+    assert with_stage["precision"] >= 0.92
+    assert with_stage["groups"]["generic"]["flag_rate"] <= 0.05
+    result = cascade.score(Listing(title="116610LV 绿盘绿圈 夜光 自动机械 男表"))
+    assert result.flagged and result.brand_id == "rolex"
+    reason = result.reasons[0]
+    assert reason.signal == "similar_counterfeit_exemplar" and "116610LV" in (reason.detail or "")
+    assert not cascade.score(Listing(title="男士 机械表 自动 夜光 防水 钢带")).flagged
