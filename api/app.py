@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from detector import Detector
 from feature_store import LibraryStore
+from feature_store.feedback import LibraryFeedback
 from feature_store.review import ReviewError, ReviewStore
 from feature_store.semantic import load_semantic_stage
 from ipwatch.settings import Settings
@@ -39,6 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.library_store = library_store
     app.state.review = ReviewStore(library_store)
     app.state.detector = detector
+    app.state.feedback = LibraryFeedback(library_store, settings.index_dir, settings.embedding_model)
     max_body = settings.max_body_bytes
 
     @app.middleware("http")

@@ -106,3 +106,4 @@ class DecisionOut(BaseModel):
     id: int
     version: int
     status: str
+    feedback: dict[str, Any] | None = None

@@ -141,3 +141,19 @@ class ExemplarRow(Base):
     model: Mapped[str] = mapped_column(String(200))
     embedding: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class VariantProposalRow(Base):
+    """A disguised spelling mined from a confirmed case; added to the list only when approved."""
+
+    __tablename__ = "variant_proposals"
+    __table_args__ = (UniqueConstraint("brand_id", "variant", name="uq_variant_proposal"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    brand_id: Mapped[str] = mapped_column(String(64))
+    variant: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    case_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(100))

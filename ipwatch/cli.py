@@ -426,6 +426,42 @@ def exemplars_list(ctx: Context, as_json: bool) -> None:
         click.echo(f"{kind}: {sum(brands.values())} exemplars over {len(brands)} brands")
 
 
+@main.group()
+def variants() -> None:
+    """Variant spellings proposed from confirmed cases, held for approval."""
+
+
+@variants.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def variants_list(ctx: Context, as_json: bool) -> None:
+    """Pending proposals."""
+    from feature_store.feedback import LibraryFeedback
+
+    pending = LibraryFeedback(ctx.store, ctx.settings.index_dir).proposals()
+    if as_json:
+        click.echo(json.dumps(pending, ensure_ascii=False, indent=1))
+        return
+    for p in pending:
+        click.echo(f"#{p['id']}  {p['brand_id']:16} {p['variant']}  ({p['kind']}, case {p['case_id']})")
+
+
+@variants.command("approve")
+@click.argument("proposal_id", type=int)
+@click.option("--reject", is_flag=True, help="Reject instead of approving.")
+@pass_ctx
+def variants_approve(ctx: Context, proposal_id: int, reject: bool) -> None:
+    """Approve a proposal (it joins the brand's known_variants) or --reject it."""
+    from feature_store.feedback import LibraryFeedback
+
+    try:
+        outcome = LibraryFeedback(ctx.store, ctx.settings.index_dir).decide_proposal(proposal_id, not reject, "cli")
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"proposal {proposal_id} {outcome['status']}"
+               + (f"; library version {outcome['library_version']}" if outcome["library_version"] else ""))
+
+
 # -- service -----------------------------------------------------------------------------------
 
 

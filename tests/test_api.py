@@ -174,3 +174,23 @@ def test_end_to_end_serve(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_infringing_decision_feeds_the_library(service, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from feature_store.feedback import LibraryFeedback
+
+    client, headers, review = service
+    listing = {"listing_id": "fb-1", "platform": "tb", "title": "奈克 气垫跑步鞋 男款", "seller_id": "s-1"}
+    case_id = client.post("/v1/listings", json={"listings": [listing]}, headers=headers["submitter"]).json()[
+        "items"][0]["case_id"]
+    decided = client.post(f"/v1/cases/{case_id}/decision", json={"decision": "infringing", "version": 1},
+                          headers=headers["reviewer"]).json()
+    assert decided["feedback"]["exemplar_added"] and decided["feedback"]["proposals"] == ["奈克"]
+    app_feedback: LibraryFeedback = client.app.state.feedback
+    pending = app_feedback.proposals()
+    assert [(p["brand_id"], p["variant"]) for p in pending] == [("nike", "奈克")]
+    store = client.app.state.library_store
+    assert "奈克" not in next(b for b in store.brands() if b.id == "nike").known_variants  # held, not added
+    outcome = app_feedback.decide_proposal(pending[0]["id"], approve=True, actor="admin-1")
+    assert outcome["status"] == "approved" and outcome["library_version"]
+    assert "奈克" in next(b for b in store.brands() if b.id == "nike").known_variants

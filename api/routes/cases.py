@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from ..deps import ReviewDep, Reviewer, Viewer
 from ..schemas import CasePage, DecisionIn, DecisionOut
@@ -37,5 +37,9 @@ def get_case(case_id: int, review: ReviewDep, _who: Viewer) -> dict:  # type: ig
 
 @router.post("/{case_id}/decision", response_model=DecisionOut,
              summary="Decide a case; a stale version gets 409 so reviewers never overwrite each other")
-def decide(case_id: int, body: DecisionIn, review: ReviewDep, who: Reviewer) -> dict:  # type: ignore[type-arg]
-    return review.decide(case_id, body.decision, body.note, body.version, actor=who.name)
+def decide(case_id: int, body: DecisionIn, review: ReviewDep, who: Reviewer, request: Request) -> dict:  # type: ignore[type-arg]
+    outcome = review.decide(case_id, body.decision, body.note, body.version, actor=who.name)
+    if body.decision == "infringing":  # the confirmed listing feeds the library (exemplar, variant proposals)
+        feedback = request.app.state.feedback.confirmed_counterfeit(review.get_case(case_id), who.name)
+        outcome["feedback"] = feedback
+    return outcome
