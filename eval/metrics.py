@@ -108,8 +108,8 @@ def score_rows(detector: Detector, rows: list[dict[str, Any]]) -> ScoredSet:
 def choose_threshold(labels: np.ndarray, risks: np.ndarray, target: float = 0.95) -> float:
     """A threshold with the most recall at precision ≥ ``target``, in the middle of the safe interval.
 
-    Every threshold between the lowest one reaching that recall and the next risk above it gives
-    the same figures on this set; the middle (in log-odds) leaves room on both sides for new data.
+    Any threshold above the highest risk left out and up to the lowest risk let in gives the same
+    figures on this set; the middle (in log-odds) leaves room on both sides for new data.
     """
     from sklearn.metrics import precision_recall_curve
 
@@ -118,9 +118,9 @@ def choose_threshold(labels: np.ndarray, risks: np.ndarray, target: float = 0.95
     if len(ok) == 0:
         return 0.5
     best = ok[np.argmax(recall[ok])]
-    low = float(thresholds[best])
-    higher = thresholds[thresholds > low]
-    high = float(higher.min()) if len(higher) else 0.99
+    high = float(thresholds[best])  # the lowest risk still flagged
+    below = risks[risks < high]
+    low = float(below.max()) if len(below) else 0.01  # the highest risk left out
 
     def logit(p: float) -> float:
         p = min(max(p, 1e-4), 1 - 1e-4)
