@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -60,8 +61,12 @@ def _now() -> datetime:
 class ReviewStore:
     """Review data beside the library in the same database."""
 
+    KEY_CACHE_SECONDS = 10.0  # a key revoked by another process stops working within this time
+    _key_cache: dict[tuple[str, str], tuple[Principal | None, float]] = {}  # shared within the process
+
     def __init__(self, library: LibraryStore) -> None:
         self.sessions = library.sessions
+        self.url = library.url
 
     # -- keys ---------------------------------------------------------------------------------
 
@@ -86,13 +91,23 @@ class ReviewStore:
                 raise ReviewError(f"no active key named {name!r}", 404)
             row.revoked_at = _now()
             self._audit(session, actor, "key_revoked", None, {"name": name}, None)
+        self._key_cache.clear()
 
     def authenticate(self, key: str) -> Principal | None:
+        digest = (self.url, hash_key(key))
+        cached = self._key_cache.get(digest)
+        now = time.monotonic()
+        if cached is not None and cached[1] > now:
+            return cached[0]
         with self.sessions() as session:
             row = session.scalar(
-                select(ApiKeyRow).where(ApiKeyRow.key_hash == hash_key(key), ApiKeyRow.revoked_at.is_(None))
+                select(ApiKeyRow).where(ApiKeyRow.key_hash == digest[1], ApiKeyRow.revoked_at.is_(None))
             )
-            return None if row is None else Principal(row.name, row.role)
+        principal = None if row is None else Principal(row.name, row.role)
+        if len(self._key_cache) > 10_000:
+            self._key_cache.clear()
+        self._key_cache[digest] = (principal, now + self.KEY_CACHE_SECONDS)
+        return principal
 
     # -- listings and cases -------------------------------------------------------------------
 
