@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import resources
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.templating import Jinja2Templates
 
 from detector import Detector
 from feature_store import LibraryStore
@@ -18,7 +20,7 @@ from ipwatch.settings import Settings
 from models import ModelRegistry
 
 from .metrics import REQUESTS
-from .routes import cases, health, scoring
+from .routes import cases, enforcement, health, scoring, ui
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -59,6 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def review_error(_request: Request, exc: ReviewError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status)
 
-    for router in (scoring.router, cases.router, health.router):
+    app.state.templates = Jinja2Templates(directory=str(resources.files("api") / "templates"))
+    for router in (scoring.router, cases.router, enforcement.router, health.router, ui.router):
         app.include_router(router)
     return app

@@ -6,7 +6,9 @@ import base64
 import hashlib
 import json
 import secrets
+import statistics
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -209,6 +211,49 @@ class ReviewStore:
             return [{"actor": a.actor, "action": a.action, "case_id": a.case_id, "before": a.before, "after": a.after}
                     for a in session.scalars(select(AuditRow).order_by(AuditRow.id))]
 
+    def seller_view(self, seller_id: str) -> dict[str, Any]:
+        """A repeat-infringer view: confirmed cases, platforms, first and last seen."""
+        with self.sessions() as session:
+            rows = session.execute(select(CaseRow).where(CaseRow.seller_id == seller_id)
+                                   .order_by(CaseRow.created_at)).scalars().all()
+        if not rows:
+            raise ReviewError(f"no cases for seller {seller_id!r}", 404)
+        confirmed = [c for c in rows if c.status == "infringing"]
+        return {
+            "seller_id": seller_id,
+            "cases": len(rows),
+            "confirmed": len(confirmed),
+            "repeat_infringer": len(confirmed) >= 2,
+            "platforms": sorted({c.platform for c in rows}),
+            "brands": sorted({c.brand_id for c in confirmed if c.brand_id}),
+            "first_seen": rows[0].created_at.isoformat(),
+            "last_seen": rows[-1].created_at.isoformat(),
+            "confirmed_case_ids": [c.id for c in confirmed],
+        }
+
+    def stats(self) -> dict[str, Any]:
+        """Queue size by level, decisions per day, reviewer-judged precision of flags, time to decision."""
+        with self.sessions() as session:
+            cases = session.execute(select(CaseRow)).scalars().all()
+            decisions = session.execute(select(AuditRow).where(AuditRow.action == "decision")).scalars().all()
+        created = {c.id: c.created_at for c in cases}
+        per_day: dict[str, int] = defaultdict(int)
+        waits = []
+        for entry in decisions:
+            per_day[entry.at.date().isoformat()] += 1
+            if entry.case_id in created and (entry.before or {}).get("status") == OPEN:
+                waits.append((_aware(entry.at) - _aware(created[entry.case_id])).total_seconds())
+        judged = [c for c in cases if c.status in ("infringing", "not_infringing") and c.result.get("flagged")]
+        return {
+            "queue": {level: sum(1 for c in cases if c.status == OPEN and c.level == level)
+                      for level in ("high", "medium", "low", "none")},
+            "open": sum(1 for c in cases if c.status == OPEN),
+            "decided": sum(1 for c in cases if c.status in DECISIONS),
+            "decisions_per_day": dict(sorted(per_day.items())),
+            "flag_precision": round(sum(c.status == "infringing" for c in judged) / len(judged), 4) if judged else None,
+            "median_seconds_to_decision": round(statistics.median(waits), 1) if waits else None,
+        }
+
     def queue_size(self) -> dict[str, int]:
         with self.sessions() as session:
             rows = session.execute(
@@ -234,6 +279,10 @@ class ReviewStore:
     def _audit(session: Session, actor: str, action: str, case_id: int | None,
                before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
         session.add(AuditRow(at=_now(), actor=actor, action=action, case_id=case_id, before=before, after=after))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _case_state(case: CaseRow) -> dict[str, Any]:

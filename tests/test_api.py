@@ -194,3 +194,25 @@ def test_infringing_decision_feeds_the_library(service, tmp_path: Path) -> None:
     outcome = app_feedback.decide_proposal(pending[0]["id"], approve=True, actor="admin-1")
     assert outcome["status"] == "approved" and outcome["library_version"]
     assert "奈克" in next(b for b in store.brands() if b.id == "nike").known_variants
+
+
+def test_evidence_seller_and_stats(service) -> None:  # type: ignore[no-untyped-def]
+    client, headers, _ = service
+    listings = [{"listing_id": f"e{i}", "platform": p, "title": t, "seller_id": "bad-shop", "price": 199,
+                 "crawled_at": "2026-11-25T10:00:00Z", "url": f"https://shop.example/{i}"}
+                for i, (p, t) in enumerate([("taobao", "耐克 AJ1 高仿 莆田"), ("jd", "奈克 气垫跑步鞋")])]
+    items = client.post("/v1/listings", json={"listings": listings}, headers=headers["submitter"]).json()["items"]
+    for item in items:
+        client.post(f"/v1/cases/{item['case_id']}/decision", json={"decision": "infringing", "version": 1},
+                    headers=headers["reviewer"])
+    package = client.get(f"/v1/cases/{items[0]['case_id']}/evidence", headers=headers["analyst"]).json()
+    assert package["mark"]["owner"] == "Nike, Inc." and package["crawl"]["crawled_at"] == "2026-11-25T10:00:00Z"
+    assert package["reasons"] and package["library_version"] and len(package["package_sha256"]) == 64
+    assert [a["action"] for a in package["decision_trail"]] == ["case_created", "decision"]
+    page = client.get(f"/v1/cases/{items[0]['case_id']}/evidence?format=html", headers=headers["analyst"])
+    assert page.status_code == 200 and "<mark" in page.text and "Nike, Inc." in page.text
+    seller = client.get("/v1/sellers/bad-shop", headers=headers["reviewer"]).json()
+    assert seller["repeat_infringer"] and seller["platforms"] == ["jd", "taobao"] and seller["confirmed"] == 2
+    stats = client.get("/v1/stats", headers=headers["analyst"]).json()
+    assert stats["decided"] == 2 and stats["flag_precision"] == 1.0 and stats["median_seconds_to_decision"] >= 0
+    assert client.get("/v1/stats", headers=headers["submitter"]).status_code == 403
