@@ -20,7 +20,7 @@ from ipwatch.settings import Settings
 from models import ModelRegistry
 
 from .metrics import REQUESTS
-from .routes import cases, enforcement, health, scoring, ui
+from .routes import admin, cases, enforcement, health, scoring, ui
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -62,6 +62,6 @@ def create_app(settings: Settings) -> FastAPI:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status)
 
     app.state.templates = Jinja2Templates(directory=str(resources.files("api") / "templates"))
-    for router in (scoring.router, cases.router, enforcement.router, health.router, ui.router):
+    for router in (scoring.router, cases.router, enforcement.router, admin.router, health.router, ui.router):
         app.include_router(router)
     return app

@@ -102,6 +102,27 @@ class DecisionIn(BaseModel):
     version: int = Field(ge=1)
 
 
+class BulkDecisionItem(DecisionIn):
+    case_id: int = Field(ge=1)
+
+
+class BulkDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decisions: list[BulkDecisionItem] = Field(min_length=1, max_length=500)
+
+
+class NoticeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["notice_sent", "taken_down", "counter_notice", "complaint_filed", "restored"]
+    note: str | None = Field(default=None, max_length=5000)
+
+
+class KeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    role: Literal["submitter", "reviewer", "analyst", "admin"]
+
+
 class DecisionOut(BaseModel):
     id: int
     version: int

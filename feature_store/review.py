@@ -10,7 +10,7 @@ import statistics
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -22,6 +22,18 @@ from .store import LibraryStore
 ROLES = ("submitter", "reviewer", "analyst", "admin")
 DECISIONS = ("infringing", "not_infringing", "needs_info")
 OPEN = "open"
+COUNTER_NOTICE_WINDOW = timedelta(days=15)  # E-Commerce Law art. 43
+NOTICE_ACTIONS = ("notice_sent", "taken_down", "counter_notice", "complaint_filed", "restored")
+NOTICE_STATE = {"notice_sent": "notice_sent", "taken_down": "taken_down", "counter_notice": "counter_notice",
+                "complaint_filed": "complaint_filed", "restored": "restored"}
+NOTICE_TRANSITIONS = {
+    "none": ("notice_sent",),
+    "notice_sent": ("taken_down",),
+    "taken_down": ("counter_notice",),
+    "counter_notice": ("complaint_filed", "restored"),
+    "complaint_filed": (),
+    "restored": (),
+}
 
 
 class ReviewError(ValueError):
@@ -205,6 +217,52 @@ class ReviewStore:
             case.updated_at = _now()
             self._audit(session, actor, "decision", case.id, before, _case_state(case))
             return {"id": case.id, "version": case.version, "status": case.status}
+
+    def record_notice(self, case_id: int, action: str, note: str | None, actor: str,
+                      at: datetime | None = None) -> dict[str, Any]:
+        """Move a confirmed case through notice → takedown / counter-notice → restored or kept down.
+
+        Under E-Commerce Law art. 43 a counter-notice opens a 15-day window for the right holder to
+        complain or sue; when it lapses the listing may be restored. ``notice`` (and ``clock``) keep
+        the state and the deadline.
+        """
+        if action not in NOTICE_ACTIONS:
+            raise ReviewError(f"unknown notice action {action!r}; use one of {', '.join(NOTICE_ACTIONS)}", 422)
+        now = at or _now()
+        with self.sessions.begin() as session:
+            case = session.get(CaseRow, case_id)
+            if case is None:
+                raise ReviewError(f"no case {case_id}", 404)
+            notice = dict(case.result.get("notice") or {"state": "none", "history": []})
+            allowed = NOTICE_TRANSITIONS[notice["state"]]
+            if action not in allowed:
+                raise ReviewError(f"case {case_id} is in notice state {notice['state']!r}; "
+                                  f"allowed next: {', '.join(allowed) or 'none'}", 409)
+            if action == "notice_sent" and case.status != "infringing":
+                raise ReviewError(f"case {case_id} must be decided infringing before a notice", 409)
+            before = dict(notice)
+            notice["state"] = NOTICE_STATE[action]
+            notice["history"] = [*notice["history"], {"action": action, "at": now.isoformat(), "by": actor,
+                                                      "note": note}]
+            if action == "counter_notice":
+                notice["deadline"] = (now + COUNTER_NOTICE_WINDOW).isoformat()
+            case.result = {**case.result, "notice": notice}
+            case.version += 1
+            case.updated_at = now
+            self._audit(session, actor, f"notice:{action}", case.id, {"notice": before.get("state")},
+                        {"notice": notice["state"]})
+            return {"id": case.id, "version": case.version, "notice": notice}
+
+    def notice_clock(self, case_id: int, now: datetime | None = None) -> dict[str, Any]:
+        """The notice state, and for a counter-notice the days left and whether the window has lapsed."""
+        case = self.get_case(case_id)
+        notice = case["result"].get("notice") or {"state": "none", "history": []}
+        out = {"id": case_id, **notice}
+        if notice.get("deadline"):
+            left = datetime.fromisoformat(notice["deadline"]) - (now or _now())
+            out["days_left"] = round(max(left.total_seconds(), 0) / 86400, 2)
+            out["lapsed"] = left.total_seconds() <= 0
+        return out
 
     def audit_log(self) -> list[dict[str, Any]]:
         with self.sessions() as session:

@@ -216,3 +216,52 @@ def test_evidence_seller_and_stats(service) -> None:  # type: ignore[no-untyped-
     stats = client.get("/v1/stats", headers=headers["analyst"]).json()
     assert stats["decided"] == 2 and stats["flag_precision"] == 1.0 and stats["median_seconds_to_decision"] >= 0
     assert client.get("/v1/stats", headers=headers["submitter"]).status_code == 403
+
+
+def test_bulk_decisions_and_notice_clock(service) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    client, headers, review = service
+    listings = [{"listing_id": f"b{i}", "platform": "tb", "title": t} for i, t in
+                enumerate(["耐克 AJ1 高仿", "LV同款 老花包", "Rolex replica AAA"])]
+    ids = [i["case_id"] for i in
+           client.post("/v1/listings", json={"listings": listings}, headers=headers["submitter"]).json()["items"]]
+    body = {"decisions": [{"case_id": ids[0], "decision": "infringing", "version": 1},
+                          {"case_id": ids[1], "decision": "not_infringing", "version": 1},
+                          {"case_id": ids[2], "decision": "infringing", "version": 7}]}
+    results = client.post("/v1/cases/decisions", json=body, headers=headers["reviewer"]).json()["results"]
+    assert [r["status_code"] for r in results] == [200, 200, 409]
+
+    def act(case_id: int, action: str) -> int:
+        return client.post(f"/v1/cases/{case_id}/notice", json={"action": action},
+                           headers=headers["reviewer"]).status_code
+
+    assert act(ids[1], "notice_sent") == 409  # not decided infringing
+    assert act(ids[0], "counter_notice") == 409  # out of order
+    assert [act(ids[0], a) for a in ("notice_sent", "taken_down", "counter_notice")] == [200, 200, 200]
+    clock = client.get(f"/v1/cases/{ids[0]}/notice", headers=headers["analyst"]).json()
+    assert clock["state"] == "counter_notice" and 14.9 < clock["days_left"] <= 15 and not clock["lapsed"]
+    later = review.notice_clock(ids[0], now=datetime.now(UTC) + timedelta(days=16))
+    assert later["lapsed"] and later["days_left"] == 0
+
+
+def test_admin_crud_with_cli_validation(service) -> None:  # type: ignore[no-untyped-def]
+    client, headers, _ = service
+    new_brand = {"id": "zorvex", "names": {"zh": ["卓维斯"], "en": ["Zorvex"]}, "categories": ["electronics"],
+                 "reference_prices": {"CNY": 1999}}
+    assert client.post("/v1/admin/brands", json={"brands": [new_brand]}, headers=headers["reviewer"]).status_code == 403
+    bad = client.post("/v1/admin/brands", json={"brands": [{**new_brand, "tier": "gold"}]}, headers=headers["admin"])
+    assert bad.status_code == 422 and "record 1 (id 'zorvex'): field 'tier'" in bad.json()["detail"]
+    ok = client.post("/v1/admin/brands", json={"brands": [new_brand]}, headers=headers["admin"]).json()
+    assert ok["added"] == 1
+    scored = client.post("/v1/score", json={"listings": [{"title": "卓维斯 蓝牙耳机 高仿"}]},
+                         headers=headers["submitter"]).json()["results"][0]
+    assert scored["flagged"] and scored["brand_id"] == "zorvex" and scored["library_version"] == ok["library_version"]
+    terms = client.post("/v1/admin/lexicon", json={"terms": [{"term": "超级复刻", "strength": "strong",
+                                                               "category": "self_declaration"}]},
+                        headers=headers["admin"]).json()
+    assert terms["added"] == 1
+    created = client.post("/v1/admin/keys", json={"name": "new-platform", "role": "submitter"},
+                          headers=headers["admin"]).json()
+    assert created["key"].startswith("ipw_")
+    assert client.delete("/v1/admin/keys/new-platform", headers=headers["admin"]).status_code == 200

@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from feature_store.review import ReviewError
+
 from ..deps import ReviewDep, Reviewer, Viewer
-from ..schemas import CasePage, DecisionIn, DecisionOut
+from ..schemas import BulkDecisionIn, CasePage, DecisionIn, DecisionOut, NoticeIn
 
 router = APIRouter(prefix="/v1/cases", tags=["review"])
 
@@ -28,6 +30,31 @@ def list_cases(
                                            level=level, platform=platform, seller_id=seller_id, cursor=cursor,
                                            limit=limit)
     return {"items": items, "next_cursor": next_cursor}
+
+
+@router.post("/decisions", summary="Decide several cases; each is checked and recorded on its own (409s reported)")
+def decide_many(body: BulkDecisionIn, review: ReviewDep, who: Reviewer, request: Request) -> dict:  # type: ignore[type-arg]
+    outcomes = []
+    for item in body.decisions:
+        try:
+            outcome = review.decide(item.case_id, item.decision, item.note, item.version, actor=who.name)
+            if item.decision == "infringing":
+                outcome["feedback"] = request.app.state.feedback.confirmed_counterfeit(
+                    review.get_case(item.case_id), who.name)
+            outcomes.append({"status_code": 200, **outcome})
+        except ReviewError as exc:
+            outcomes.append({"status_code": exc.status, "id": item.case_id, "detail": str(exc)})
+    return {"results": outcomes}
+
+
+@router.post("/{case_id}/notice", summary="Notice, takedown and counter-notice states (15-day clock, art. 43)")
+def notice(case_id: int, body: NoticeIn, review: ReviewDep, who: Reviewer) -> dict:  # type: ignore[type-arg]
+    return review.record_notice(case_id, body.action, body.note, actor=who.name)
+
+
+@router.get("/{case_id}/notice", summary="The notice state and the counter-notice clock")
+def notice_clock(case_id: int, review: ReviewDep, _who: Viewer) -> dict:  # type: ignore[type-arg]
+    return review.notice_clock(case_id)
 
 
 @router.get("/{case_id}", summary="A case: listing, evidence, seller history, similar confirmed cases, audit trail")
