@@ -23,6 +23,11 @@ from .metrics import REQUESTS
 from .routes import admin, cases, enforcement, health, scoring, ui
 
 
+def app_from_environment() -> FastAPI:
+    """The app for process managers that import a factory (uvicorn --factory, several workers)."""
+    return create_app(Settings())
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the API over the stores and the promoted model named by ``settings``."""
     library_store = LibraryStore(settings.resolved_database_url, cache_dir=settings.cache_dir)

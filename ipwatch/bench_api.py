@@ -41,7 +41,8 @@ def api_suite(_store: LibraryStore, _size: int, progress: bool) -> dict[str, Any
         port = _free_port()
         env = {**os.environ, "IPWATCH_HOME": home}
         env.pop("IPWATCH_DATABASE_URL", None)
-        server = subprocess.Popen([sys.executable, "-m", "ipwatch.cli", "serve", "--port", str(port)], env=env,
+        server = subprocess.Popen([sys.executable, "-m", "ipwatch.cli", "serve", "--port", str(port),
+                                   "--no-access-log"], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             _wait(port)

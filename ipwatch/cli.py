@@ -468,14 +468,21 @@ def variants_approve(ctx: Context, proposal_id: int, reject: bool) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes; each builds its own app from the same settings.")
+@click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log every request.")
 @pass_ctx
-def serve(ctx: Context, host: str, port: int) -> None:
-    """Run the API (and its OpenAPI docs at /docs)."""
+def serve(ctx: Context, host: str, port: int, workers: int, access_log: bool) -> None:
+    """Run the API (and its OpenAPI docs at /docs) and the triage page (/ui)."""
     import uvicorn
 
+    if workers > 1:
+        uvicorn.run("api.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                    log_level="info", access_log=access_log)
+        return
     from api import create_app
 
-    uvicorn.run(create_app(ctx.settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(ctx.settings), host=host, port=port, log_level="info", access_log=access_log)
 
 
 @main.group()

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from feature_store.review import Principal
 
-from ..deps import require
 from ..highlight import highlight
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -17,10 +16,9 @@ COOKIE = "ipwatch_session"
 
 
 def _viewer(request: Request) -> Principal | None:
-    try:
-        return require("reviewer", "analyst", "admin")(request, None)
-    except HTTPException:
-        return None
+    key = request.cookies.get(COOKIE)
+    principal = request.app.state.review.authenticate(key) if key else None
+    return principal if principal is not None and principal.role in ("reviewer", "analyst", "admin") else None
 
 
 @router.get("/login", response_class=HTMLResponse)
