@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -19,8 +19,21 @@ from feature_store.semantic import load_semantic_stage
 from ipwatch.settings import Settings
 from models import ModelRegistry
 
-from .metrics import REQUESTS
+from .middleware import LimitsAndTiming
 from .routes import admin, cases, enforcement, health, scoring, ui
+
+
+def _openapi_with_bearer(app: FastAPI) -> dict:  # type: ignore[type-arg]
+    """The OpenAPI document, declaring the bearer API keys every /v1 route takes."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "apiKey": {"type": "http", "scheme": "bearer", "description": "A key from `ipwatch keys create`."}}
+        schema["security"] = [{"apiKey": []}]
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def app_from_environment() -> FastAPI:
@@ -38,7 +51,12 @@ def create_app(settings: Settings) -> FastAPI:
                         semantic=semantic)
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The compiled library holds millions of long-lived objects (pinyin and fold tables, word
+        # lists): keep them out of the collector's full passes, which otherwise stall requests.
+        gc.collect()
+        gc.freeze()
         yield
+        gc.unfreeze()
         library_store.close()
 
     app = FastAPI(title="ipwatch", version="0.1.0", lifespan=lifespan,
@@ -50,22 +68,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.feedback = LibraryFeedback(library_store, settings.index_dir, settings.embedding_model)
     max_body = settings.max_body_bytes
 
-    @app.middleware("http")
-    async def limits_and_timing(request: Request, call_next):  # type: ignore[no-untyped-def]
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > max_body:
-            return JSONResponse({"detail": f"body of {length} bytes exceeds the limit of {max_body}"}, status_code=413)
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        REQUESTS.labels(getattr(route, "path", "unmatched"), str(response.status_code)).observe(
-            time.perf_counter() - started)
-        return response
+    app.add_middleware(LimitsAndTiming, max_body=max_body)
 
     @app.exception_handler(ReviewError)
     async def review_error(_request: Request, exc: ReviewError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status)
 
+    app.openapi = lambda: _openapi_with_bearer(app)  # type: ignore[method-assign]
     app.state.templates = Jinja2Templates(directory=str(resources.files("api") / "templates"))
     for router in (scoring.router, cases.router, enforcement.router, admin.router, health.router, ui.router):
         app.include_router(router)

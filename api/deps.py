@@ -6,13 +6,10 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from detector import Detector
 from feature_store import LibraryStore
 from feature_store.review import Principal, ReviewStore
-
-bearer = HTTPBearer(auto_error=False, description="An API key from `ipwatch keys create`.")
 
 
 def get_review(request: Request) -> ReviewStore:
@@ -34,12 +31,12 @@ DetectorDep = Annotated[Detector, Depends(get_detector)]
 def require(*roles: str) -> Callable[..., Principal]:
     """A dependency admitting a valid key of one of ``roles``: 401 without one, 403 for another role."""
 
-    async def check(
-        request: Request,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> Principal:
+    async def check(request: Request) -> Principal:
         # Async on purpose: a cached key check is microseconds, cheaper than a thread hand-off.
-        key = credentials.credentials if credentials else request.cookies.get("ipwatch_session")
+        # The header is read directly (no HTTPBearer sub-dependency): it runs on every request.
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        key = token.strip() if scheme.lower() == "bearer" and token.strip() else request.cookies.get("ipwatch_session")
         principal = request.app.state.review.authenticate(key) if key else None
         if principal is None:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid API key is required",
