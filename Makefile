@@ -5,11 +5,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install system-deps run test lint bench clean
 
-# Debian's Chromium drives the browser tests (never a browser download). Installed when running as
+# Debian's Chromium drives the browser tests (never a browser download), wrk the API benchmark. Installed as
 # root on a machine without it; otherwise those tests skip and say why.
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium wrk >/dev/null; \
 	fi
 
 # torch==2.13.0 is the CPU build on this disk; install it before anything that could pull another build.
@@ -32,7 +32,7 @@ test: install system-deps
 lint: install
 	$(VENV)/bin/ruff check .
 
-bench: install
+bench: install system-deps
 	$(VENV)/bin/ipwatch bench --json
 
 clean:

@@ -264,6 +264,25 @@ class ReviewStore:
             out["lapsed"] = left.total_seconds() <= 0
         return out
 
+    def reviewed_training_rows(self, high_risk: float = 0.5) -> list[dict[str, Any]]:
+        """Decided cases as labelled listings for the next training set.
+
+        ``infringing`` → label 1; ``not_infringing`` → label 0, and those the detector had scored at
+        ``high_risk`` or above are kept apart as group ``reviewed_false_positive``.
+        """
+        with self.sessions() as session:
+            rows = session.execute(select(CaseRow, ListingRow).join(ListingRow, ListingRow.id == CaseRow.listing_row)
+                                   .where(CaseRow.status.in_(("infringing", "not_infringing")))
+                                   .order_by(CaseRow.id)).all()
+        out = []
+        for case, listing in rows:
+            label = int(case.status == "infringing")
+            group = ("reviewed_infringing" if label else
+                     "reviewed_false_positive" if case.risk >= high_risk else "reviewed_not_infringing")
+            out.append({**listing.data, "label": label, "group": group, "brand_id": case.brand_id,
+                        "case_id": case.id, "risk_at_review": case.risk})
+        return out
+
     def audit_log(self) -> list[dict[str, Any]]:
         with self.sessions() as session:
             return [{"actor": a.actor, "action": a.action, "case_id": a.case_id, "before": a.before, "after": a.after}

@@ -257,6 +257,22 @@ def labels_generate(out: Path, seed: int, per_family: int, brands_file: Path | N
     click.echo(f"wrote {len(rows)} labelled listings to {out}")
 
 
+@labels.command("reviewed")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="JSONL file to write.")
+@pass_ctx
+def labels_reviewed(ctx: Context, out: Path) -> None:
+    """Export reviewers' decisions as labelled listings (false positives kept apart) for training."""
+    from feature_store.review import ReviewStore
+
+    rows = ReviewStore(ctx.store).reviewed_training_rows()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    false_positives = sum(r["group"] == "reviewed_false_positive" for r in rows)
+    click.echo(f"wrote {len(rows)} reviewed listings ({false_positives} false positives of high-risk flags) to {out}")
+
+
 @main.command("eval")
 @click.option("--labels", "labels_file", type=click.Path(path_type=Path), required=True, help="Labelled JSONL set.")
 @click.option("--model", "model", default=None, help="Model version, or 'rules'; default: the promoted model.")

@@ -265,3 +265,17 @@ def test_admin_crud_with_cli_validation(service) -> None:  # type: ignore[no-unt
                           headers=headers["admin"]).json()
     assert created["key"].startswith("ipw_")
     assert client.delete("/v1/admin/keys/new-platform", headers=headers["admin"]).status_code == 200
+
+
+def test_reviewed_false_positives_feed_the_next_training_set(service) -> None:  # type: ignore[no-untyped-def]
+    client, headers, review = service
+    listings = [{"listing_id": "r1", "platform": "tb", "title": "耐克 AJ1 高仿 莆田"},
+                {"listing_id": "r2", "platform": "tb", "title": "LV同款 老花包"}]
+    ids = [i["case_id"] for i in
+           client.post("/v1/listings", json={"listings": listings}, headers=headers["submitter"]).json()["items"]]
+    client.post("/v1/cases/decisions", headers=headers["reviewer"], json={"decisions": [
+        {"case_id": ids[0], "decision": "infringing", "version": 1},
+        {"case_id": ids[1], "decision": "not_infringing", "version": 1}]})
+    rows = {r["listing_id"]: r for r in review.reviewed_training_rows()}
+    assert rows["r1"]["label"] == 1 and rows["r2"]["label"] == 0
+    assert rows["r2"]["group"] == "reviewed_false_positive" and rows["r2"]["title"] == "LV同款 老花包"
