@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # Debian's Chromium drives the browser tests (never a browser download), wrk the API benchmark. Installed as
 # root on a machine without it; otherwise those tests skip and say why.
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	@if { ! command -v chromium >/dev/null 2>&1 || ! command -v wrk >/dev/null 2>&1; } && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium wrk >/dev/null; \
 	fi
 
