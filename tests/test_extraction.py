@@ -1,0 +1,50 @@
+"""Product extraction on real saved pages (Zyte benchmark, MIT; extruct fixtures, BSD) — no network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawler import extract_product
+from crawler.benchmark import load_pages, score_pages
+from crawler.currency import currency_codes
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def zyte_scores() -> dict:  # type: ignore[type-arg]
+    return score_pages(load_pages(FIXTURES / "zyte_product_extraction_benchmark"))
+
+
+def test_zyte_benchmark_title_and_price(zyte_scores) -> None:  # type: ignore[no-untyped-def]
+    assert zyte_scores["pages"] == 140
+    assert zyte_scores["title_found"] >= 0.95
+    assert zyte_scores["price_currency_match"] >= 0.85
+
+
+def test_zyte_benchmark_brand_floor(zyte_scores) -> None:  # type: ignore[no-untyped-def]
+    # The goal is 0.85 (issue 6); this guards what is reached today against regressions.
+    assert zyte_scores["brand_match"] >= 0.78
+
+
+@pytest.mark.parametrize("name", ["custom.invalid_JSONLD_with_JS_comment.html",
+                                  "custom.invalid_JSONLD_with_control_characters.html",
+                                  "misc_null_ld_mock.html", "schema.org_product.html",
+                                  "misc_product_microdata.html", "misc_opengraph_test.html"])
+def test_broken_or_partial_markup_never_crashes(name: str) -> None:
+    html = (FIXTURES / "extruct" / name).read_text(encoding="utf-8", errors="replace")
+    product = extract_product(html, "https://shop.example/item")  # must not raise
+    has_heading = "<title" in html.lower() or "<h1" in html.lower() or "og:title" in html
+    assert bool(product.title) == has_heading or bool(product.title)
+
+
+def test_sources_and_currency_codes() -> None:
+    html = ('<html><head><script type="application/ld+json">{"@context":"https://schema.org","@type":"Product",'
+            '"name":"Nike Air Max 90","brand":{"@type":"Brand","name":"Nike"},"sku":"CN8490-100",'
+            '"offers":{"@type":"Offer","price":"899.00","priceCurrency":"CNY"}}</script></head><body></body></html>')
+    product = extract_product(html, "https://shop.example/p/1")
+    assert (product.title, product.brand, product.price, product.currency) == ("Nike Air Max 90", "Nike", 899.0, "CNY")
+    assert product.sources["price"] == "json-ld"
+    assert currency_codes("€") == {"EUR"} and "USD" in currency_codes("$") and currency_codes("Lei") == {"RON"}
