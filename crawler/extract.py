@@ -58,7 +58,7 @@ def site_profiles() -> dict[str, dict[str, Any]]:
 
 
 def profile_for(url: str) -> dict[str, Any] | None:
-    host = urlparse(url).netloc.lower()
+    host = (urlparse(url).hostname or "").lower()
     for suffix, profile in site_profiles().items():
         if host == suffix or host.endswith("." + suffix) or re.fullmatch(suffix, host):
             return profile

@@ -478,6 +478,55 @@ def variants_approve(ctx: Context, proposal_id: int, reject: bool) -> None:
                + (f"; library version {outcome['library_version']}" if outcome["library_version"] else ""))
 
 
+# -- crawling ----------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("urls", nargs=-1, required=True)
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="Write listings as JSONL here.")
+@click.option("--score", is_flag=True, help="Store the listings, score them and put them in the review queue.")
+@click.option("--max-pages", default=1000, show_default=True, type=click.IntRange(1))
+@click.option("--polite/--no-polite", default=True, show_default=True,
+              help="AutoThrottle and one request at a time per domain (turn off only for your own local site).")
+@click.option("--allow-private", is_flag=True, help="Allow loopback and private addresses (a local demo shop).")
+@click.option("--cache", is_flag=True, help="Keep an HTTP cache under IPWATCH_HOME for re-crawls.")
+@pass_ctx
+def crawl(ctx: Context, urls: tuple[str, ...], out: Path | None, score: bool, max_pages: int, polite: bool,
+          allow_private: bool, cache: bool) -> None:
+    """Crawl shop pages into listings (robots.txt obeyed; links followed within the start domains)."""
+    from .crawling import run_crawl
+
+    try:
+        summary = run_crawl(list(urls), ctx.settings, out=out, score=score, max_pages=max_pages, polite=polite,
+                            allow_private=allow_private, cache=cache)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(summary, ensure_ascii=False))
+
+
+@main.command("demo-shop")
+@click.option("--dir", "folder", type=click.Path(path_type=Path), default=None, help="Where to write the shop.")
+@click.option("--products", default=500, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--port", default=8088, show_default=True, type=click.IntRange(0, 65535))
+def demo_shop(folder: Path | None, products: int, port: int) -> None:
+    """Build the bundled demo marketplace and serve it on loopback until interrupted."""
+    import tempfile
+    import time
+
+    from crawler.demo_shop import build_shop, serve
+
+    target = folder or Path(tempfile.mkdtemp(prefix="ipwatch-shop-"))
+    rows = build_shop(target, products)
+    server, url = serve(target, port)
+    click.echo(f"demo shop with {len(rows)} products at {url} (Ctrl-C to stop)")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.shutdown()
+        server.server_close()
+
+
 # -- service -----------------------------------------------------------------------------------
 
 

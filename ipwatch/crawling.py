@@ -1,0 +1,62 @@
+"""``ipwatch crawl``: the Scrapy project driven from the command line."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from .settings import Settings
+
+
+def crawl_settings(settings: Settings, out: Path | None, score: bool, polite: bool, allow_private: bool,
+                   cache: bool) -> Any:
+    from scrapy.settings import Settings as ScrapySettings
+
+    scrapy_settings = ScrapySettings()
+    scrapy_settings.setmodule("crawler.settings", priority="project")
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        scrapy_settings.set("FEEDS", {str(out): {"format": "jsonlines", "encoding": "utf8", "overwrite": True}})
+    if not polite:  # a local site of our own: no throttling
+        scrapy_settings.set("AUTOTHROTTLE_ENABLED", False)
+        scrapy_settings.set("DOWNLOAD_DELAY", 0)
+        scrapy_settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 16)
+    scrapy_settings.set("IPWATCH_ALLOW_PRIVATE", allow_private)
+    if score:
+        scrapy_settings.set("IPWATCH_STORE_URL", settings.resolved_database_url)
+        scrapy_settings.set("IPWATCH_SCORE", True)
+    if cache:
+        scrapy_settings.set("HTTPCACHE_ENABLED", True)
+        scrapy_settings.set("HTTPCACHE_DIR", str((settings.home / "httpcache").resolve()))
+    scrapy_settings.set("LOG_LEVEL", "WARNING")
+    scrapy_settings.set("LOG_INSTALL_ROOT_HANDLER", False)
+    return scrapy_settings
+
+
+def run_crawl(urls: list[str], settings: Settings, out: Path | None = None, score: bool = False,
+              max_pages: int = 1000, polite: bool = True, allow_private: bool = False,
+              cache: bool = False) -> dict[str, Any]:
+    """Crawl ``urls`` and return a summary of pages, listings and drops (with reasons)."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.spiders.product import ProductSpider, ProductSpiderArgs
+
+    ProductSpiderArgs(start_urls=urls, max_pages=max_pages)  # refuse bad arguments before starting Twisted
+    process = CrawlerProcess(crawl_settings(settings, out, score, polite, allow_private, cache))
+    crawler = process.create_crawler(ProductSpider)
+    started = time.perf_counter()
+    process.crawl(crawler, start_urls=urls, max_pages=max_pages)
+    process.start()
+    elapsed = time.perf_counter() - started
+    stats = crawler.stats.get_stats()
+    pages = int(stats.get("response_received_count", 0))
+    return {
+        "pages": pages,
+        "listings": int(stats.get("item_scraped_count", 0)),
+        "dropped": {k.removeprefix("ipwatch/drop/"): v for k, v in stats.items() if k.startswith("ipwatch/drop/")},
+        "blocked_private": int(stats.get("ipwatch/blocked/private_address", 0)),
+        "stored_new": int(stats.get("ipwatch/stored/new", 0)),
+        "seconds": round(elapsed, 2),
+        "pages_per_s": round(pages / elapsed, 1) if elapsed else None,
+    }

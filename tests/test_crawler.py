@@ -1,0 +1,73 @@
+"""The crawler: parse callbacks on saved responses, the SSRF guard, and a real crawl of the demo shop."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
+
+from crawler.demo_shop import build_shop, serve
+from crawler.spiders.product import ProductSpider
+
+FIXTURES = Path(__file__).parent / "fixtures" / "zyte_product_extraction_benchmark"
+
+
+def spider_for(url: str) -> ProductSpider:
+    crawler = get_crawler(ProductSpider)
+    spider = ProductSpider.from_crawler(crawler, start_urls=[url])
+    return spider
+
+
+def test_parse_product_on_a_saved_page() -> None:
+    truth = json.loads((FIXTURES / "ground-truth.json").read_text(encoding="utf-8"))
+    page_id, expected = next((k, v) for k, v in sorted(truth.items()) if "johnlewis" in v["url"] and v.get("price"))
+    body = gzip.decompress((FIXTURES / "html" / f"{page_id}.html.gz").read_bytes())
+    response = HtmlResponse(url=expected["url"], body=body, encoding="utf-8")
+    item = spider_for(expected["url"]).parse_product(response)
+    assert item is not None and item["title"] and item["url"] == expected["url"]
+    assert abs(item["price"] - float(expected["price"][0])) < 0.011 and item["currency"] == "GBP"
+    assert len(item["page_hash"]) == 64 and item["crawled_at"]
+
+
+def test_non_product_pages_and_bad_arguments() -> None:
+    response = HtmlResponse(url="https://shop.example/about", body=b"<html><h1>About us</h1></html>")
+    assert spider_for("https://shop.example/").parse_product(response) is None
+    with pytest.raises(ValueError, match="not an http"):
+        spider_for("ftp://shop.example/")
+
+
+def test_crawl_of_the_demo_shop(tmp_path: Path) -> None:
+    shop = tmp_path / "shop"
+    rows = build_shop(shop, products=120)
+    server, url = serve(shop)
+    home = tmp_path / "home"
+    env = {**os.environ, "IPWATCH_HOME": str(home)}
+    env.pop("IPWATCH_DATABASE_URL", None)
+    cli = [sys.executable, "-W", "ignore", "-m", "ipwatch.cli"]
+    try:
+        blocked = subprocess.run([*cli, "crawl", url, "--max-pages", "5"], env=env, capture_output=True, text=True,
+                                 check=True)
+        assert json.loads(blocked.stdout.strip().splitlines()[-1])["blocked_private"] >= 1  # loopback refused
+        subprocess.run([*cli, "brands", "import", "feature_store/data/protection_list.yaml"], env=env, check=True,
+                       capture_output=True, cwd=Path(__file__).parent.parent)
+        out = tmp_path / "listings.jsonl"
+        done = subprocess.run([*cli, "crawl", url, "--out", str(out), "--max-pages", "1000", "--no-polite",
+                               "--allow-private", "--score"], env=env, capture_output=True, text=True, check=True)
+    finally:
+        server.shutdown()
+        server.server_close()
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    listings = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert summary["listings"] == len(rows) == len(listings) == summary["stored_new"]  # no page missed
+    assert len({x["url"] for x in listings}) == len(listings)  # no duplicate listing
+    by_path = {x["url"].split("/", 3)[3]: x for x in listings}
+    for row in rows[:30]:
+        got = by_path[row["shop_path"].lstrip("/")]
+        assert got["title"] == row["title"] and abs(got["price"] - row["price"]) < 0.011
