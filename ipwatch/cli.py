@@ -592,12 +592,18 @@ def keys_revoke(ctx: Context, name: str) -> None:
 
 
 @main.command()
+@click.option("--crawl/--no-crawl", default=True, show_default=True,
+              help="Also crawl the bundled demo shop on loopback into the review queue.")
 @pass_ctx
-def demo(ctx: Context) -> None:
-    """Import the bundled list and lexicon, score the bundled sample, show the flagged ones."""
-    from .demo import run_demo
+def demo(ctx: Context, crawl: bool) -> None:
+    """Import the bundled list, lexicon and exemplars, score the sample, crawl the demo shop, fill the queue."""
+    from .demo import crawl_demo_shop, run_demo
 
     run_demo(ctx.store, ctx.settings)
+    if crawl:
+        summary = crawl_demo_shop(ctx.settings)
+        click.echo(f"Demo shop crawled / 演示商城: {summary['pages']} pages, {summary['listings']} listings, "
+                   f"{summary['stored_new']} new cases, {summary['pages_per_s']} pages/s")
 
 
 @main.command()

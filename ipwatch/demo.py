@@ -95,6 +95,22 @@ def run_demo(store: LibraryStore, settings: Settings) -> None:
     fill_review_queue(store, results)
 
 
+def crawl_demo_shop(settings: Settings, products: int = 200) -> dict:  # type: ignore[type-arg]
+    """Build and serve the bundled demo marketplace on loopback, crawl it, score and queue what it finds."""
+    from crawler.demo_shop import build_shop, serve
+
+    from .crawling import run_crawl
+
+    folder = settings.home / "demo-shop"
+    build_shop(folder, products)
+    server, url = serve(folder)
+    try:
+        return run_crawl([url], settings, score=True, max_pages=products * 2, polite=False, allow_private=True)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def fill_review_queue(store: LibraryStore, results: list[tuple[Listing, ScoreResult]]) -> None:
     """Put the sample into the review queue and print a fresh reviewer key for the web service."""
     review = ReviewStore(store)

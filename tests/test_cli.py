@@ -76,7 +76,7 @@ def test_fresh_home_starts_empty(cli) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_demo_prints_flagged_table(cli) -> None:  # type: ignore[no-untyped-def]
-    result = cli("demo")
+    result = cli("demo", "--no-crawl")
     assert result.exit_code == 0
     assert "Flagged listings" in result.output and "nike" in result.output
 
