@@ -29,6 +29,13 @@ def crawl_settings(settings: Settings, out: Path | None, score: bool, polite: bo
     if cache:
         scrapy_settings.set("HTTPCACHE_ENABLED", True)
         scrapy_settings.set("HTTPCACHE_DIR", str((settings.home / "httpcache").resolve()))
+    if settings.redis_url:  # distributed mode: one frontier and dupe filter shared through Redis
+        scrapy_settings.set("SCHEDULER", "scrapy_redis.scheduler.Scheduler")
+        scrapy_settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter")
+        scrapy_settings.set("SCHEDULER_PERSIST", True)
+        scrapy_settings.set("REDIS_URL", settings.redis_url)
+        scrapy_settings.set("SCHEDULER_QUEUE_KEY", f"{settings.redis_prefix}:%(spider)s:requests")
+        scrapy_settings.set("SCHEDULER_DUPEFILTER_KEY", f"{settings.redis_prefix}:%(spider)s:dupefilter")
     scrapy_settings.set("LOG_LEVEL", "WARNING")
     scrapy_settings.set("LOG_INSTALL_ROOT_HANDLER", False)
     return scrapy_settings

@@ -38,6 +38,14 @@ class Settings(BaseSettings):
         default=100_000,
         description="Exemplar count above which the FAISS index is approximate (IVF-SQ8) instead of exact.",
     )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL: crawlers share one scheduler and dupe filter there (several machines, one frontier).",
+    )
+    redis_prefix: str = Field(
+        default="ipwatch",
+        description="Prefix of the Redis keys the shared crawl frontier uses.",
+    )
     max_body_bytes: int = Field(
         default=5_000_000,
         description="Largest HTTP request body the API accepts, in bytes.",

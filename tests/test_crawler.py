@@ -71,3 +71,38 @@ def test_crawl_of_the_demo_shop(tmp_path: Path) -> None:
     for row in rows[:30]:
         got = by_path[row["shop_path"].lstrip("/")]
         assert got["title"] == row["title"] and abs(got["price"] - row["price"]) < 0.011
+
+
+def test_distributed_frontier_in_redis(tmp_path: Path) -> None:
+    url_env = os.environ.get("IPWATCH_TEST_REDIS_URL")
+    if not url_env:
+        pytest.skip("IPWATCH_TEST_REDIS_URL is not set: no Redis server to test the shared frontier against")
+    import redis
+
+    client = redis.Redis.from_url(url_env)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as exc:
+        pytest.skip(f"Redis at {url_env} is not reachable: {exc}")
+    prefix = f"ipwatch-test-{os.getpid()}"
+    shop = tmp_path / "shop"
+    rows = build_shop(shop, products=40)
+    server, url = serve(shop)
+    env = {**os.environ, "IPWATCH_HOME": str(tmp_path / "home"), "IPWATCH_REDIS_URL": url_env,
+           "IPWATCH_REDIS_PREFIX": prefix}
+    cli = [sys.executable, "-W", "ignore", "-m", "ipwatch.cli", "crawl", url, "--no-polite", "--allow-private"]
+    try:
+        first = subprocess.run([*cli, "--out", str(tmp_path / "a.jsonl")], env=env, capture_output=True, text=True,
+                               check=True)
+        second = subprocess.run([*cli, "--out", str(tmp_path / "b.jsonl")], env=env, capture_output=True, text=True,
+                                check=True)
+        seen = client.scard(f"{prefix}:products:dupefilter")
+    finally:
+        server.shutdown()
+        server.server_close()
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+        client.close()
+    assert json.loads(first.stdout.strip().splitlines()[-1])["listings"] == len(rows)
+    assert json.loads(second.stdout.strip().splitlines()[-1])["listings"] == 0  # every page already in the frontier
+    assert seen >= len(rows)
