@@ -72,6 +72,10 @@ def extract_product(html: str, url: str) -> ExtractedProduct:
     data = _structured(html, url)
     for item in _products(data.get("json-ld", [])):
         _from_schema(product, item, "json-ld")
+    page_brands = {_text(b.get("name")) for b in data.get("json-ld", [])
+                   if isinstance(b, dict) and str(b.get("@type", "")).lower() == "brand"} - {None}
+    if len(page_brands) == 1:  # a page whose one schema.org Brand entity is its product's brand
+        product.fill("json-ld", brand=page_brands.pop())
     for item in data.get("microdata", []):
         if _is_product(item.get("type")):
             _from_schema(product, {**item.get("properties", {}), "@type": "Product"}, "microdata")

@@ -48,3 +48,19 @@ def test_sources_and_currency_codes() -> None:
     assert (product.title, product.brand, product.price, product.currency) == ("Nike Air Max 90", "Nike", 899.0, "CNY")
     assert product.sources["price"] == "json-ld"
     assert currency_codes("€") == {"EUR"} and "USD" in currency_codes("$") and currency_codes("Lei") == {"RON"}
+
+
+@pytest.mark.parametrize(("name", "url", "title", "brand"), [
+    ("amazon-co-uk_book_1849757097.html", "https://www.amazon.co.uk/dp/1849757097",
+     "Vegetable Perfection: 100 delicious recipes for roots, bulbs, shoots and stems", None),
+    ("amazon-com_sainsmart_relay_B0057OC5O8.html", "https://www.amazon.com/dp/B0057OC5O8",
+     "SainSmart 4-Channel Relay Module", "SainSmart"),
+    ("amazon-es_cecotec_windroid.html", "https://www.amazon.es/dp/B0C6Q8YD5M", None, "Cecotec"),
+])
+def test_amazon_pages_through_the_site_profile(name: str, url: str, title: str | None, brand: str | None) -> None:
+    html = (FIXTURES / "amazon" / name).read_text(encoding="utf-8", errors="replace")
+    product = extract_product(html, url)
+    assert product.sources["title"] == "profile:amazon" and product.price is not None and product.currency
+    if title:
+        assert product.title == title
+    assert product.brand == brand
