@@ -153,6 +153,12 @@ def api_suite(store: LibraryStore, size: int, progress: bool) -> dict[str, Any]:
     return run(store, size, progress)
 
 
+def crawl_suite(store: LibraryStore, size: int, progress: bool) -> dict[str, Any]:
+    from .bench_crawl import crawl_suite as run
+
+    return run(store, size, progress)
+
+
 def _semantic(name: str) -> Callable[[LibraryStore, int, bool], dict[str, Any]]:
     def run(store: LibraryStore, size: int, progress: bool) -> dict[str, Any]:
         from . import bench_semantic
@@ -169,6 +175,7 @@ SUITES: dict[str, Callable[[LibraryStore, int, bool], dict[str, Any]]] = {
     "embed": _semantic("embed"),
     "faiss": _semantic("faiss"),
     "end_to_end": _semantic("end_to_end"),
+    "crawl": crawl_suite,
 }
 
 

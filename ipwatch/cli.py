@@ -607,7 +607,8 @@ def demo(ctx: Context, crawl: bool) -> None:
 
 
 @main.command()
-@click.option("--suite", type=click.Choice(["lexical", "train", "api", "embed", "faiss", "end_to_end", "all"]),
+@click.option("--suite", type=click.Choice(["lexical", "train", "api", "embed", "faiss", "end_to_end", "crawl",
+                                            "all"]),
               default="all", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object of named figures.")
 @click.option("--n", "size", default=100_000, show_default=True, help="Listings per throughput run.")
