@@ -76,6 +76,7 @@ class ProductSpider(scrapy.Spider):
             listing_id=hashlib.sha1(response.url.encode()).hexdigest()[:16], platform=self.args.platform or host,
             title=product.title, description=(product.description or "")[:2000] or None, price=product.price,
             currency=product.currency, seller_name=product.seller_name, url=response.url,
+            seller_id=f"{host}:{product.seller_name}" if product.seller_name else None,
             image_urls=product.image_urls[:10], brand=product.brand,
             crawled_at=datetime.now(UTC).isoformat(timespec="seconds"),
             page_hash=hashlib.sha256(response.body).hexdigest(), sources=product.sources,
