@@ -31,8 +31,6 @@ _FUZZY_CACHE_LIMIT = 200_000
 NEAR_CUE_GAP = 6  # characters allowed between a nominative cue and the brand it introduces
 
 EVASION_KINDS = frozenset({"variant", "obfuscated", "lookalike", "homophone", "pinyin", "initials", "near_name"})
-CONTEXT_KINDS = frozenset({"initials", "near_name"})
-PRIMARY_KINDS = frozenset({"name", "alias", "variant", "pinyin", "initials", "prefix", "suffix", "homophone", "term"})
 
 
 @dataclass(slots=True)
@@ -77,11 +75,6 @@ class LexicalEvidence:
     def nothing(cls, title: str) -> LexicalEvidence:
         """Evidence for a title in which stage 1 found nothing; its text is normalised on demand."""
         return _EmptyEvidence(title)
-
-    @property
-    def is_candidate(self) -> bool:
-        """Whether later (costlier) stages should look at this listing."""
-        return bool(self.brand_hits or self.terms)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         return self.text.original_span(start, end)
@@ -189,7 +182,7 @@ class LexicalMatcher:
         for i, nt in enumerate(texts):
             starts[i] = position
             position += len(nt.text) + 1
-        hits, _ = self._scan_many(texts, joined, starts)
+        hits = self._scan_many(texts, joined, starts)
         out = []
         for i, nt in enumerate(texts):
             view = joined[starts[i] : starts[i] + len(nt.text)]
@@ -235,15 +228,9 @@ class LexicalMatcher:
 
     # -- scanning -----------------------------------------------------------------------------
 
-    def _scan_many(
-        self, texts: list[NormalisedText], joined: str, starts: list[int]
-    ) -> tuple[list[list[tuple[Any, ...]]], list[bool]]:
-        """All pattern hits per title (as Hit fields, title coordinates) and whether any could matter.
-
-        Only context words (categories, accessories...) found: the title needs no further work.
-        """
+    def _scan_many(self, texts: list[NormalisedText], joined: str, starts: list[int]) -> list[list[tuple[Any, ...]]]:
+        """All pattern hits per title, as Hit fields in title coordinates (text and pinyin view)."""
         hits: list[list[tuple[Any, ...]]] = [[] for _ in texts]
-        primary = [False] * len(texts)
         scans = (
             (self.library.automaton, joined, False),
             (self.library.homophone_automaton, self.library.pinyin.view(joined), True),
@@ -258,8 +245,7 @@ class LexicalMatcher:
                     if not in_pinyin and pattern.latin and not _latin_boundaries(joined, start, end, nt, base):
                         continue
                     hits[index].append((pattern.kind, pattern.ref, start - base, end - base, pattern.word))
-                    primary[index] = True
-        return hits, primary
+        return hits
 
     # -- brands -------------------------------------------------------------------------------
 

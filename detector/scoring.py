@@ -53,10 +53,6 @@ class RuleScorer:
         self.rules = library.scoring
         self.threshold = float(threshold if threshold is not None else self.rules["threshold"])
         self.version = RULE_MODEL_VERSION.format(version=self.rules["version"])
-        bias = float(self.rules["bias"])
-        self._clear_risk = round(min(1.0 / (1.0 + math.exp(-bias)), float(self.rules["no_brand_cap"])), 4)
-        self._clear_flagged = self._clear_risk >= self.threshold
-        self._clear_level = level_for(self._clear_risk, self.rules["levels"])
 
     def hit_weight(self, hit: BrandHit) -> float:
         weights = self.rules["brand_match"]
@@ -203,13 +199,6 @@ class RuleScorer:
     def _in_category(evidence: LexicalEvidence, brand: Brand) -> bool:
         return bool(evidence.categories.intersection(c.lower() for c in brand.categories))
 
-    def score(self, listing: Listing, evidence: LexicalEvidence, default_currency: str = "CNY") -> ScoreResult:
-        """Turn stage-1 evidence into a risk, a decision and reasons."""
-        if not evidence.brand_hits and not evidence.terms and not evidence.homonyms:
-            return self._clear(listing)
-        assessment = self.assess(listing, evidence, default_currency)
-        return self.result(listing, assessment, assessment.logit, self.threshold, self.version)
-
     def result(
         self, listing: Listing, assessment: Assessment, logit: float, threshold: float, model_version: str
     ) -> ScoreResult:
@@ -228,15 +217,6 @@ class RuleScorer:
             library_version=self.library.version,
             model_version=model_version,
         )
-
-    def _clear(self, listing: Listing) -> ScoreResult:
-        """The result for a listing in which stage 1 found nothing at all."""
-        return self.clear_result(listing.listing_id)
-
-    def clear_result(self, listing_id: str | None) -> ScoreResult:
-        """The result for a listing in which stage 1 found nothing at all."""
-        return ScoreResult(listing_id, self._clear_risk, self._clear_flagged, self._clear_level, None, [],
-                           self.library.version, self.version)
 
     # -- parts --------------------------------------------------------------------------------
 
