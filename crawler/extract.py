@@ -191,13 +191,11 @@ def _from_schema(product: ExtractedProduct, item: dict[str, Any], source: str) -
                 offer = {**inner_first, **{k: v for k, v in offer.items() if k != "offers"}}
         spec = offer.get("priceSpecification")
         spec = spec[0] if isinstance(spec, list) and spec else spec
-        raw = offer.get("price") or offer.get("lowPrice") or (spec or {}).get("price") if isinstance(
-            spec, dict | type(None)) else offer.get("price")
-        amount, symbol = _price(raw)
+        spec = spec if isinstance(spec, dict) else {}
+        amount, symbol = _price(offer.get("price") or offer.get("lowPrice") or spec.get("price"))
         if amount is not None and price is None:
             price = amount
-            currency = _text(offer.get("priceCurrency")) or _text((spec or {}).get("priceCurrency") if isinstance(
-                spec, dict) else None) or to_code(symbol)
+            currency = _text(offer.get("priceCurrency")) or _text(spec.get("priceCurrency")) or to_code(symbol)
         availability = availability or _text(offer.get("availability"))
         seller = seller or _text(offer.get("seller"))
     brand = item.get("brand") or item.get("manufacturer")

@@ -88,7 +88,6 @@ class StorePipeline:
         listing = Listing.model_validate({k: v for k, v in record.items() if k not in ("brand", "page_hash")})
         result = self.detector.score(listing).to_dict(explain=True) if self.detector else {
             "risk": 0.0, "level": "none", "brand_id": None, "reasons": [], "flagged": False}
-        result["title"] = listing.title
         stored = self.review.submit([(record, result)], actor=f"crawler:{spider.name}")[0]
         spider.crawler.stats.inc_value("ipwatch/stored/new" if stored.created else "ipwatch/stored/unchanged")
         item["sources"] = {**(item.get("sources") or {}), "case_id": stored.case_id}

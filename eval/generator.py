@@ -306,20 +306,14 @@ class _Builder:
 
 def real_negatives(brands: list[Brand], rng: random.Random, limit: int) -> list[dict[str, Any]]:
     """Real marketplace titles (../shared/data, read in place) that name no listed brand, labelled 0."""
-    from detector.text import normalise_term
+    from .real_titles import listed_forms, names_listed_brand, real_titles
 
-    from .real_titles import real_titles
-
-    forms = {normalise_term(w) for b in brands for w in [*b.all_names(), *b.aliases, *b.known_variants]}
-    forms = {f for f in forms if len(f) >= 2}
+    forms = listed_forms(brands)
     pool = []
     for source in ("taobao", "jd", "walmart"):
         for record in real_titles(source):
-            title = str(record["title"])[:300]
-            text = normalise_term(title)
-            named = [normalise_term(str(e)) for e in record.get("brands", []) if e]
-            if not any(f in text for f in forms) and not any(n in forms for n in named):
-                pool.append((source, title))
+            if not names_listed_brand(record, forms):
+                pool.append((source, str(record["title"])[:300]))
     rng.shuffle(pool)
     return [
         {"listing_id": f"real-{source}-{hashlib.sha1(title.encode()).hexdigest()[:10]}", "platform": source,

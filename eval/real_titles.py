@@ -6,6 +6,10 @@ import csv
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from detector import Brand
 
 SHARED_DATA_ENV = "IPWATCH_SHARED_DATA"
 
@@ -19,6 +23,23 @@ def shared_data_dir() -> Path | None:
         if candidate and Path(candidate).is_dir():
             return Path(candidate)
     return None
+
+
+def listed_forms(brands: list[Brand]) -> set[str]:
+    """Normal forms of every name, alias and known variant on a protection list (two characters or more)."""
+    from detector.text import normalise_term
+
+    forms = {normalise_term(w) for b in brands for w in [*b.all_names(), *b.aliases, *b.known_variants]}
+    return {f for f in forms if len(f) >= 2}
+
+
+def names_listed_brand(record: dict[str, object], forms: set[str]) -> bool:
+    """Whether a real title names a listed mark, in its text or in its annotated brand entities."""
+    from detector.text import normalise_term
+
+    text = normalise_term(str(record["title"]))
+    entities = [normalise_term(str(e)) for e in record.get("brands", []) or [] if e]  # type: ignore[union-attr]
+    return any(f in text for f in forms) or any(e in forms for e in entities)
 
 
 def real_titles(source: str) -> list[dict[str, object]]:

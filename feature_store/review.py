@@ -134,6 +134,7 @@ class ReviewStore:
         now = _now()
         with self.sessions.begin() as session:
             for listing, result in items:
+                result = {**result, "title": listing["title"]}  # the queue and evidence show it with the result
                 platform = str(listing.get("platform") or "unknown")
                 listing_id = str(listing["listing_id"])
                 digest = content_hash(listing)

@@ -32,6 +32,14 @@ def bench_titles(size: int, library: Library) -> tuple[list[str], str]:
     return repeated, origin
 
 
+def bench_library(store: LibraryStore) -> Library:
+    """The stored library; an empty store is left empty and the bundled list is compiled in memory."""
+    library = store.load_library()
+    if not library.brands:
+        library = Library.compile(read_brands(bundled_protection_list()), read_terms(bundled_lexicon()))
+    return library
+
+
 def _timed(work: Callable[[], Any]) -> float:
     start = time.perf_counter()
     work()
@@ -72,9 +80,7 @@ def _in_workers(task: Callable[[tuple[int, int]], int], size: int, workers: int)
 
 def lexical_suite(store: LibraryStore, size: int, progress: bool) -> dict[str, Any]:
     """Lexical stage throughput against a bare Aho-Corasick scan of the same titles and patterns."""
-    library = store.load_library()
-    if not library.brands:  # an empty store is left empty: benchmark the bundled list in memory
-        library = Library.compile(read_brands(bundled_protection_list()), read_terms(bundled_lexicon()))
+    library = bench_library(store)
     titles, origin = bench_titles(size, library)
     listings = [Listing(listing_id=str(i), title=t) for i, t in enumerate(titles)]
     detector = Detector(library)
@@ -130,9 +136,7 @@ def train_suite(store: LibraryStore, size: int, progress: bool) -> dict[str, Any
     from eval import generate_labelled_set
     from models import train_model
 
-    library = store.load_library()
-    if not library.brands:
-        library = Library.compile(read_brands(bundled_protection_list()), read_terms(bundled_lexicon()))
+    library = bench_library(store)
     say = print if progress else (lambda *_a, **_k: None)
     families = 17
     say(f"train: generating {TRAIN_ROWS} labelled listings")

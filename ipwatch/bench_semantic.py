@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from detector import Detector, Library, Listing
+from detector import Detector, Listing
 from feature_store import (
     LibraryStore,
     bundled_exemplars,
@@ -35,10 +35,9 @@ def embed_suite(_store: LibraryStore, _size: int, progress: bool) -> dict[str, A
     """`SentenceTransformer.encode` through ipwatch beside the bare `model.encode` of the same titles."""
     from feature_store.embedding import encode, load_embedder
 
-    from .bench import bench_titles
+    from .bench import bench_library, bench_titles
 
-    library = Library.compile(read_brands(bundled_protection_list()), read_terms(bundled_lexicon()))
-    titles, _origin = bench_titles(3000, library)
+    titles, _origin = bench_titles(3000, bench_library(_store))
     _say(progress)(f"embed: {len(titles)} titles, warm-up first")
     model = load_embedder(None)
     encode(titles[:200])

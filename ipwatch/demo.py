@@ -117,9 +117,7 @@ def fill_review_queue(store: LibraryStore, results: list[tuple[Listing, ScoreRes
     items = []
     for listing, result in results:
         record = listing.model_dump(exclude_none=True)
-        scored = result.to_dict(explain=True)
-        scored["title"] = listing.title
-        items.append((record, scored))
+        items.append((record, result.to_dict(explain=True)))
     created = sum(s.created for s in review.submit(items, actor="demo"))
     name = f"demo-reviewer-{secrets.token_hex(3)}"
     key = review.create_key(name, "reviewer")

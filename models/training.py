@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+from sklearn.metrics import brier_score_loss
 from sklearn.model_selection import GroupKFold, GroupShuffleSplit
 
 from detector import FEATURE_NAMES, Detector, Listing
-from eval.metrics import choose_threshold
+from eval.metrics import binary_metrics, choose_threshold
 
 from .estimator import CalibratedRiskModel, ListingFeatures
 
@@ -42,19 +42,9 @@ def groups_of(rows: list[dict[str, Any]]) -> np.ndarray:
 
 
 def held_out_metrics(labels: np.ndarray, risks: np.ndarray, threshold: float) -> dict[str, float]:
-    flags = risks >= threshold
-    tp = int((flags & (labels == 1)).sum())
-    fp = int((flags & (labels == 0)).sum())
-    fn = int((~flags & (labels == 1)).sum())
-    both = 0 < labels.sum() < len(labels)
-    return {
-        "n": int(len(labels)),
-        "precision": round(tp / (tp + fp), 4) if tp + fp else 0.0,
-        "recall": round(tp / (tp + fn), 4) if tp + fn else 0.0,
-        "pr_auc": round(float(average_precision_score(labels, risks)), 4) if both else 0.0,
-        "roc_auc": round(float(roc_auc_score(labels, risks)), 4) if both else 0.0,
-        "brier": round(float(brier_score_loss(labels, risks)), 4),
-    }
+    found = binary_metrics(labels, risks, (risks >= threshold).astype(int))
+    return {"n": int(len(labels)), **{k: found[k] for k in ("precision", "recall", "pr_auc", "roc_auc")},
+            "brier": round(float(brier_score_loss(labels, risks)), 4)}
 
 
 def featurize(detector: Detector, rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:

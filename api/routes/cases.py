@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from feature_store.review import ReviewError
+from feature_store.review import ReviewError, ReviewStore
 
 from ..deps import ReviewDep, Reviewer, Viewer
 from ..schemas import BulkDecisionIn, CasePage, DecisionIn, DecisionOut, NoticeIn
@@ -37,10 +37,7 @@ def decide_many(body: BulkDecisionIn, review: ReviewDep, who: Reviewer, request:
     outcomes = []
     for item in body.decisions:
         try:
-            outcome = review.decide(item.case_id, item.decision, item.note, item.version, actor=who.name)
-            if item.decision == "infringing":
-                outcome["feedback"] = request.app.state.feedback.confirmed_counterfeit(
-                    review.get_case(item.case_id), who.name)
+            outcome = _decide(request, review, item.case_id, item, who.name)
             outcomes.append({"status_code": 200, **outcome})
         except ReviewError as exc:
             outcomes.append({"status_code": exc.status, "id": item.case_id, "detail": str(exc)})
@@ -65,8 +62,12 @@ def get_case(case_id: int, review: ReviewDep, _who: Viewer) -> dict:  # type: ig
 @router.post("/{case_id}/decision", response_model=DecisionOut,
              summary="Decide a case; a stale version gets 409 so reviewers never overwrite each other")
 def decide(case_id: int, body: DecisionIn, review: ReviewDep, who: Reviewer, request: Request) -> dict:  # type: ignore[type-arg]
-    outcome = review.decide(case_id, body.decision, body.note, body.version, actor=who.name)
-    if body.decision == "infringing":  # the confirmed listing feeds the library (exemplar, variant proposals)
-        feedback = request.app.state.feedback.confirmed_counterfeit(review.get_case(case_id), who.name)
-        outcome["feedback"] = feedback
+    return _decide(request, review, case_id, body, who.name)
+
+
+def _decide(request: Request, review: ReviewStore, case_id: int, body: DecisionIn, actor: str) -> dict:  # type: ignore[type-arg]
+    """Record a decision; a confirmed counterfeit feeds the library (exemplar, variant proposals)."""
+    outcome = review.decide(case_id, body.decision, body.note, body.version, actor=actor)
+    if body.decision == "infringing":
+        outcome["feedback"] = request.app.state.feedback.confirmed_counterfeit(review.get_case(case_id), actor)
     return outcome

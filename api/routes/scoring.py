@@ -36,8 +36,6 @@ async def score(body: ScoreRequest, detector: DetectorDep, _who: Submitter) -> R
 def submit(body: SubmitRequest, detector: DetectorDep, review: ReviewDep, who: Submitter) -> dict:  # type: ignore[type-arg]
     records = [item.model_dump(exclude_none=True) for item in body.listings]
     results = [r.to_dict(explain=True) for r in detector.score_many(Listing.model_validate(x) for x in records)]
-    for record, result in zip(records, results, strict=True):
-        result["title"] = record["title"]
     stored = review.submit(list(zip(records, results, strict=True)), actor=who.name)
     LISTINGS_SCORED.inc(len(results))
     return {"items": [
