@@ -9,26 +9,31 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, islice
 from typing import Any
 
 from rapidfuzz.distance import Levenshtein
+from rapidfuzz.process import cdist
 
 from .library import Library, collapse_repeats, english_words
-from .pinyin import FILLER
-from .text import SKELETON, NormalisedText, is_cjk, normalise, normalise_many, normalised_batch_text, plain_form
+from .text import SKELETON, NormalisedText, bulk_view, is_cjk, normalise, normalise_many, plain_form
 
 _TOKEN_RE = re.compile(r"[a-z][a-z0-9]*")
+_LETTERS_RE = re.compile(r"[a-z]+")
 _LONG_LATIN_RE = re.compile(r"[a-z]{3}")  # no run of three letters: nothing for fuzzy matching to do
 _WINDOW_GAP = 3  # characters allowed between the words of a multi-word mark (Van Cleef & Arpels)
+_WORD_GAP = rf"[^a-z\n]{{1,{_WINDOW_GAP}}}"
 _CJK_PAIR_RE = re.compile(r"[\u3400-\u9fff]{2}")
-_FILLER_RUN_RE = re.compile(FILLER + "{2,}")
 _SEPARATOR_RE = re.compile(r"[\W_]")
 _SEPARATOR_RUN_RE = re.compile(r"[\W_]+")
 _FUZZY_CACHE_LIMIT = 200_000
+_MAX_EDITS = 2  # the most edits _closest_brand allows (marks of eight letters or more)
 NEAR_CUE_GAP = 6  # characters allowed between a nominative cue and the brand it introduces
+
+# A title's Latin token spans, and for each run length (longest first) the runs of words joined by spaces.
+_Windows = tuple[list[tuple[int, int]], list[tuple[int, list[str]]]]
 
 EVASION_KINDS = frozenset({"variant", "obfuscated", "lookalike", "homophone", "pinyin", "initials", "near_name"})
 
@@ -110,6 +115,12 @@ class LexicalMatcher:
         self._fuzzy_cache: dict[str, tuple[int, str] | None] = {}
         self._clean_tokens: set[str] = set()  # tokens (and word pairs) known not to look like a brand
         self._english = english_words()
+        self._targets_by_start: dict[tuple[str, int], list[tuple[str, int, str, int]]] = {}
+        for length, targets in library.fuzzy_targets.items():
+            for target in targets:
+                self._targets_by_start.setdefault((target[0][0], length), []).append(target)
+        self._all_targets = [t[0] for targets in library.fuzzy_targets.values() for t in targets]
+        self._near_starts = {(first, length + d) for first, length in self._targets_by_start for d in range(-2, 3)}
 
     def analyse(self, title: str, category: str | None = None) -> LexicalEvidence:
         """Find brand and signal evidence in ``title``."""
@@ -135,43 +146,43 @@ class LexicalMatcher:
         return out
 
     def candidates(self, titles: list[str]) -> list[int]:
-        """Indices of titles with any automaton hit or any Latin token that looks like a brand."""
-        view = normalised_batch_text(titles)
-        joined = view
-        starts = list(accumulate((len(part) + 1 for part in view.split("\n")[:-1]), initial=0))
-        need: set[int] = set()
-        automaton = self.library.automaton
-        for last, (length, _patterns) in automaton.iter(view):
-            start = last - length + 1
-            if length <= 3 and _is_ascii_letter(view[start]) and not _loose_boundaries(view, start, last + 1):
-                continue  # NK inside "pink": short Latin keys must stand apart (the full pass checks exactly)
-            need.add(bisect_right(starts, start))
-        if _CJK_PAIR_RE.search(view):
-            # Homophones: scan the pinyin view with runs of non-Chinese characters squeezed out.
-            pinyin = _FILLER_RUN_RE.sub(FILLER, self.library.pinyin.view(view))
-            pinyin_starts = list(accumulate((len(part) + 1 for part in pinyin.split("\n")[:-1]), initial=0))
-            for last, (length, _patterns) in self.library.homophone_automaton.iter(pinyin):
-                need.add(bisect_right(pinyin_starts, last - length + 1))
-        if _LONG_LATIN_RE.search(joined):
-            pattern = self._lookalike_pattern(joined)
-            if pattern is not None:
-                for m in pattern.finditer(joined):
-                    need.add(bisect_right(starts, m.start()))
-        return sorted(i - 1 for i in need)
+        """Indices of titles with any automaton hit, a short key standing alone, or a Latin token like a brand.
 
-    def _lookalike_pattern(self, joined: str) -> re.Pattern[str] | None:
-        """One regex for the tokens and word pairs of this batch that look like a brand name."""
+        A superset of the titles in which :meth:`analyse_full` can find anything: it checks exactly.
+        """
+        lib = self.library
+        view, gaps = bulk_view(titles)
+        found, initials = lib.prefilter.titles(view, gaps)
+        need = set(found)
+        # Initials count only when written in capitals (NK, not nk): the title must have some.
+        need.update(i for i in initials if titles[i].lower() != titles[i])
+        if _CJK_PAIR_RE.search(view):  # homophones, in the pinyin view (one code per character)
+            need.update(lib.homophone_prefilter.titles(lib.pinyin.coded_view(view), None, view, lib.words)[0])
+        runs = _LETTERS_RE.findall(view)
+        suspects = self._latin_suspects(view, runs) if runs else []
+        if suspects:
+            starts = list(accumulate((len(part) + 1 for part in view.split("\n")[:-1]), initial=0))
+            need.update(bisect_right(starts, start) - 1 for start in suspects)
+        return sorted(need)
+
+    def _latin_suspects(self, view: str, runs: list[str]) -> list[int]:
+        """Where letter runs, or runs of them, that look like a brand name start.
+
+        ``runs`` are the batch's runs of letters in order. Tokens with digits never look like a brand,
+        and the words of a window the full pass compares are consecutive letter runs, so windows over
+        ``runs`` cover them all.
+        """
+        lib = self.library
         clean = self._clean_tokens
-        suspects = [t for t in set(_TOKEN_RE.findall(joined)) - clean if self._fuzzy_lookup(t) is not None]
-        if self.library.fuzzy_window > 1:
-            tokens = _TOKEN_RE.findall(joined)  # windows across two titles are extra work, never a miss
-            for size in range(2, self.library.fuzzy_window + 1):
-                windows = set(map(" ".join, zip(*(islice(tokens, i, None) for i in range(size)), strict=False))) - clean
-                suspects += [w for w in windows if self._fuzzy_lookup(w) is not None]
-        if not suspects:
-            return None
-        alternatives = "|".join(r"[^a-z0-9\n]".join(map(re.escape, s.split(" "))) for s in suspects)
-        return re.compile(r"(?<![a-z0-9])(?:" + alternatives + r")(?![a-z0-9])")
+        fuzzy = [w for w in self._lookalikes(set(runs) - clean) if w not in lib.automaton]
+        for size in range(2, lib.fuzzy_window + 1):
+            windows = set(map(" ".join, zip(*(islice(runs, i, None) for i in range(size)), strict=False))) - clean
+            fuzzy += self._lookalikes(windows)
+        if not fuzzy:  # not after a letter, words at most _WINDOW_GAP apart, not before a letter or digit
+            return []
+        alternatives = "|".join(_WORD_GAP.join(map(re.escape, w.split(" "))) for w in fuzzy)
+        return [m.start() for m in re.finditer(f"(?:{alternatives})(?![a-z0-9])", view)
+                if m.start() == 0 or not _is_ascii_letter(view[m.start() - 1])]
 
     def analyse_full(self, titles: list[str], categories: list[str | None]) -> list[LexicalEvidence]:
         """Full stage 1 with offset maps, boundaries, context words and fuzzy matching."""
@@ -183,25 +194,18 @@ class LexicalMatcher:
             starts[i] = position
             position += len(nt.text) + 1
         hits = self._scan_many(texts, joined, starts)
+        windows = [self._windows(nt.text) for nt in texts]
+        self._settle_unlike(key for w in windows if w is not None for _, keys in w[1] for key in keys)
         out = []
         for i, nt in enumerate(texts):
             view = joined[starts[i] : starts[i] + len(nt.text)]
             found = [Hit(*h) for h in hits[i]]
-            found.extend(self._context_hits(nt, view))
-            out.append(self._evidence(nt, view, found, categories[i]))
+            out.append(self._evidence(nt, view, found, categories[i], windows[i]))
         return out
 
-    def _context_hits(self, nt: NormalisedText, view: str) -> list[Hit]:
-        found = []
-        for last, (length, patterns) in self.library.context_automaton.iter(view):
-            start, end = last - length + 1, last + 1
-            for pattern in patterns:
-                if pattern.latin and not _latin_boundaries(view, start, end, nt):
-                    continue
-                found.append(Hit(pattern.kind, pattern.ref, start, end, pattern.word))
-        return found
-
-    def _evidence(self, nt: NormalisedText, view: str, hits: list[Hit], category: str | None) -> LexicalEvidence:
+    def _evidence(
+        self, nt: NormalisedText, view: str, hits: list[Hit], category: str | None, windows: _Windows | None
+    ) -> LexicalEvidence:
         by_kind: dict[str, list[Hit]] = {}
         for hit in hits:
             by_kind.setdefault(hit.kind, []).append(hit)
@@ -213,7 +217,7 @@ class LexicalMatcher:
         if category:
             categories.add(category.strip().lower())
 
-        brand_hits = self._brand_hits(nt, view, by_kind, categories, bool(terms))
+        brand_hits = self._brand_hits(nt, view, by_kind, categories, bool(terms), windows)
         brand_hits, homonyms = self._drop_homonyms(brand_hits, by_kind.get("homonym_context", []), nt)
         return LexicalEvidence(
             text=nt,
@@ -229,11 +233,12 @@ class LexicalMatcher:
     # -- scanning -----------------------------------------------------------------------------
 
     def _scan_many(self, texts: list[NormalisedText], joined: str, starts: list[int]) -> list[list[tuple[Any, ...]]]:
-        """All pattern hits per title, as Hit fields in title coordinates (text and pinyin view)."""
+        """All pattern hits per title, as Hit fields in title coordinates (text, context words, pinyin view)."""
         hits: list[list[tuple[Any, ...]]] = [[] for _ in texts]
         scans = (
             (self.library.automaton, joined, False),
-            (self.library.homophone_automaton, self.library.pinyin.view(joined), True),
+            (self.library.context_automaton, joined, False),
+            (self.library.homophone_automaton, self.library.pinyin.coded_view(joined), True),
         )
         for automaton, text, in_pinyin in scans:
             for last, (length, patterns) in automaton.iter(text):
@@ -256,6 +261,7 @@ class LexicalMatcher:
         by_kind: dict[str, list[Hit]],
         categories: set[str],
         has_terms: bool,
+        windows: _Windows | None,
     ) -> list[BrandHit]:
         lib = self.library
         found: list[BrandHit] = []
@@ -299,7 +305,7 @@ class LexicalMatcher:
             found.append(BrandHit(hit.ref, "near_name", start, end, name, needs_context=True,
                                   detail=f"{nt.text[start:end]} imitates {name}"))
 
-        found.extend(self._fuzzy_hits(nt, view, found))
+        found.extend(self._fuzzy_hits(nt, windows, found))
         for hit in found:
             if hit.needs_context:
                 brand = lib.brands[hit.brand]
@@ -329,19 +335,31 @@ class LexicalMatcher:
             detail = f"{original} spells {hit.word} in pinyin"
         return BrandHit(hit.ref, kind, hit.start, hit.end, hit.word, detail=detail)
 
-    def _fuzzy_hits(self, nt: NormalisedText, view: str, known: list[BrandHit]) -> list[BrandHit]:
-        """Latin tokens, and runs of up to ``fuzzy_window`` of them, that look like a brand name."""
-        text = nt.text
+    def _windows(self, text: str) -> _Windows | None:
+        """The Latin tokens of a normalised title and its runs of one to ``fuzzy_window`` of them, longest first."""
         if not _LONG_LATIN_RE.search(text):
+            return None
+        tokens = [m.span() for m in _TOKEN_RE.finditer(text)]
+        words = [text[a:b] for a, b in tokens]
+        sizes = range(min(self.library.fuzzy_window, len(tokens)), 0, -1)
+        runs = [(n, list(map(" ".join, zip(*(islice(words, i, None) for i in range(n)), strict=False)))) for n in sizes]
+        return tokens, runs
+
+    def _fuzzy_hits(self, nt: NormalisedText, windows: _Windows | None, known: list[BrandHit]) -> list[BrandHit]:
+        """Latin tokens, and runs of up to ``fuzzy_window`` of them, that look like a brand name."""
+        if windows is None:
             return []
-        tokens = list(_TOKEN_RE.finditer(text))
+        tokens, runs = windows
+        clean = self._clean_tokens
         out: list[BrandHit] = []
         taken: list[tuple[int, int]] = []
-        for size in range(min(self.library.fuzzy_window, len(tokens)), 0, -1):
-            for first in range(len(tokens) - size + 1):
+        for size, keys in runs:
+            for first, key in enumerate(keys):
+                if key in clean:
+                    continue  # looked up before and like no brand: the common case, decided by one set look-up
                 run = tokens[first : first + size]
-                start, end = run[0].start(), run[-1].end()
-                if any(b.start() - a.end() > _WINDOW_GAP for a, b in zip(run, run[1:], strict=False)):
+                start, end = run[0][0], run[-1][1]
+                if any(b[0] - a[1] > _WINDOW_GAP for a, b in zip(run, run[1:], strict=False)):
                     continue
                 if any(start < e and s < end for s, e in taken):
                     continue
@@ -352,13 +370,49 @@ class LexicalMatcher:
                 # A run that extends an exact hit (Kweeichow + Moutai) must match a mark word for word,
                 # or any name followed by any word would do (samsung 1gb).
                 extends = any(start < h.end and h.start < end for h in known)
-                found = self._fuzzy_lookup(" ".join(m.group() for m in run), size if extends else None)
+                found = self._fuzzy_lookup(key, size if extends else None)
                 if found is not None:
                     brand, word = found
                     original = nt.original_text(start, end)
                     out.append(BrandHit(brand, "lookalike", start, end, word, detail=f"{original} looks like {word}"))
                     taken.append((start, end))
         return out
+
+    def _lookalikes(self, keys: set[str]) -> list[str]:
+        """The keys (letter runs, or runs of them joined by spaces) that look like a brand name.
+
+        Decides most new keys in bulk: one fold of all of them, and only those with a mark of about
+        their length and first letter go through :meth:`_fuzzy_lookup` one by one.
+        """
+        self._settle_unlike(keys)
+        return [k for k in keys if self._fuzzy_lookup(k) is not None]
+
+    def _settle_unlike(self, keys: Iterable[str]) -> None:
+        """Record in bulk the new keys that cannot look like a mark (what :meth:`_fuzzy_lookup` would find).
+
+        A key is unlike every mark when it has under four letters or not only letters, when no mark
+        has about its length and its first letter, or when it is more than two edits from every mark
+        (one C-level distance matrix for the lot): :meth:`_closest_brand` asks all of that and more.
+        """
+        cache = self._fuzzy_cache
+        new = [k for k in keys if k not in cache]
+        if not new or len(cache) >= _FUZZY_CACHE_LIMIT:
+            return
+        forms = collapse_repeats("\n".join(new).replace(" ", "").translate(SKELETON)).split("\n")
+        near = self._near_starts
+        unlike: list[str] = []
+        maybe: list[tuple[str, str]] = []
+        for key, form in zip(new, forms, strict=True):
+            if len(key) - key.count(" ") < 4 or not form.isalpha() or (form[0], len(form)) not in near:
+                unlike.append(key)
+            else:
+                maybe.append((key, form))
+        if maybe:
+            distances = cdist([f for _, f in maybe], self._all_targets, scorer=Levenshtein.distance,
+                              score_cutoff=_MAX_EDITS, workers=1).min(axis=1)
+            unlike.extend(key for (key, _), d in zip(maybe, distances, strict=True) if d > _MAX_EDITS)
+        cache.update(dict.fromkeys(unlike))
+        self._clean_tokens.update(unlike)
 
     def _fuzzy_lookup(self, plain: str, words: int | None = None) -> tuple[int, str] | None:
         """The brand a Latin token (or run of words) imitates, if any; ``words``: match that many-word marks only."""
@@ -376,36 +430,46 @@ class LexicalMatcher:
             return cache[plain]
         result = None
         squeezed = plain.replace(" ", "")
-        if (
-            len(squeezed) >= 4
-            and squeezed.isalpha()
-            and not _is_english(squeezed, self._english)
-            and not all(_is_english(part, self._english) or len(part) < 3 for part in plain.split(" "))
-            and squeezed.translate(SKELETON) not in self.library.term_forms
-        ):
-            result = self._closest_brand(collapse_repeats(squeezed.translate(SKELETON)))
+        if len(squeezed) >= 4 and squeezed.isalpha():
+            form = squeezed.translate(SKELETON)
+            token = collapse_repeats(form)
+            near = self._near_targets(token) if (token[0], len(token)) in self._near_starts else None
+            if (  # no mark of about this length with this first letter: done
+                near
+                and not _is_english(squeezed, self._english)
+                and not all(_is_english(part, self._english) or len(part) < 3 for part in plain.split(" "))
+                and form not in self.library.term_forms
+            ):
+                result = self._closest_brand(token, near=near)
         if len(cache) < _FUZZY_CACHE_LIMIT:
             cache[plain] = result
             if result is None:
                 self._clean_tokens.add(plain)
         return result
 
-    def _closest_brand(self, token: str, words: int | None = None) -> tuple[int, str] | None:
+    def _near_targets(self, token: str) -> list[tuple[str, int, str, int]]:
+        """Fuzzy targets that start like ``token`` and are within two letters of its length."""
+        index = self._targets_by_start
+        first = token[0]
+        return [t for length in range(len(token) - 2, len(token) + 3) for t in index.get((first, length), ())]
+
+    def _closest_brand(
+        self, token: str, words: int | None = None, near: list[tuple[str, int, str, int]] | None = None
+    ) -> tuple[int, str] | None:
         best: tuple[int, int, str] | None = None
-        for length in range(len(token) - 2, len(token) + 3):
-            for target, brand, word, target_words in self.library.fuzzy_targets.get(length, ()):
-                if target[0] != token[0] or (words is not None and target_words != words):
-                    continue
-                limit = 1 if len(target) < 8 else 2
-                distance = Levenshtein.distance(token, target, score_cutoff=limit)
-                if distance > limit:
-                    continue
-                if len(target) < 5 and distance:
-                    continue  # short marks (Lego, Vans) only by doubled letters: LEEGO, Vanns
-                if len(target) <= 5 and target[-1] != token[-1]:
-                    continue
-                if best is None or distance < best[0]:
-                    best = (distance, brand, word)
+        for target, brand, word, target_words in near if near is not None else self._near_targets(token):
+            if words is not None and target_words != words:
+                continue
+            limit = 1 if len(target) < 8 else 2
+            distance = Levenshtein.distance(token, target, score_cutoff=limit)
+            if distance > limit:
+                continue
+            if len(target) < 5 and distance:
+                continue  # short marks (Lego, Vans) only by doubled letters: LEEGO, Vanns
+            if len(target) <= 5 and target[-1] != token[-1]:
+                continue
+            if best is None or distance < best[0]:
+                best = (distance, brand, word)
         return None if best is None else (best[1], best[2])
 
     def _drop_homonyms(

@@ -21,12 +21,14 @@ import ahocorasick
 import yaml
 
 from .pinyin import PinyinTables, pinyin_tables
+from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 8  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 9  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
+_REPEATS_RE = re.compile(r"(.)\1+")
 CJK_ONLY_RE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
 
 
@@ -153,6 +155,8 @@ class Library:
     scoring: ScoringRules
     pinyin: PinyinTables
     automaton: Any  # brand names, aliases, variants, pinyin forms, homophone codes, lexicon terms
+    prefilter: KeyScanner  # the same keys, for the bulk pass: which titles need the full analysis
+    homophone_prefilter: KeyScanner  # the homophone codes, for the bulk pass over the pinyin view
     context_automaton: Any  # categories, accessories, nominative cues, exempt phrases, guards
     homophone_automaton: Any  # coded pinyin of Chinese names and aliases
     fuzzy_window: int  # the most words in a fuzzy target (The North Face: 3)
@@ -246,6 +250,7 @@ class Library:
                 if any(coded[i : i + 2] in two_char_codes for i in range(len(word) - 1)):
                     context.add(word, "guard", None)
 
+        prefilter_keys = {key: _prefilter_rule(builder.patterns(key)) for key in builder.keys()}
         library = cls(
             brands=list(brands),
             terms=list(terms),
@@ -254,6 +259,8 @@ class Library:
             scoring=load_scoring_rules(),
             pinyin=tables,
             automaton=builder.build(),
+            prefilter=KeyScanner(prefilter_keys),
+            homophone_prefilter=KeyScanner(dict.fromkeys(homophones.keys(), STRADDLE)),
             context_automaton=context.build(),
             homophone_automaton=homophones.build(),
             fuzzy_window=window,
@@ -270,9 +277,16 @@ class Library:
         return None if idx is None else self.brands[idx]
 
 
+def _prefilter_rule(patterns: list[Pattern]) -> int:
+    """How the prefilter counts a key: as the full pass would count its most lenient pattern."""
+    if not all(p.latin for p in patterns):
+        return NO_RULE
+    return INITIALS if all(p.kind == "initials" for p in patterns) else LATIN
+
+
 def collapse_repeats(word: str) -> str:
     """Adidaas → adidas, caaaoach → caoach: doubled letters are a cheap disguise."""
-    return re.sub(r"(.)\1+", r"\1", word)
+    return _REPEATS_RE.sub(r"\1", word)
 
 
 class _AutomatonBuilder:
@@ -291,6 +305,12 @@ class _AutomatonBuilder:
         bucket = self._keys.setdefault(form, [])
         if pattern not in bucket:
             bucket.append(pattern)
+
+    def keys(self) -> list[str]:
+        return list(self._keys)
+
+    def patterns(self, key: str) -> list[Pattern]:
+        return self._keys[key]
 
     def build(self) -> Any:
         automaton = ahocorasick.Automaton()

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+
+from .text import _bulk
 
 PUA_BASE = 0xE000
 FILLER = "\x00"
@@ -42,6 +44,17 @@ class PinyinTables:
     def view(self, text: str) -> str:
         """One code character per input character; non-Chinese characters become FILLER."""
         return text.translate(self.view_table)
+
+    def coded_view(self, text: str) -> str:
+        """:meth:`view` by the compiled pass where it is built (the same string, tested)."""
+        if _bulk is not None:
+            return _bulk.map_chars(text, self._view_array)
+        return self.view(text)
+
+    @cached_property
+    def _view_array(self) -> object:
+        assert _bulk is not None
+        return _bulk.lookup_array(self.view_table, max(self.view_table) + 1)
 
     def codes(self, word: str) -> list[str]:
         """Coded spellings of ``word``: as pypinyin reads the word in context, and by first readings.

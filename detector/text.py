@@ -12,6 +12,13 @@ import re
 import unicodedata
 from functools import lru_cache
 
+try:
+    from . import _bulk  # compiled bulk passes (setup.py builds them on install)
+except ImportError:  # pragma: no cover - exercised only where no C compiler was available
+    _bulk = None
+
+BULK_BACKEND = "compiled" if _bulk is not None else "python"
+
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RE = re.compile(f"[{CJK}]")
 _ZERO_WIDTH = "\x01"
@@ -164,7 +171,7 @@ def normalise(text: str) -> NormalisedText:
 def normalise_many(texts: list[str]) -> list[NormalisedText]:
     """Normalise a batch in one pass of each C-level operation over the joined batch."""
     originals = [t.replace("\n", " ") for t in texts]
-    folded = "\n".join(originals).translate(fold_table())
+    folded = fold("\n".join(originals))
     folded = _INWORD_LEET.sub(_leet, folded)
     removed: list[tuple[int, int]] = [m.span() for m in _REMOVABLE.finditer(folded)]
     for m in _SPACED_LETTERS.finditer(folded):
@@ -192,19 +199,71 @@ _NO_GAPS: frozenset[int] = frozenset()
 
 
 def normalised_batch_text(texts: list[str]) -> str:
-    """The normalised texts of a batch joined by line breaks, without offset maps.
+    """The normalised texts of a batch joined by line breaks, without offset maps."""
+    return bulk_view(texts)[0]
 
-    The same transformations as :func:`normalise_many`, all done by C-level string operations;
-    used to decide cheaply which titles need the full analysis.
+
+def bulk_view(texts: list[str]) -> tuple[str, list[int]]:
+    """The normalised texts of a batch joined by line breaks, and where characters were removed.
+
+    The same transformations as :func:`normalise_many`, in one compiled pass over the joined batch
+    (``detector/_bulk.pyx``); the regex reference below is used where the extension is not built.
+    The gaps (positions with something removed just before) let the prefilter apply the same
+    word-boundary rule as the full pass. Used to decide cheaply which titles need the full analysis.
     """
-    folded = "\n".join(t.replace("\n", " ") for t in texts).translate(fold_skeleton_table())
+    joined = "\n".join(t.replace("\n", " ") for t in texts)
+    if _bulk is not None:
+        return _bulk.normalise_view(joined, _fold_skeleton_array())
+    return bulk_view_reference(joined)
+
+
+def bulk_view_reference(joined: str) -> tuple[str, list[int]]:
+    """The regex implementation of :func:`bulk_view`: the reference the compiled pass is tested against."""
+    folded = joined.translate(fold_skeleton_table())
     folded = _INWORD_LEET.sub(_leet, folded)
-    folded = _REMOVABLE.sub("", folded)
-    return _SPACED_LETTERS.sub(_unspace, folded)
+    kept, gaps = _drop_spans(folded, [m.span() for m in _REMOVABLE.finditer(folded)], [])
+    spaces = [(i, i + 1) for m in _SPACED_LETTERS.finditer(kept) for i in range(m.start() + 1, m.end(), 2)]
+    return _drop_spans(kept, spaces, gaps)
 
 
-def _unspace(m: re.Match[str]) -> str:
-    return m.group().replace(" ", "")
+def _drop_spans(text: str, spans: list[tuple[int, int]], gaps: list[int]) -> tuple[str, list[int]]:
+    """``text`` without the sorted ``spans``; earlier ``gaps`` carried over and a gap where each span was."""
+    pieces: list[str] = []
+    out: set[int] = set()
+    cursor = removed = k = 0
+    for start, end in [*spans, (len(text), len(text))]:
+        while k < len(gaps) and gaps[k] <= start:
+            if gaps[k] >= cursor:
+                out.add(gaps[k] - removed)
+            k += 1
+        pieces.append(text[cursor:start])
+        if end > start:
+            out.add(start - removed)
+            removed += end - start
+            while k < len(gaps) and gaps[k] <= end:
+                k += 1
+        cursor = end
+    return "".join(pieces), sorted(out)
+
+
+def fold(text: str) -> str:
+    """``text.translate(fold_table())``, by the compiled pass where it is built."""
+    if _bulk is not None:
+        return _bulk.map_chars(text, _fold_array())
+    return text.translate(fold_table())
+
+
+@lru_cache(maxsize=1)
+def _fold_array() -> object:
+    assert _bulk is not None
+    return _bulk.lookup_array(fold_table(), 0x30000)
+
+
+@lru_cache(maxsize=1)
+def _fold_skeleton_array() -> object:
+    assert _bulk is not None
+    return _bulk.lookup_array(fold_skeleton_table(), 0x30000)
+
 
 
 def _leet(m: re.Match[str]) -> str:

@@ -10,6 +10,7 @@ from typing import TextIO
 import click
 from pydantic import ValidationError
 
+from .heap import settle_heap
 from .settings import Settings
 
 
@@ -84,8 +85,10 @@ class Context:
         except ModelRegistryError as exc:
             raise click.ClickException(str(exc)) from exc
         stage = self.semantic_stage() if semantic else None
-        return Detector(library, self.settings.flag_threshold, self.settings.default_currency, model=trained,
-                        semantic=stage)
+        detector = Detector(library, self.settings.flag_threshold, self.settings.default_currency, model=trained,
+                            semantic=stage)
+        settle_heap()
+        return detector
 
 
 pass_ctx = click.make_pass_decorator(Context, ensure=True)

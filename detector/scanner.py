@@ -1,0 +1,157 @@
+"""Which titles of a batch contain any of a set of keys: the prefilter's one question to an automaton.
+
+The full pass needs every hit with its pattern (pyahocorasick does that). The prefilter only needs
+to know which titles contain *something*, so :class:`KeyScanner` compiles its keys into a dense
+deterministic automaton over a small alphabet (the characters the keys use; every other character
+is one symbol that leads back to the start) and the compiled scan in ``_bulk.pyx`` walks the joined
+batch once, a table look-up per character. Where the extension is not built, the same answer comes
+from a pyahocorasick scan; ``tests/test_bulk.py`` holds the two equal.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_right
+from typing import Any
+
+import ahocorasick
+import numpy as np
+
+from .text import _bulk
+
+ALPHABET_LIMIT = 0x30000  # code points above this are never part of a key
+
+
+# How a key counts: anywhere; standing apart; apart and written in capitals; not straddling a word.
+NO_RULE, LATIN, INITIALS, STRADDLE = 0, 1, 2, 3
+
+
+class KeyScanner:
+    """Keys compiled for "which titles contain one", each with the rule the full pass applies to it.
+
+    ``NO_RULE``: counts anywhere (Chinese keys). ``LATIN``: a key with a Latin edge counts only
+    standing apart, as :func:`detector.lexical._latin_boundaries` has it (not inside a Latin word unless
+    a separator was removed there; short keys not after a digit). ``INITIALS``: the same, and it stands
+    only for pinyin initials, which count when written in capitals: such titles are returned apart.
+    ``STRADDLE``: the scanned view codes another text (the pinyin view of the title); the key counts
+    unless the characters at its edges belong to words outside it (正品|国行), as the full pass has it.
+    """
+
+    def __init__(self, keys: dict[str, int]) -> None:
+        for key in keys:
+            if not key or "\n" in key:
+                raise ValueError(f"key {key!r} cannot be scanned")
+        self.keys = dict(keys)
+        symbols = sorted({ch for key in keys for ch in key})
+        if any(ord(ch) >= ALPHABET_LIMIT for ch in symbols) or len(symbols) >= 0xFFFF:
+            raise ValueError("keys use characters outside the scanner's alphabet")
+        self._symbol = {ch: i + 1 for i, ch in enumerate(symbols)}  # 0: any other character
+        self._alphabet = array("H", bytes(2 * ALPHABET_LIMIT))
+        for ch, i in self._symbol.items():
+            self._alphabet[ord(ch)] = i
+        self._build(len(symbols) + 1)
+        self._automaton: Any = None
+
+    def _build(self, width: int) -> None:
+        children: list[dict[int, int]] = [{}]
+        final = [False]
+        ruled: list[list[int]] = [[]]  # keys with a rule ending at each state: length | rule << 16
+        for key, rule in self.keys.items():
+            node = 0
+            for ch in key:
+                symbol = self._symbol[ch]
+                nxt = children[node].get(symbol)
+                if nxt is None:
+                    nxt = len(children)
+                    children[node][symbol] = nxt
+                    children.append({})
+                    final.append(False)
+                    ruled.append([])
+                node = nxt
+            if rule == NO_RULE:
+                final[node] = True
+            else:
+                ruled[node].append(len(key) | rule << 16)
+        delta = np.zeros((len(children), width), dtype=np.int32)
+        fail = [0] * len(children)
+        order = []
+        for symbol, child in children[0].items():
+            delta[0, symbol] = child
+            order.append(child)
+        for node in order:  # breadth first: a node's failure state is shallower, so already complete
+            f = fail[node]
+            delta[node] = delta[f]
+            final[node] = final[node] or final[f]
+            ruled[node] = ruled[node] + ruled[f]
+            for symbol, child in children[node].items():
+                fail[child] = int(delta[f, symbol])
+                delta[node, symbol] = child
+                order.append(child)
+        table = np.zeros((len(children), max(map(len, ruled)) + 1), dtype=np.int32)
+        for node, values in enumerate(ruled):
+            table[node, : len(values)] = sorted(values, key=lambda v: v >> 16 == INITIALS)  # initials last
+        self._delta = delta
+        self._final = np.array(final, dtype=np.uint8)
+        self._ruled = table
+        self.states = len(children)
+
+    def titles(
+        self, view: str, gaps: list[int] | None = None, text: str | None = None, words: frozenset[str] = frozenset()
+    ) -> tuple[list[int], list[int]]:
+        """Titles of the ``\n``-separated ``view`` with a key that counts, and those with only initials.
+
+        ``gaps``: positions of ``view`` where characters were removed just before (a separator inside a
+        name). ``text`` and ``words``: for STRADDLE keys, the text ``view`` codes and the words not to straddle.
+        """
+        gap_set = set(gaps) if gaps else None
+        if _bulk is not None:
+            return _bulk.titles_with_keys(
+                view, self._alphabet, self._delta, self._final, self._ruled, gap_set, text, words)
+        return self.titles_reference(view, gap_set, text, words)
+
+    def titles_reference(
+        self, view: str, gaps: set[int] | None = None, text: str | None = None, words: frozenset[str] = frozenset()
+    ) -> tuple[list[int], list[int]]:
+        """The same answer from a pyahocorasick scan: the reference the compiled scan is tested against."""
+        if self._automaton is None:
+            automaton = ahocorasick.Automaton()
+            for key, rule in self.keys.items():
+                automaton.add_word(key, (len(key), rule))
+            automaton.make_automaton()
+            self._automaton = automaton
+        starts = [0]
+        position = view.find("\n")
+        while position >= 0:
+            starts.append(position + 1)
+            position = view.find("\n", position + 1)
+        found: set[int] = set()
+        initials: set[int] = set()
+        if len(self._automaton):
+            for last, (length, rule) in self._automaton.iter(view):
+                start, end = last - length + 1, last + 1
+                if rule == STRADDLE:
+                    assert text is not None
+                    if (start >= 1 and text[start - 1 : start + 1] in words) or (
+                            end < len(text) and text[end - 1 : end + 1] in words):
+                        continue
+                elif rule != NO_RULE and not stands_apart(view, start, end, gaps):
+                    continue
+                (initials if rule == INITIALS else found).add(bisect_right(starts, start) - 1)
+        return sorted(found), sorted(initials - found)
+
+
+def stands_apart(view: str, start: int, end: int, gaps: set[int] | None) -> bool:
+    """A Latin key's boundaries, as the full pass checks them (see :class:`KeyScanner`)."""
+    before = view[start - 1] if start > 0 else " "
+    after = view[end] if end < len(view) else " "
+    if _alnum(view[start]) and ("a" <= before <= "z" or (end - start <= 3 and "0" <= before <= "9")):
+        if not gaps or start not in gaps:
+            return False
+    if _alnum(view[end - 1]) and "a" <= after <= "z":
+        if not gaps or end not in gaps:
+            return False
+    return True
+
+
+def _alnum(ch: str) -> bool:
+    return "a" <= ch <= "z" or "0" <= ch <= "9"
