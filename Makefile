@@ -13,7 +13,7 @@ system-deps:
 	fi
 
 # torch==2.13.0 is the CPU build on this disk; install it before anything that could pull another build.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py detector/_bulk.pyx
 	test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.13.0

@@ -1,4 +1,4 @@
-"""Builds the compiled bulk passes of the lexical prefilter (detector/_bulk.pyx); everything else is in pyproject.toml."""
+"""Builds the compiled bulk passes of the lexical prefilter (detector/_bulk.pyx); the rest is in pyproject.toml."""
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +31,15 @@ def _first(expected: dict[str, Any], key: str) -> str | None:
     return str(value[0]) if isinstance(value, list) and value else (str(value) if value else None)
 
 
-def score_pages(pages: list[tuple[str, str, dict[str, Any]]]) -> dict[str, Any]:
-    """Title found, price+currency matched, brand matched, as shares of the pages that have each."""
+def score_pages(pages: list[tuple[str, str, dict[str, Any]]], known_brands: Sequence[str] = ()) -> dict[str, Any]:
+    """Title found, price+currency matched, brand matched, as shares of the pages that have each.
+
+    ``known_brands``: the marks the extractor may recognise in a title (as a crawl passes the protection list).
+    """
     title = price = price_n = brand = brand_n = 0
     misses: list[dict[str, Any]] = []
     for page_id, html, expected in pages:
-        got = extract_product(html, expected["url"])
+        got = extract_product(html, expected["url"], known_brands)
         title += bool(got.title)
         want_price = _first(expected, "price")
         if want_price:

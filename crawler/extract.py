@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -65,8 +66,11 @@ def profile_for(url: str) -> dict[str, Any] | None:
     return None
 
 
-def extract_product(html: str, url: str) -> ExtractedProduct:
-    """Everything the page says about its product, best source first."""
+def extract_product(html: str, url: str, known_brands: Sequence[str] = ()) -> ExtractedProduct:
+    """Everything the page says about its product, best source first.
+
+    ``known_brands``: marks to recognise in the title when the page states no brand (the protection list).
+    """
     product = ExtractedProduct()
     selector = Selector(text=html or "<html></html>")
     data = _structured(html, url)
@@ -86,6 +90,8 @@ def extract_product(html: str, url: str) -> ExtractedProduct:
     if profile:
         _from_profile(product, selector, profile)
     _fallbacks(product, selector, html)
+    if product.brand is None and product.title and known_brands:
+        product.fill("title", brand=known_brand_in(product.title, known_brands))
     if product.price is not None and product.currency is None:
         product.fill("domain", currency=currency_for_host(urlparse(url).netloc))
     if product.brand:
@@ -100,11 +106,16 @@ _BRAND_NOISE = re.compile(
     r"|[-\s](?:store|shop|boutique)$", re.I)
 
 
+_PLACEHOLDER = re.compile(r"^\$\w+$|\{\{|\}\}|<%|%>|\$\{")
+
+
 def clean_brand(value: str) -> str | None:
     """'Visit the WELEDA Store', 'Ver mais artigos da Marca: Panasonic' → the brand itself."""
     text = _BRAND_PREFIX.sub("", value.strip())
     for _ in range(2):
         text = _BRAND_NOISE.sub("", text).strip()
+    if _PLACEHOLDER.search(text):
+        return None  # a template variable the shop never filled in ($metabrand, {{ brand }})
     return text[:80] or None
 
 
@@ -281,22 +292,67 @@ def _from_profile(product: ExtractedProduct, selector: Selector, profile: dict[s
 _PRICE_NODES = ('[itemprop="price"]', '[class*="price" i]', '[id*="price" i]', '[data-price]')
 
 
-_BRAND_LABELS = ("brand", "brand name", "marca", "marke", "marque", "merk", "značka", "zīmols", "kaubamärk",
-                 "бренд", "производитель", "品牌", "廠牌", "manufacturer", "hersteller", "fabricante")
+# The label of a spec row or definition list that names the brand or maker, in the languages of the
+# shops we crawl (lower case, without the colon).
+_BRAND_LABELS = (
+    "brand", "brand name", "manufacturer", "maker", "make",
+    "marca", "marke", "marque", "merk", "märke", "merke", "marchio", "marka", "márka", "marcă", "zīmols",
+    "kaubamärk", "značka", "znamka", "blagovna znamka", "prekės ženklas",
+    "hersteller", "fabricante", "fabricant", "produttore", "producent", "výrobca", "výrobce", "proizvajalec",
+    "proizvođač", "gyártó", "producător", "valmistaja", "tillverkare", "produsent", "fabrikant", "üretici",
+    "бренд", "марка", "производитель", "виробник", "производител", "κατασκευαστής", "μάρκα",
+    "品牌", "廠牌", "牌子", "制造商", "製造商", "生产商", "生產商", "厂商", "廠商",
+    "ブランド", "メーカー", "브랜드", "제조사",
+)
+_LABEL_SET = frozenset(_BRAND_LABELS)
+_LABEL_RANK = {"th": 0, "dt": 1, "td": 2}  # a spec table's header cell first, then lists, then inline labels
 _INLINE_BRAND = re.compile(r'"brand(?:Name)?"\s*:\s*(?:"([^"\\]{2,60})"|\{[^{}]*?"name"\s*:\s*"([^"\\]{2,60})")')
 
 
 def _labelled_brand(selector: Selector) -> str | None:
-    """A spec row or definition list whose label says brand: <th>Brand</th><td>Bosch</td>."""
-    lowered = 'translate(normalize-space(.), "ABCDEFGHIJKLMNOPQRSTUVWXYZ:", "abcdefghijklmnopqrstuvwxyz")'
-    labels = " or ".join(f'{lowered}="{label}"' for label in _BRAND_LABELS)
-    inline = "//*[self::span or self::div or self::li or self::strong]"
-    for query in (f"//th[{labels}]/following-sibling::td[1]", f"//dt[{labels}]/following-sibling::dd[1]",
-                  f"//td[{labels}]/following-sibling::td[1]", f"{inline}[{labels}]/following-sibling::*[1]"):
-        value = " ".join(t.strip() for t in selector.xpath(query + "//text()").getall() if t.strip())
-        if value and len(value) <= 60:
-            return value
-    return None
+    """A spec row or definition list whose label says brand or maker: <th>Brand</th><td>Bosch</td>.
+
+    One pass over the page's text nodes (a label is a short text of its own), then the label's next
+    element (or its cell's next cell) is the value.
+    """
+    found: list[tuple[int, int, str]] = []
+    for order, text in enumerate(selector.root.xpath("//text()[string-length(normalize-space()) < 40]")):
+        if getattr(text, "is_tail", False) or text.strip().rstrip(":：").strip().lower() not in _LABEL_SET:
+            continue
+        element = text.getparent()
+        for holder in (element, element.getparent()):  # the label itself, or the cell it sits in
+            if holder is None or not isinstance(holder.tag, str) or holder.tag == "a":
+                break  # a link is prose or navigation ("… our brands, third-party companies …"), not a label
+            value_element = holder.getnext()
+            while value_element is not None and not isinstance(value_element.tag, str):
+                value_element = value_element.getnext()
+            if value_element is None:
+                continue
+            value = " ".join(t.strip() for t in value_element.itertext() if t.strip())
+            if value and len(value) <= 60:
+                found.append((_LABEL_RANK.get(holder.tag, 3), order, value))
+                break
+    return min(found)[2] if found else None
+
+
+def known_brand_in(title: str, names: Sequence[str]) -> str | None:
+    """The first of ``names`` (known marks, e.g. the protection list) that ``title`` names, as the title spells it.
+
+    Latin names count as whole words (Samsung in "Телефон SAMSUNG SM-A015", not "Sony" in "Sonya"),
+    names in Chinese as they stand; names under three characters are too ambiguous to count.
+    """
+    best: tuple[int, str] | None = None
+    for name in names:
+        name = name.strip()
+        if len(name) < 3 and not any("\u4e00" <= ch <= "\u9fff" for ch in name) or len(name) < 2:
+            continue
+        pattern = re.escape(name).replace(r"\ ", r"[\s-]+")
+        if name.isascii():
+            pattern = rf"(?<![^\W_]){pattern}(?![^\W_])"
+        found = re.search(pattern, title, re.I)
+        if found and (best is None or found.start() < best[0]):
+            best = (found.start(), found.group())
+    return best[1] if best else None
 
 
 def _fallbacks(product: ExtractedProduct, selector: Selector, html: str) -> None:

@@ -6,6 +6,7 @@ Nothing here touches a database, the network or the clock.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from itertools import islice
 
 from .features import FEATURE_NAMES, TrainedModel, feature_of, feature_vector
 from .lexical import LexicalEvidence, LexicalMatcher
@@ -144,21 +145,19 @@ class Detector:
 
     def score_many(self, listings: Iterable[Listing], batch_size: int = 512) -> Iterator[ScoreResult]:
         """Score listings in input order, matching them a batch at a time."""
-        batch: list[Listing] = []
-        for listing in listings:
-            batch.append(listing)
-            if len(batch) >= batch_size:
-                yield from self._score_batch(batch)
-                batch = []
-        if batch:
+        pending = iter(listings)
+        while batch := list(islice(pending, batch_size)):
             yield from self._score_batch(batch)
 
     def _score_batch(self, batch: list[Listing]) -> list[ScoreResult]:
         titles = [x.title for x in batch]
         need = set(self.matcher.candidates(titles))
         semantic_need = self.semantic.candidates(titles) if self.semantic else set()
-        clear = self._clear
-        results = [clear(x.listing_id) for x in batch]
+        clear = self._clear_result  # most listings: nothing found, the same verdict with their own id
+        risk, flagged, level, library_version, model_version = (
+            clear.risk, clear.flagged, clear.level, clear.library_version, clear.model_version)
+        results = [ScoreResult(x.listing_id, risk, flagged, level, None, [], library_version, model_version)
+                   for x in batch]
         if need or semantic_need:
             order = sorted(need | semantic_need)
             chosen = [batch[i] for i in order]

@@ -33,18 +33,41 @@ cdef inline bint _cjk(Py_UCS4 c) nogil:
     return (0x3400 <= c <= 0x4DBF) or (0x4E00 <= c <= 0x9FFF) or (0xF900 <= c <= 0xFAFF)
 
 
-cdef inline bint _word(Py_UCS4 c):
-    return c == 95 or Py_UNICODE_ISALNUM(c)
+# Character classes as the regex engine has them (\w, \s, \d), looked up once per code point below
+# TABLE_SIZE at import; above it (rare) the same functions are called each time.
+cdef enum:
+    TABLE_SIZE = 0x30000
+cdef unsigned char WORD = 1, SPACE = 2, DECIMAL = 4
+cdef unsigned char CLASSES[TABLE_SIZE]
+
+
+cdef void _fill_classes():
+    cdef Py_UCS4 c
+    for c in range(TABLE_SIZE):
+        CLASSES[c] = _classes_of(c)
+
+
+cdef inline unsigned char _classes_of(Py_UCS4 c):
+    return ((WORD if (c == 95 or Py_UNICODE_ISALNUM(c)) else 0)
+            | (SPACE if Py_UNICODE_ISSPACE(c) else 0)
+            | (DECIMAL if Py_UNICODE_ISDECIMAL(c) else 0))
+
+
+_fill_classes()
+
+
+cdef inline unsigned char _cls(Py_UCS4 c):
+    return CLASSES[c] if c < TABLE_SIZE else _classes_of(c)
 
 
 cdef inline bint _sep(Py_UCS4 c):
     """``(?:[^\\w\\n]|_)``: a separator between the characters of a Chinese name."""
-    return c == 95 or (c != NEWLINE and not Py_UNICODE_ISALNUM(c))
+    return c == 95 or (c != NEWLINE and not (_cls(c) & WORD))
 
 
 cdef inline bint _latin_sep(Py_UCS4 c):
     """``(?:[^\\w\\s]|_)``: a separator between the letters of a Latin name."""
-    return c == 95 or (not Py_UNICODE_ISALNUM(c) and not Py_UNICODE_ISSPACE(c))
+    return c == 95 or not (_cls(c) & (WORD | SPACE))
 
 
 cdef inline Py_UCS4 _leet_value(Py_UCS4 c) nogil:
@@ -98,13 +121,13 @@ cdef Py_ssize_t _removal_end(Py_UCS4 *g, Py_ssize_t p, Py_ssize_t n):
                 q += 1
             if q > p:
                 r = q
-                if r < n and Py_UNICODE_ISDECIMAL(g[r]):
+                if r < n and _cls(g[r]) & DECIMAL:
                     r += 1
                 while r < n and _sep(g[r]):
                     r += 1
                 if r < n and _cjk(g[r]):
                     return r
-            elif q < n and Py_UNICODE_ISDECIMAL(g[q]):
+            elif q < n and _cls(g[q]) & DECIMAL:
                 r = q + 1
                 while r < n and _sep(g[r]):
                     r += 1
@@ -314,3 +337,88 @@ def titles_with_keys(str view, const unsigned short[::1] alphabet, const int[:, 
                     hit = True
                     break
     return out, out_initials
+
+
+cdef extern from "Python.h":
+    object PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
+    void *PyUnicode_DATA(object o)
+
+
+def latin_keys(str view, int max_words, object known, object plain):
+    """The runs of ASCII letters in ``view`` and the runs of up to ``max_words`` of them joined by spaces
+    (across the whole batch, in order), each once and none of those in ``known``. Runs of words that
+    are all in ``plain`` (ordinary words, too short to matter) are skipped without being built."""
+    cdef Py_ssize_t n = len(view), i = 0, count = 0, j, size, total, k, pos
+    cdef Py_ssize_t *bounds = <Py_ssize_t *>PyMem_Malloc((n + 2) * sizeof(Py_ssize_t))
+    cdef unsigned char *flags = <unsigned char *>PyMem_Malloc(n + 2)
+    cdef unsigned char *data
+    cdef bint all_plain
+    cdef list out = [], runs = []
+    cdef set seen = set()
+    if bounds == NULL or flags == NULL:
+        PyMem_Free(bounds)
+        PyMem_Free(flags)
+        raise MemoryError()
+    try:
+        while i < n:
+            if _az(view[i]):
+                bounds[2 * count] = i
+                while i < n and _az(view[i]):
+                    i += 1
+                bounds[2 * count + 1] = i
+                count += 1
+            else:
+                i += 1
+        for j in range(count):
+            key = view[bounds[2 * j] : bounds[2 * j + 1]]
+            flags[j] = key in plain
+            if key not in known and key not in seen:
+                seen.add(key)
+                out.append(key)
+        for j in range(count):
+            total = bounds[2 * j + 1] - bounds[2 * j]
+            all_plain = flags[j]
+            for size in range(2, max_words + 1):
+                if j + size > count:
+                    break
+                total += bounds[2 * (j + size) - 1] - bounds[2 * (j + size) - 2] + 1
+                all_plain = all_plain and flags[j + size - 1]
+                if all_plain:
+                    continue
+                key = PyUnicode_New(total, 127)
+                data = <unsigned char *>PyUnicode_DATA(key)
+                pos = 0
+                for k in range(j, j + size):
+                    if k > j:
+                        data[pos] = 32
+                        pos += 1
+                    for i in range(bounds[2 * k], bounds[2 * k + 1]):
+                        data[pos] = <unsigned char>view[i]
+                        pos += 1
+                if key in known or key in seen:
+                    continue
+                seen.add(key)
+                out.append(key)
+        return out
+    finally:
+        PyMem_Free(bounds)
+        PyMem_Free(flags)
+
+
+def collapse_repeats(str text):
+    """Every run of one repeated character reduced to one character (``(.)\\1+`` → ``\\1``, newlines too)."""
+    cdef Py_ssize_t n = len(text), i, m = 0
+    cdef Py_UCS4 *buf = <Py_UCS4 *>PyMem_Malloc((n + 1) * sizeof(Py_UCS4))
+    cdef Py_UCS4 c
+    if buf == NULL:
+        raise MemoryError()
+    try:
+        for i in range(n):
+            c = text[i]
+            if m > 0 and buf[m - 1] == c and c != NEWLINE:
+                continue
+            buf[m] = c
+            m += 1
+        return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, m)
+    finally:
+        PyMem_Free(buf)

@@ -18,7 +18,7 @@ from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import cdist
 
 from .library import Library, collapse_repeats, english_words
-from .text import SKELETON, NormalisedText, bulk_view, is_cjk, normalise, normalise_many, plain_form
+from .text import SKELETON, NormalisedText, _bulk, bulk_view, is_cjk, normalise, normalise_many, plain_form
 
 _TOKEN_RE = re.compile(r"[a-z][a-z0-9]*")
 _LETTERS_RE = re.compile(r"[a-z]+")
@@ -114,6 +114,8 @@ class LexicalMatcher:
         self.library = library
         self._fuzzy_cache: dict[str, tuple[int, str] | None] = {}
         self._clean_tokens: set[str] = set()  # tokens (and word pairs) known not to look like a brand
+        self._plain_words: set[str] = set()  # words that are ordinary English or under three letters: a run
+        # of words that are all plain never looks like a brand (see _fuzzy_lookup)
         self._english = english_words()
         self._targets_by_start: dict[tuple[str, int], list[tuple[str, int, str, int]]] = {}
         for length, targets in library.fuzzy_targets.items():
@@ -158,26 +160,28 @@ class LexicalMatcher:
         need.update(i for i in initials if titles[i].lower() != titles[i])
         if _CJK_PAIR_RE.search(view):  # homophones, in the pinyin view (one code per character)
             need.update(lib.homophone_prefilter.titles(lib.pinyin.coded_view(view), None, view, lib.words)[0])
-        runs = _LETTERS_RE.findall(view)
-        suspects = self._latin_suspects(view, runs) if runs else []
+        suspects = self._latin_suspects(view)
         if suspects:
             starts = list(accumulate((len(part) + 1 for part in view.split("\n")[:-1]), initial=0))
             need.update(bisect_right(starts, start) - 1 for start in suspects)
         return sorted(need)
 
-    def _latin_suspects(self, view: str, runs: list[str]) -> list[int]:
+    def _latin_suspects(self, view: str) -> list[int]:
         """Where letter runs, or runs of them, that look like a brand name start.
 
-        ``runs`` are the batch's runs of letters in order. Tokens with digits never look like a brand,
-        and the words of a window the full pass compares are consecutive letter runs, so windows over
-        ``runs`` cover them all.
+        Tokens with digits never look like a brand, and the words of a window the full pass compares
+        are consecutive runs of letters, so windows over the batch's letter runs cover them all.
         """
         lib = self.library
         clean = self._clean_tokens
-        fuzzy = [w for w in self._lookalikes(set(runs) - clean) if w not in lib.automaton]
-        for size in range(2, lib.fuzzy_window + 1):
-            windows = set(map(" ".join, zip(*(islice(runs, i, None) for i in range(size)), strict=False))) - clean
-            fuzzy += self._lookalikes(windows)
+        if _bulk is not None:
+            keys = _bulk.latin_keys(view, lib.fuzzy_window, clean, self._plain_words)
+        else:
+            runs = _LETTERS_RE.findall(view)
+            keys = list(set(runs) - clean)
+            for size in range(2, lib.fuzzy_window + 1):
+                keys += set(map(" ".join, zip(*(islice(runs, i, None) for i in range(size)), strict=False))) - clean
+        fuzzy = [w for w in self._lookalikes(keys) if " " in w or w not in lib.automaton]
         if not fuzzy:  # not after a letter, words at most _WINDOW_GAP apart, not before a letter or digit
             return []
         alternatives = "|".join(_WORD_GAP.join(map(re.escape, w.split(" "))) for w in fuzzy)
@@ -241,12 +245,14 @@ class LexicalMatcher:
             (self.library.homophone_automaton, self.library.pinyin.coded_view(joined), True),
         )
         for automaton, text, in_pinyin in scans:
-            for last, (length, patterns) in automaton.iter(text):
+            for last, (length, patterns, latin) in automaton.iter(text):
                 start, end = last - length + 1, last + 1
                 index = bisect_right(starts, start) - 1
+                nt = texts[index]
+                if latin and not in_pinyin and start and not nt.gaps and _inside_word(joined, start):
+                    continue  # a Latin key inside a word (NK in pink): the common case, settled here
                 base = starts[index]
                 for pattern in patterns:
-                    nt = texts[index]
                     if not in_pinyin and pattern.latin and not _latin_boundaries(joined, start, end, nt, base):
                         continue
                     hits[index].append((pattern.kind, pattern.ref, start - base, end - base, pattern.word))
@@ -378,7 +384,7 @@ class LexicalMatcher:
                     taken.append((start, end))
         return out
 
-    def _lookalikes(self, keys: set[str]) -> list[str]:
+    def _lookalikes(self, keys: list[str]) -> list[str]:
         """The keys (letter runs, or runs of them joined by spaces) that look like a brand name.
 
         Decides most new keys in bulk: one fold of all of them, and only those with a mark of about
@@ -413,6 +419,8 @@ class LexicalMatcher:
             unlike.extend(key for (key, _), d in zip(maybe, distances, strict=True) if d > _MAX_EDITS)
         cache.update(dict.fromkeys(unlike))
         self._clean_tokens.update(unlike)
+        english = self._english
+        self._plain_words.update(k for k in new if " " not in k and (len(k) < 3 or _is_english(k, english)))
 
     def _fuzzy_lookup(self, plain: str, words: int | None = None) -> tuple[int, str] | None:
         """The brand a Latin token (or run of words) imitates, if any; ``words``: match that many-word marks only."""
@@ -527,10 +535,9 @@ def _latin_boundaries(view: str, start: int, end: int, nt: NormalisedText, base:
     return True
 
 
-def _loose_boundaries(view: str, start: int, end: int) -> bool:
-    """Not inside a Latin word or after a digit (a digit may follow: AJ1)."""
-    before = view[start - 1] if start > 0 else " "
-    return not (_is_ascii_alnum(before) or (end < len(view) and _is_ascii_letter(view[end])))
+def _inside_word(view: str, start: int) -> bool:
+    """A Latin key starting inside a Latin word: what :func:`_latin_boundaries` rejects where nothing was removed."""
+    return "a" <= view[start - 1] <= "z" and ("a" <= view[start] <= "z" or "0" <= view[start] <= "9")
 
 
 def _standalone(view: str, start: int, end: int) -> bool:

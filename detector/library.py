@@ -22,10 +22,10 @@ import yaml
 
 from .pinyin import PinyinTables, pinyin_tables
 from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
-from .text import normalise_term
+from .text import _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 9  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 10  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 _REPEATS_RE = re.compile(r"(.)\1+")
@@ -286,6 +286,8 @@ def _prefilter_rule(patterns: list[Pattern]) -> int:
 
 def collapse_repeats(word: str) -> str:
     """Adidaas → adidas, caaaoach → caoach: doubled letters are a cheap disguise."""
+    if _bulk is not None:
+        return _bulk.collapse_repeats(word)
     return _REPEATS_RE.sub(r"\1", word)
 
 
@@ -315,6 +317,7 @@ class _AutomatonBuilder:
     def build(self) -> Any:
         automaton = ahocorasick.Automaton()
         for key, patterns in self._keys.items():
-            automaton.add_word(key, (len(key), tuple(patterns)))
+            # The third field: every pattern of the key needs Latin word boundaries (a quick reject).
+            automaton.add_word(key, (len(key), tuple(patterns), all(p.latin for p in patterns)))
         automaton.make_automaton()
         return automaton

@@ -211,7 +211,9 @@ def bulk_view(texts: list[str]) -> tuple[str, list[int]]:
     The gaps (positions with something removed just before) let the prefilter apply the same
     word-boundary rule as the full pass. Used to decide cheaply which titles need the full analysis.
     """
-    joined = "\n".join(t.replace("\n", " ") for t in texts)
+    joined = "\n".join(texts)
+    if joined.count("\n") != len(texts) - 1:  # a title with its own line breaks: they become spaces
+        joined = "\n".join(t.replace("\n", " ") for t in texts)
     if _bulk is not None:
         return _bulk.normalise_view(joined, _fold_skeleton_array())
     return bulk_view_reference(joined)

@@ -10,7 +10,7 @@ from .settings import Settings
 
 
 def crawl_settings(settings: Settings, out: Path | None, score: bool, polite: bool, allow_private: bool,
-                   cache: bool) -> Any:
+                   cache: bool, known_brands: list[str] | None = None) -> Any:
     from scrapy.settings import Settings as ScrapySettings
 
     scrapy_settings = ScrapySettings()
@@ -23,6 +23,8 @@ def crawl_settings(settings: Settings, out: Path | None, score: bool, polite: bo
         scrapy_settings.set("DOWNLOAD_DELAY", 0)
         scrapy_settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 16)
     scrapy_settings.set("IPWATCH_ALLOW_PRIVATE", allow_private)
+    # The marks on the protection list: a page that states no brand gets the one its title names.
+    scrapy_settings.set("IPWATCH_KNOWN_BRANDS", known_brands or [])
     if score:
         scrapy_settings.set("IPWATCH_STORE_URL", settings.resolved_database_url)
         scrapy_settings.set("IPWATCH_SCORE", True)
@@ -41,6 +43,21 @@ def crawl_settings(settings: Settings, out: Path | None, score: bool, polite: bo
     return scrapy_settings
 
 
+def _protected_names(settings: Settings) -> list[str]:
+    """English and Chinese names of the stored protection list (empty when nothing is stored yet)."""
+    from feature_store import LibraryStore
+
+    url = settings.resolved_database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return []  # no store here yet: a plain crawl does not create one
+
+    store = LibraryStore(settings.resolved_database_url, cache_dir=settings.cache_dir)
+    try:
+        return [name for brand in store.brands() for name in (*brand.names.en, *brand.names.zh)]
+    finally:
+        store.close()
+
+
 def run_crawl(urls: list[str], settings: Settings, out: Path | None = None, score: bool = False,
               max_pages: int = 1000, polite: bool = True, allow_private: bool = False,
               cache: bool = False) -> dict[str, Any]:
@@ -50,7 +67,8 @@ def run_crawl(urls: list[str], settings: Settings, out: Path | None = None, scor
     from crawler.spiders.product import ProductSpider, ProductSpiderArgs
 
     ProductSpiderArgs(start_urls=urls, max_pages=max_pages)  # refuse bad arguments before starting Twisted
-    process = CrawlerProcess(crawl_settings(settings, out, score, polite, allow_private, cache))
+    process = CrawlerProcess(crawl_settings(settings, out, score, polite, allow_private, cache,
+                                            _protected_names(settings)))
     crawler = process.create_crawler(ProductSpider)
     started = time.perf_counter()
     process.crawl(crawler, start_urls=urls, max_pages=max_pages)

@@ -60,12 +60,16 @@ class ProductSpider(scrapy.Spider):
             for link in self.links.extract_links(response):
                 yield response.follow(link.url, callback=self.parse)
 
+    def _known_brands(self) -> list[str]:
+        crawler = getattr(self, "crawler", None)
+        return crawler.settings.getlist("IPWATCH_KNOWN_BRANDS") if crawler is not None else []
+
     def parse_product(self, response: scrapy.http.Response) -> ListingItem | None:
         """Pure: a saved response in, a listing item (or None when the page is not a product)."""
         if not isinstance(response, scrapy.http.TextResponse):
             return None
         try:
-            product = extract_product(response.text, response.url)
+            product = extract_product(response.text, response.url, self._known_brands())
         except Exception:  # noqa: BLE001 - broken markup is counted, never fatal
             self.crawler.stats.inc_value("ipwatch/drop/broken_markup")
             return None
