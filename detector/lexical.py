@@ -170,7 +170,8 @@ class LexicalMatcher:
         """Where letter runs, or runs of them, that look like a brand name start.
 
         Tokens with digits never look like a brand, and the words of a window the full pass compares
-        are consecutive runs of letters, so windows over the batch's letter runs cover them all.
+        are consecutive runs of letters, so windows over the batch's letter runs cover them all. The
+        view is not in skeleton form, so the keys are the full pass's own and share its cache.
         """
         lib = self.library
         clean = self._clean_tokens
@@ -181,7 +182,7 @@ class LexicalMatcher:
             keys = list(set(runs) - clean)
             for size in range(2, lib.fuzzy_window + 1):
                 keys += set(map(" ".join, zip(*(islice(runs, i, None) for i in range(size)), strict=False))) - clean
-        fuzzy = [w for w in self._lookalikes(keys) if " " in w or w not in lib.automaton]
+        fuzzy = [w for w in self._lookalikes(keys) if " " in w or w.translate(SKELETON) not in lib.automaton]
         if not fuzzy:  # not after a letter, words at most _WINDOW_GAP apart, not before a letter or digit
             return []
         alternatives = "|".join(_WORD_GAP.join(map(re.escape, w.split(" "))) for w in fuzzy)

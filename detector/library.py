@@ -25,7 +25,7 @@ from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 10  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 11  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 _REPEATS_RE = re.compile(r"(.)\1+")
@@ -259,7 +259,7 @@ class Library:
             scoring=load_scoring_rules(),
             pinyin=tables,
             automaton=builder.build(),
-            prefilter=KeyScanner(prefilter_keys),
+            prefilter=KeyScanner(prefilter_keys, same_as={"l": "i"}),  # keys in skeleton form, view not
             homophone_prefilter=KeyScanner(dict.fromkeys(homophones.keys(), STRADDLE)),
             context_automaton=context.build(),
             homophone_automaton=homophones.build(),

@@ -37,7 +37,9 @@ class KeyScanner:
     unless the characters at its edges belong to words outside it (正品|国行), as the full pass has it.
     """
 
-    def __init__(self, keys: dict[str, int]) -> None:
+    def __init__(self, keys: dict[str, int], same_as: dict[str, str] | None = None) -> None:
+        """``keys``: key → rule. ``same_as``: characters the scan reads as another (``{"l": "i"}``: keys
+        in skeleton form match a view that is not)."""
         for key in keys:
             if not key or "\n" in key:
                 raise ValueError(f"key {key!r} cannot be scanned")
@@ -49,6 +51,9 @@ class KeyScanner:
         self._alphabet = array("H", bytes(2 * ALPHABET_LIMIT))
         for ch, i in self._symbol.items():
             self._alphabet[ord(ch)] = i
+        self.same_as = dict(same_as or {})
+        for ch, other in self.same_as.items():
+            self._alphabet[ord(ch)] = self._symbol.get(other, 0)
         self._build(len(symbols) + 1)
         self._automaton: Any = None
 
@@ -119,6 +124,8 @@ class KeyScanner:
                 automaton.add_word(key, (len(key), rule))
             automaton.make_automaton()
             self._automaton = automaton
+        if self.same_as:
+            view = view.translate(str.maketrans(self.same_as))
         starts = [0]
         position = view.find("\n")
         while position >= 0:

@@ -199,29 +199,29 @@ _NO_GAPS: frozenset[int] = frozenset()
 
 
 def normalised_batch_text(texts: list[str]) -> str:
-    """The normalised texts of a batch joined by line breaks, without offset maps."""
-    return bulk_view(texts)[0]
+    """The normalised texts of a batch joined by line breaks, in skeleton form (l as i), without offset maps."""
+    return bulk_view(texts, skeleton=True)[0]
 
 
-def bulk_view(texts: list[str]) -> tuple[str, list[int]]:
+def bulk_view(texts: list[str], skeleton: bool = False) -> tuple[str, list[int]]:
     """The normalised texts of a batch joined by line breaks, and where characters were removed.
 
-    The same transformations as :func:`normalise_many`, in one compiled pass over the joined batch
-    (``detector/_bulk.pyx``); the regex reference below is used where the extension is not built.
-    The gaps (positions with something removed just before) let the prefilter apply the same
-    word-boundary rule as the full pass. Used to decide cheaply which titles need the full analysis.
+    The same transformations as :func:`normalise_many` (and ``skeleton``: l as i), in one compiled
+    pass over the joined batch (``detector/_bulk.pyx``); the regex reference below is used where the
+    extension is not built. The gaps (positions with something removed just before) let the
+    prefilter apply the same word-boundary rule as the full pass.
     """
     joined = "\n".join(texts)
     if joined.count("\n") != len(texts) - 1:  # a title with its own line breaks: they become spaces
         joined = "\n".join(t.replace("\n", " ") for t in texts)
     if _bulk is not None:
-        return _bulk.normalise_view(joined, _fold_skeleton_array())
-    return bulk_view_reference(joined)
+        return _bulk.normalise_view(joined, _fold_skeleton_array() if skeleton else _fold_array())
+    return bulk_view_reference(joined, skeleton)
 
 
-def bulk_view_reference(joined: str) -> tuple[str, list[int]]:
+def bulk_view_reference(joined: str, skeleton: bool = False) -> tuple[str, list[int]]:
     """The regex implementation of :func:`bulk_view`: the reference the compiled pass is tested against."""
-    folded = joined.translate(fold_skeleton_table())
+    folded = joined.translate(fold_skeleton_table() if skeleton else fold_table())
     folded = _INWORD_LEET.sub(_leet, folded)
     kept, gaps = _drop_spans(folded, [m.span() for m in _REMOVABLE.finditer(folded)], [])
     spaces = [(i, i + 1) for m in _SPACED_LETTERS.finditer(kept) for i in range(m.start() + 1, m.end(), 2)]
