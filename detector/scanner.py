@@ -19,7 +19,7 @@ import numpy as np
 
 from .text import _bulk
 
-ALPHABET_LIMIT = 0x30000  # code points above this are never part of a key
+ALPHABET_SIZE = 0x30000  # the look-up table covers these code points, or up to the largest a key uses
 
 
 # How a key counts: anywhere; standing apart; apart and written in capitals; not straddling a word.
@@ -43,15 +43,20 @@ class KeyScanner:
         for key in keys:
             if not key or "\n" in key:
                 raise ValueError(f"key {key!r} cannot be scanned")
-        self.keys = dict(keys)
-        symbols = sorted({ch for key in keys for ch in key})
-        if any(ord(ch) >= ALPHABET_LIMIT for ch in symbols) or len(symbols) >= 0xFFFF:
-            raise ValueError("keys use characters outside the scanner's alphabet")
+        self.same_as = dict(same_as or {})
+        fold = str.maketrans(self.same_as)
+        self.keys: dict[str, int] = {}
+        for key, rule in keys.items():  # keys read the same way; two that meet keep the more lenient rule
+            read = key.translate(fold)
+            self.keys[read] = min(rule, self.keys.get(read, rule))
+        symbols = sorted({ch for key in self.keys for ch in key})
+        if len(symbols) >= 0xFFFF:
+            raise ValueError(f"keys use {len(symbols)} distinct characters; the scanner takes at most 65,534")
         self._symbol = {ch: i + 1 for i, ch in enumerate(symbols)}  # 0: any other character
-        self._alphabet = array("H", bytes(2 * ALPHABET_LIMIT))
+        size = max([ALPHABET_SIZE, *(ord(ch) + 1 for ch in symbols), *(ord(ch) + 1 for ch in self.same_as)])
+        self._alphabet = array("H", bytes(2 * size))
         for ch, i in self._symbol.items():
             self._alphabet[ord(ch)] = i
-        self.same_as = dict(same_as or {})
         for ch, other in self.same_as.items():
             self._alphabet[ord(ch)] = self._symbol.get(other, 0)
         self._build(len(symbols) + 1)

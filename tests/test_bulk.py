@@ -96,3 +96,17 @@ def test_small_passes_match_python() -> None:
     for title in _random_titles(2, 500):
         assert _bulk.map_chars(title, detector.text._fold_array()) == title.translate(fold_table())
         assert _bulk.collapse_repeats(title) == re.sub(r"(.)\1+", r"\1", title)
+
+
+def test_key_scanner_rules() -> None:
+    from detector.scanner import INITIALS, LATIN, NO_RULE, KeyScanner
+
+    scanner = KeyScanner({"nk": INITIALS, "lv": LATIN, "耐克": NO_RULE, "\U00031350x": NO_RULE, "nike": LATIN},
+                         same_as={"l": "i"})
+    view = "\n".join(["pink shoes", "nk 鞋", "116610lv", "lv bag", "耐克鞋", "a\U00031350x", "supernike", "xniked"])
+    assert scanner.titles(view) == ([3, 4, 5], [1])  # pink, 116610lv, supernike and xniked are inside words
+    gap = view.index("nike")  # a separator was removed before "nike" (super.nike): it stands apart there
+    assert scanner.titles(view, [gap]) == ([3, 4, 5, 6], [1])
+    assert scanner.titles("nlke x") == ([0], [])  # the alphabet reads l as i, like the skeleton keys
+    for gaps in (None, [gap]):
+        assert scanner.titles(view, gaps) == scanner.titles_reference(view, set(gaps or []) or None)
