@@ -1,10 +1,13 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""Compiled bulk passes of the lexical prefilter.
+"""Compiled passes of the lexical prefilter, each with a Python reference it is tested against.
 
-The same transformations as the regex reference in ``detector/text.py`` (``_normalised_batch_text_re``)
-and ``str.translate`` with the fold and pinyin tables, done in one linear pass each instead of
-a translate and three regex passes. ``tests/test_bulk.py`` holds the two implementations equal on real
-titles, generated evasions and random strings.
+- ``normalise_view``: the bulk normalisation of a joined batch (``detector.text.bulk_view_reference``);
+- ``titles_with_keys``: which titles a :class:`detector.scanner.KeyScanner` automaton finds a key in
+  (``KeyScanner.titles_reference``, a pyahocorasick scan);
+- ``latin_keys``: the batch's letter runs and runs of them (the fallback in ``LexicalMatcher._latin_suspects``);
+- ``map_chars`` and ``collapse_repeats``: ``str.translate`` and ``re.sub(r"(.)\\1+", r"\\1", ...)``.
+
+``tests/test_bulk.py`` holds each equal to its reference on real titles, generated evasions and random strings.
 """
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
