@@ -16,6 +16,7 @@ from feature_store import LibraryStore
 from feature_store.feedback import LibraryFeedback
 from feature_store.review import ReviewError, ReviewStore
 from feature_store.semantic import load_semantic_stage
+from ipwatch.heap import settle_heap
 from ipwatch.settings import Settings
 from models import ModelRegistry
 
@@ -51,10 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
                         semantic=semantic)
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # The compiled library holds millions of long-lived objects (pinyin and fold tables, word
-        # lists): keep them out of the collector's full passes, which otherwise stall requests.
-        gc.collect()
-        gc.freeze()
+        settle_heap()  # the loaded library out of the collector's full passes, which would stall requests
         yield
         gc.unfreeze()
         library_store.close()

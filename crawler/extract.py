@@ -341,18 +341,22 @@ def known_brand_in(title: str, names: Sequence[str]) -> str | None:
     Latin names count as whole words (Samsung in "Телефон SAMSUNG SM-A015", not "Sony" in "Sonya"),
     names in Chinese as they stand; names under three characters are too ambiguous to count.
     """
-    best: tuple[int, str] | None = None
-    for name in names:
-        name = name.strip()
+    found = [m for pattern in _name_patterns(tuple(names)) if (m := pattern.search(title))]
+    return min(found, key=lambda m: m.start()).group() if found else None
+
+
+@lru_cache(maxsize=8)
+def _name_patterns(names: tuple[str, ...]) -> list[re.Pattern[str]]:
+    """One compiled pattern per usable name, built once per list of names (a crawl passes the same list)."""
+    patterns = []
+    for name in (n.strip() for n in names):
         if len(name) < 3 and not any("\u4e00" <= ch <= "\u9fff" for ch in name) or len(name) < 2:
             continue
         pattern = re.escape(name).replace(r"\ ", r"[\s-]+")
         if name.isascii():
             pattern = rf"(?<![^\W_]){pattern}(?![^\W_])"
-        found = re.search(pattern, title, re.I)
-        if found and (best is None or found.start() < best[0]):
-            best = (found.start(), found.group())
-    return best[1] if best else None
+        patterns.append(re.compile(pattern, re.I))
+    return patterns
 
 
 def _fallbacks(product: ExtractedProduct, selector: Selector, html: str) -> None:

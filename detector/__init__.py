@@ -109,13 +109,6 @@ class Detector:
         """Score one listing."""
         return self._score_batch([listing])[0]
 
-    def _score_evidence(
-        self, listing: Listing, evidence: LexicalEvidence, semantic: SemanticEvidence | None = None
-    ) -> ScoreResult:
-        if not evidence.brand_hits and not evidence.terms and not evidence.homonyms and semantic is None:
-            return self._clear(listing.listing_id)
-        return self._score_assessment(listing, self.assess(listing, evidence, semantic))
-
     def _score_assessment(self, listing: Listing, assessment: Assessment) -> ScoreResult:
         if self.model is None:
             return self.scorer.result(listing, assessment, assessment.logit, self.threshold, self.model_version)
@@ -137,11 +130,6 @@ class Detector:
                 part = reason.weight / rule_total if rule_total else 1.0 / len(reasons)
                 reason.weight = round(float(total * part), 3)
         return self.scorer.result(listing, assessment, logit, self.threshold, self.model_version)
-
-    def _clear(self, listing_id: str | None) -> ScoreResult:
-        template = self._clear_result
-        return ScoreResult(listing_id, template.risk, template.flagged, template.level, None, [],
-                           template.library_version, template.model_version)
 
     def score_many(self, listings: Iterable[Listing], batch_size: int = 512) -> Iterator[ScoreResult]:
         """Score listings in input order, matching them a batch at a time."""
@@ -166,5 +154,6 @@ class Detector:
                 found.semantic_candidate = i in semantic_need
             semantic = self._semantic_for(chosen, evidence) if self.semantic else [None] * len(chosen)
             for i, listing, found, near in zip(order, chosen, evidence, semantic, strict=True):
-                results[i] = self._score_evidence(listing, found, near)
+                if found.brand_hits or found.terms or found.homonyms or near is not None:
+                    results[i] = self._score_assessment(listing, self.assess(listing, found, near))
         return results

@@ -18,6 +18,7 @@ from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import cdist
 
 from .library import Library, collapse_repeats, english_words
+from .scanner import is_ascii_alnum, is_ascii_letter, stands_apart
 from .text import SKELETON, NormalisedText, _bulk, bulk_view, is_cjk, normalise, normalise_many, plain_form
 
 _TOKEN_RE = re.compile(r"[a-z][a-z0-9]*")
@@ -187,7 +188,7 @@ class LexicalMatcher:
             return []
         alternatives = "|".join(_WORD_GAP.join(map(re.escape, w.split(" "))) for w in fuzzy)
         return [m.start() for m in re.finditer(f"(?:{alternatives})(?![a-z0-9])", view)
-                if m.start() == 0 or not _is_ascii_letter(view[m.start() - 1])]
+                if m.start() == 0 or not is_ascii_letter(view[m.start() - 1])]
 
     def analyse_full(self, titles: list[str], categories: list[str | None]) -> list[LexicalEvidence]:
         """Full stage 1 with offset maps, boundaries, context words and fuzzy matching."""
@@ -254,7 +255,7 @@ class LexicalMatcher:
                     continue  # a Latin key inside a word (NK in pink): the common case, settled here
                 base = starts[index]
                 for pattern in patterns:
-                    if not in_pinyin and pattern.latin and not _latin_boundaries(joined, start, end, nt, base):
+                    if not in_pinyin and pattern.latin and not stands_apart(joined, start, end, nt.gaps, base):
                         continue
                     hits[index].append((pattern.kind, pattern.ref, start - base, end - base, pattern.word))
         return hits
@@ -516,28 +517,8 @@ def _separators(text: str) -> str:
     return "".join(_SEPARATOR_RE.findall(text))
 
 
-def _latin_boundaries(view: str, start: int, end: int, nt: NormalisedText, base: int = 0) -> bool:
-    """A Latin pattern must not start or end inside a Latin word (unless a removed separator is there).
-
-    Short keys (LV, AJ, NK) must not follow a digit either: 116610LV is a model number.
-    """
-    before = view[start - 1] if start > 0 else " "
-    if _is_ascii_alnum(view[start]) and not nt.gap_at(start - base) and (
-        _is_ascii_letter(before) or (end - start <= 3 and "0" <= before <= "9")
-    ):
-        return False
-    if (
-        _is_ascii_alnum(view[end - 1])
-        and end < len(view)
-        and _is_ascii_letter(view[end])
-        and not nt.gap_at(end - base)
-    ):
-        return False
-    return True
-
-
 def _inside_word(view: str, start: int) -> bool:
-    """A Latin key starting inside a Latin word: what :func:`_latin_boundaries` rejects where nothing was removed."""
+    """A Latin key starting inside a Latin word: what :func:`stands_apart` rejects where nothing was removed."""
     return "a" <= view[start - 1] <= "z" and ("a" <= view[start] <= "z" or "0" <= view[start] <= "9")
 
 
@@ -545,15 +526,7 @@ def _standalone(view: str, start: int, end: int) -> bool:
     """Not part of a longer Latin or digit token (SN in SN4664 is a model code, not initials)."""
     before = view[start - 1] if start > 0 else " "
     after = view[end] if end < len(view) else " "
-    return not (_is_ascii_alnum(before) or _is_ascii_alnum(after))
-
-
-def _is_ascii_letter(ch: str) -> bool:
-    return "a" <= ch <= "z"
-
-
-def _is_ascii_alnum(ch: str) -> bool:
-    return "a" <= ch <= "z" or "0" <= ch <= "9"
+    return not (is_ascii_alnum(before) or is_ascii_alnum(after))
 
 
 def _overlaps_any(hit: Hit | BrandHit, spans: list[tuple[int, int]]) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
+from collections.abc import Container
 from typing import Any
 
 import ahocorasick
@@ -30,8 +31,8 @@ class KeyScanner:
     """Keys compiled for "which titles contain one", each with the rule the full pass applies to it.
 
     ``NO_RULE``: counts anywhere (Chinese keys). ``LATIN``: a key with a Latin edge counts only
-    standing apart, as :func:`detector.lexical._latin_boundaries` has it (not inside a Latin word unless
-    a separator was removed there; short keys not after a digit). ``INITIALS``: the same, and it stands
+    standing apart (:func:`stands_apart`, the full pass's rule: not inside a Latin word unless a
+    separator was removed there; short keys not after a digit). ``INITIALS``: the same, and it stands
     only for pinyin initials, which count when written in capitals: such titles are returned apart.
     ``STRADDLE``: the scanned view codes another text (the pinyin view of the title); the key counts
     unless the characters at its edges belong to words outside it (正品|国行), as the full pass has it.
@@ -146,24 +147,32 @@ class KeyScanner:
                     if (start >= 1 and text[start - 1 : start + 1] in words) or (
                             end < len(text) and text[end - 1 : end + 1] in words):
                         continue
-                elif rule != NO_RULE and not stands_apart(view, start, end, gaps):
+                elif rule != NO_RULE and not stands_apart(view, start, end, gaps or ()):
                     continue
                 (initials if rule == INITIALS else found).add(bisect_right(starts, start) - 1)
         return sorted(found), sorted(initials - found)
 
 
-def stands_apart(view: str, start: int, end: int, gaps: set[int] | None) -> bool:
-    """A Latin key's boundaries, as the full pass checks them (see :class:`KeyScanner`)."""
+def stands_apart(view: str, start: int, end: int, gaps: Container[int] = (), base: int = 0) -> bool:
+    """A Latin key must not start or end inside a Latin word, unless a removed separator is there.
+
+    Short keys (LV, AJ, NK) must not follow a digit either: 116610LV is a model number. ``gaps``:
+    positions (counted from ``base``) where characters were removed just before. The full pass and
+    the prefilter both ask this; the compiled scan asks the same in ``_bulk.pyx``.
+    """
     before = view[start - 1] if start > 0 else " "
-    after = view[end] if end < len(view) else " "
-    if _alnum(view[start]) and ("a" <= before <= "z" or (end - start <= 3 and "0" <= before <= "9")):
-        if not gaps or start not in gaps:
-            return False
-    if _alnum(view[end - 1]) and "a" <= after <= "z":
-        if not gaps or end not in gaps:
-            return False
-    return True
+    if is_ascii_alnum(view[start]) and (start - base) not in gaps and (
+        is_ascii_letter(before) or (end - start <= 3 and "0" <= before <= "9")
+    ):
+        return False
+    return not (
+        is_ascii_alnum(view[end - 1]) and end < len(view) and is_ascii_letter(view[end]) and (end - base) not in gaps
+    )
 
 
-def _alnum(ch: str) -> bool:
+def is_ascii_letter(ch: str) -> bool:
+    return "a" <= ch <= "z"
+
+
+def is_ascii_alnum(ch: str) -> bool:
     return "a" <= ch <= "z" or "0" <= ch <= "9"

@@ -170,8 +170,7 @@ def normalise(text: str) -> NormalisedText:
 
 def normalise_many(texts: list[str]) -> list[NormalisedText]:
     """Normalise a batch in one pass of each C-level operation over the joined batch."""
-    originals = [t.replace("\n", " ") for t in texts]
-    folded = fold("\n".join(originals))
+    folded = fold(_joined(texts))
     folded = _INWORD_LEET.sub(_leet, folded)
     removed: list[tuple[int, int]] = [m.span() for m in _REMOVABLE.finditer(folded)]
     for m in _SPACED_LETTERS.finditer(folded):
@@ -211,12 +210,18 @@ def bulk_view(texts: list[str], skeleton: bool = False) -> tuple[str, list[int]]
     extension is not built. The gaps (positions with something removed just before) let the
     prefilter apply the same word-boundary rule as the full pass.
     """
-    joined = "\n".join(texts)
-    if joined.count("\n") != len(texts) - 1:  # a title with its own line breaks: they become spaces
-        joined = "\n".join(t.replace("\n", " ") for t in texts)
+    joined = _joined(texts)
     if _bulk is not None:
         return _bulk.normalise_view(joined, _fold_skeleton_array() if skeleton else _fold_array())
     return bulk_view_reference(joined, skeleton)
+
+
+def _joined(texts: list[str]) -> str:
+    """A batch as one string, a line break between titles (a title's own line breaks become spaces)."""
+    joined = "\n".join(texts)
+    if joined.count("\n") != len(texts) - 1:
+        joined = "\n".join(t.replace("\n", " ") for t in texts)
+    return joined
 
 
 def bulk_view_reference(joined: str, skeleton: bool = False) -> tuple[str, list[int]]:

@@ -96,7 +96,7 @@ def lexical_suite(store: LibraryStore, size: int, progress: bool) -> dict[str, A
     say = print if progress else (lambda *_a, **_k: None)
 
     say(f"lexical: warming up on {min(size, 5000)} listings")
-    list(detector.score_many(listings[:5000]))
+    _consume(detector.score_many(listings[:5000]))
     settle_heap()  # as `ipwatch score` does once the library is loaded
 
     def bare() -> None:

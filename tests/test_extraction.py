@@ -29,7 +29,7 @@ def test_zyte_benchmark_brand(zyte_scores) -> None:  # type: ignore[no-untyped-d
 
 
 def test_zyte_benchmark_brand_with_protection_list(zyte_scores, bundled_brands) -> None:  # type: ignore[no-untyped-def]
-    names = [n for b in bundled_brands for n in (*b.names.en, *b.names.zh)]
+    names = [n for b in bundled_brands for n in b.all_names()]
     with_list = score_pages(load_pages(FIXTURES / "zyte_product_extraction_benchmark"), names)
     assert with_list["brand_match"] >= zyte_scores["brand_match"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlparse
 
@@ -60,16 +61,18 @@ class ProductSpider(scrapy.Spider):
             for link in self.links.extract_links(response):
                 yield response.follow(link.url, callback=self.parse)
 
-    def _known_brands(self) -> list[str]:
+    @cached_property
+    def _known_brands(self) -> tuple[str, ...]:
+        """The protection list's names the crawl was given (read once; none for a spider without a crawler)."""
         crawler = getattr(self, "crawler", None)
-        return crawler.settings.getlist("IPWATCH_KNOWN_BRANDS") if crawler is not None else []
+        return tuple(crawler.settings.getlist("IPWATCH_KNOWN_BRANDS")) if crawler is not None else ()
 
     def parse_product(self, response: scrapy.http.Response) -> ListingItem | None:
         """Pure: a saved response in, a listing item (or None when the page is not a product)."""
         if not isinstance(response, scrapy.http.TextResponse):
             return None
         try:
-            product = extract_product(response.text, response.url, self._known_brands())
+            product = extract_product(response.text, response.url, self._known_brands)
         except Exception:  # noqa: BLE001 - broken markup is counted, never fatal
             self.crawler.stats.inc_value("ipwatch/drop/broken_markup")
             return None
