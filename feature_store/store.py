@@ -6,6 +6,7 @@ import logging
 import pickle
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -121,6 +122,11 @@ class LibraryStore:
         now = datetime.now(UTC)
         with self.sessions.begin() as session:
             existing = {row.term: row for row in session.scalars(select(LexiconRow))}
+            if not existing:  # the first import extends the bundled lexicon rather than replacing it
+                for term in _bundled_terms():
+                    row = LexiconRow(**term.model_dump(), updated_at=now)
+                    session.add(row)
+                    existing[term.term] = row
             for term in terms:
                 row = existing.get(term.term)
                 if row is None:
@@ -139,9 +145,11 @@ class LibraryStore:
         return ImportReport(added, updated, unchanged, total, version)
 
     def terms(self) -> list[LexiconTerm]:
+        """The stored lexicon; until one is imported, the bundled counterfeit-signal lexicon."""
         with self.sessions() as session:
             rows = session.scalars(select(LexiconRow).order_by(LexiconRow.category, LexiconRow.term))
-            return [_term_of(row) for row in rows]
+            stored = [_term_of(row) for row in rows]
+        return stored or _bundled_terms()
 
     # -- versions and compiled libraries ------------------------------------------------------
 
@@ -179,7 +187,7 @@ class LibraryStore:
 
     def _record_version(self, session: Session, note: str | None) -> str:
         brands = [_brand_of(row) for row in session.scalars(select(BrandRow))]
-        terms = [_term_of(row) for row in session.scalars(select(LexiconRow))]
+        terms = [_term_of(row) for row in session.scalars(select(LexiconRow))] or _bundled_terms()
         version = library_version(brands, terms)
         if session.get(LibraryVersionRow, version) is None:
             session.add(
@@ -188,6 +196,19 @@ class LibraryStore:
                 )
             )
         return version
+
+
+@lru_cache(maxsize=1)
+def _bundled_terms_cached() -> tuple[LexiconTerm, ...]:
+    from . import bundled_lexicon
+    from .files import read_terms
+
+    return tuple(read_terms(bundled_lexicon()))
+
+
+def _bundled_terms() -> list[LexiconTerm]:
+    """The counterfeit-signal lexicon shipped with ipwatch: every store starts with it."""
+    return list(_bundled_terms_cached())
 
 
 def _brand_row(brand: Brand, now: datetime) -> BrandRow:

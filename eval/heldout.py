@@ -1,0 +1,124 @@
+"""Evaluation sets the project cannot tune itself to: not made by ``eval/generator.py``.
+
+Two of them:
+
+* the **held-out set** (``eval/heldout/``): a sparse protection list of 30 brands that appear in no
+  bundled rule, list, template or exemplar file, hand-written listings for them (every evasion
+  family and hard-negative kind, Chinese and English) and a few counterfeit exemplars per brand;
+* the **real-brand set**: a protection list built from the brands that real Taobao titles annotate
+  (``taobao_ecommerce_ner``) with their English names from ``tangbuy_brand_alias_zh_en``, and the
+  real Taobao, JD and Walmart titles that name those brands. They are genuine listings, so the
+  flag rate on them should stay low. Both folders are read in place (their licences forbid copying).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from .real_titles import real_titles, shared_data_dir
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@lru_cache(maxsize=1)
+def _files() -> dict[str, Any]:
+    folder = resources.files("eval").joinpath("heldout")
+    return {name: yaml.safe_load(folder.joinpath(f"{name}.yaml").read_text(encoding="utf-8"))
+            for name in ("brands", "listings", "exemplars")}
+
+
+def heldout_brands() -> list[dict[str, Any]]:
+    """The held-out protection list (records in the protection-list contract)."""
+    return list(_files()["brands"]["brands"])
+
+
+def heldout_rows() -> list[dict[str, Any]]:
+    """The held-out labelled listings (label, brand_id, group), in file order."""
+    rows: list[dict[str, Any]] = []
+    for section, label in (("positives", 1), ("negatives", 0)):
+        for group, lines in _files()["listings"][section].items():
+            for n, line in enumerate(lines, 1):
+                parts = str(line).split("|")
+                if len(parts) not in (3, 4):
+                    raise ValueError(f"eval/heldout/listings.yaml {group} line {n}: expected brand|price|title[|seller]")
+                brand, price, title = (p.strip() for p in parts[:3])
+                row: dict[str, Any] = {
+                    "listing_id": f"heldout-{group}-{n}", "platform": "heldout", "title": title,
+                    "label": label, "group": group,
+                    "currency": "CNY" if _CJK.search(title) else "USD",
+                }
+                if price != "-":
+                    row["price"] = float(price)
+                if brand != "-":
+                    row["brand_id"] = brand
+                if len(parts) == 4:
+                    row["seller_id"] = parts[3].strip()
+                rows.append(row)
+    return rows
+
+
+def heldout_exemplars() -> list[dict[str, Any]]:
+    """Counterfeit exemplar listings for some held-out brands (JSONL rows with a brand_id)."""
+    out = []
+    for brand, titles in _files()["exemplars"]["counterfeit"].items():
+        for n, title in enumerate(titles, 1):
+            out.append({"listing_id": f"heldout-exemplar-{brand}-{n}", "brand_id": brand, "title": title})
+    return out
+
+
+def real_brand_set(top: int = 60) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A protection list of the ``top`` brands real Taobao titles name most, and the real titles naming them.
+
+    Names: the annotated Chinese brand and, where the Tangbuy table has it, the English name. No
+    aliases, categories or prices are made up: a sparse list, as a platform would first write it.
+    The titles (label 0, group per source) are every Taobao title annotated with one of those
+    brands, and the JD and Walmart titles that name one of them.
+    """
+    base = shared_data_dir()
+    if base is None:
+        return [], []
+    taobao = real_titles("taobao")
+    counts = Counter(b for r in taobao for b in set(r["brands"]) if len(b) >= 2)  # type: ignore[arg-type]
+    english: dict[str, str] = {}
+    table = base / "tangbuy_brand_alias_zh_en" / "brands_zh_en.csv"
+    if table.exists():
+        with table.open(encoding="utf-8") as handle:
+            for record in csv.DictReader(handle):
+                zh = (record.get("brand_chinese_name") or "").strip()
+                if zh:
+                    english.setdefault(zh.replace(" ", ""), (record.get("brand_english_name") or "").strip())
+    brands = []
+    chosen: dict[str, str] = {}
+    for name, _ in counts.most_common():
+        if len(brands) >= top:
+            break
+        is_latin = not _CJK.search(name)
+        if (is_latin and len(name) < 3) or name.lower() in chosen:
+            continue
+        brand_id = f"real-{len(brands) + 1:03d}"
+        names: dict[str, list[str]] = {"en": [name]} if is_latin else {"zh": [name]}
+        if not is_latin and english.get(name):
+            names["en"] = [english[name]]
+        brands.append({"id": brand_id, "names": names})
+        for written in (name, *names.get("en", [])):
+            chosen[written.lower()] = brand_id
+    rows = []
+    for source in ("taobao", "jd", "walmart"):
+        for n, record in enumerate(real_titles(source)):
+            title = str(record["title"])
+            lowered = title.lower()
+            annotated = [str(b).lower() for b in record.get("brands", []) or [] if b]  # type: ignore[union-attr]
+            hit = next((chosen[b] for b in annotated if b in chosen), None)
+            if hit is None and source != "taobao":
+                hit = next((bid for name, bid in chosen.items() if len(name) >= 2 and name in lowered), None)
+            if hit is not None:
+                rows.append({"listing_id": f"real-{source}-{n}", "title": title, "label": 0,
+                             "group": f"real_{source}", "brand_id": hit})
+    return brands, rows
