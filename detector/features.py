@@ -31,6 +31,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "category_context",
     "authorized_seller",
     "nominative_use",
+    "other_product_kind",
     "semantic_support",
     "semantic_genuine",
     "semantic_counterfeit_sim",

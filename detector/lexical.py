@@ -219,9 +219,9 @@ class LexicalMatcher:
         exempt = by_kind.get("exempt", [])
         terms = [t for t in by_kind.get("term", []) if not _inside_any(t, exempt)]
         terms = _drop_contained(terms)
-        categories = {h.ref for h in by_kind.get("category", [])}
+        categories = {h.ref for h in _longest_only(by_kind.get("category", []))}
         if category:
-            categories.add(category.strip().lower())
+            categories |= self.library.kinds_of_label(category)
 
         brand_hits = self._brand_hits(nt, view, by_kind, categories, bool(terms), windows)
         brand_hits, homonyms = self._drop_homonyms(brand_hits, by_kind.get("homonym_context", []), nt)
@@ -317,7 +317,7 @@ class LexicalMatcher:
         for hit in found:
             if hit.needs_context:
                 brand = lib.brands[hit.brand]
-                if has_terms or categories.intersection(c.lower() for c in brand.categories):
+                if has_terms or categories & lib.brand_kinds[hit.brand]:
                     hit.needs_context = False
         return _prefer_longest(found)
 
@@ -543,6 +543,12 @@ def _inside_any(hit: Hit, others: list[Hit], strictly_longer: bool = False) -> b
             if not strictly_longer or (other.end - other.start) > (hit.end - hit.start):
                 return True
     return False
+
+
+def _longest_only(hits: list[Hit]) -> list[Hit]:
+    """Hits not strictly inside a longer one (智能开关 over 智能, 舞蹈鞋 over 鞋); equal spans all stay."""
+    return [h for h in hits if not any(o.start <= h.start and h.end <= o.end and o.end - o.start > h.end - h.start
+                                       for o in hits)]
 
 
 def _drop_contained(hits: list[Hit]) -> list[Hit]:

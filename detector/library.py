@@ -25,7 +25,7 @@ from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 12  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 13  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 _REPEATS_RE = re.compile(r"(.)\1+")
@@ -55,6 +55,45 @@ class LexicalRules:
 
 
 @dataclass(frozen=True)
+class ProductKinds:
+    """The product taxonomy from ``rules/product_kinds.yaml``: keywords, inclusions, label synonyms."""
+
+    version: int
+    keywords: dict[str, list[str]]
+    includes: dict[str, list[str]]
+    labels: dict[str, str]  # a category label as a protection list may write it → the kind
+
+    def kinds_of_label(self, label: str, known: set[str]) -> set[str]:
+        """The kinds a category label stands for: itself, a synonym, or the kinds its words name."""
+        text = " ".join(label.strip().lower().replace("_", " ").replace("-", " ").split())
+        if not text:
+            return set()
+        found = {text}
+        if text in known:
+            return found
+        if text in self.labels:
+            return {*found, self.labels[text]}
+        for kind, words in self.keywords.items():
+            for word in words:
+                w = word.lower()
+                if (w.isascii() and w in text.split()) or (not w.isascii() and w in text):
+                    found.add(kind)
+        return found
+
+    def related(self, kinds: set[str]) -> frozenset[str]:
+        """Kinds that count as the same kind of product: the kinds, those they include, and their parents."""
+        out = set(kinds)
+        pending = list(kinds)
+        while pending:
+            for child in self.includes.get(pending.pop(), []):
+                if child not in out:
+                    out.add(child)
+                    pending.append(child)
+        out |= {parent for parent, children in self.includes.items() if set(children) & set(kinds)}
+        return frozenset(out)
+
+
+@dataclass(frozen=True)
 class ScoringRules:
     """Weights and thresholds of the rule scorer from ``rules/scoring.yaml``."""
 
@@ -75,7 +114,7 @@ def _read_rules(name: str) -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def rules_digest() -> str:
     """Content hash of the rule files: any edit to them makes a new library version."""
-    text = _rules_text("lexical.yaml") + "\0" + _rules_text("scoring.yaml")
+    text = "\0".join(_rules_text(name) for name in ("lexical.yaml", "scoring.yaml", "product_kinds.yaml"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -97,6 +136,17 @@ def load_lexical_rules() -> LexicalRules:
         homonyms={k: list(v) for k, v in raw["homonyms"].items()},
         category_keywords={k: list(v) for k, v in raw["category_keywords"].items()},
     )
+
+
+@lru_cache(maxsize=1)
+def load_product_kinds() -> ProductKinds:
+    raw = _read_rules("product_kinds.yaml")
+    lexical = load_lexical_rules()
+    keywords: dict[str, list[str]] = {k: list(v) for k, v in lexical.category_keywords.items()}
+    for kind, words in raw["kinds"].items():
+        keywords.setdefault(kind, []).extend(words)
+    labels = {" ".join(str(label).lower().split()): kind for kind, items in raw["labels"].items() for label in items}
+    return ProductKinds(int(raw["version"]), keywords, {k: list(v) for k, v in raw["includes"].items()}, labels)
 
 
 @lru_cache(maxsize=1)
@@ -164,7 +214,13 @@ class Library:
     initials_brands: dict[str, list[int]]
     term_forms: frozenset[str]
     words: frozenset[str]  # two-character Chinese words: a homophone must not straddle one
+    kinds: ProductKinds  # the product taxonomy
+    brand_kinds: list[frozenset[str]]  # per brand: the kinds of product it makes (with related kinds)
     brand_index: dict[str, int] = field(default_factory=dict)
+
+    def kinds_of_label(self, label: str) -> frozenset[str]:
+        """The kinds a listing's own category label (as a platform sends it) stands for."""
+        return frozenset(self.kinds.kinds_of_label(label, set(self.kinds.keywords)))
 
     @classmethod
     def compile(cls, brands: list[Brand], terms: list[LexiconTerm]) -> Library:
@@ -237,9 +293,15 @@ class Library:
         for homonym, contexts in rules.homonyms.items():
             for word in contexts:
                 context.add(word, "homonym_context", normalise_term(homonym))
-        for category, keywords in rules.category_keywords.items():
+        kinds = load_product_kinds()
+        for category, keywords in kinds.keywords.items():
             for word in keywords:
                 context.add(word, "category", category)
+        known_kinds = set(kinds.keywords)
+        brand_kinds = [
+            kinds.related({k for label in b.categories for k in kinds.kinds_of_label(label, known_kinds)})
+            for b in brands
+        ]
         words = _chinese_words()
         two_char_words = frozenset(w for w, count in words if len(w) == 2 and count >= STRADDLE_MIN_FREQUENCY)
         if two_char_codes:
@@ -268,6 +330,8 @@ class Library:
             initials_brands=initials_brands,
             term_forms=frozenset(term_forms),
             words=two_char_words,
+            kinds=kinds,
+            brand_kinds=brand_kinds,
         )
         library.brand_index = {b.id: i for i, b in enumerate(brands)}
         return library

@@ -117,7 +117,17 @@ class RuleScorer:
 
         self._terms(evidence, reasons, parts, nominative is not None, choice)
         ratio = None
-        if choice is not None:
+        other_kind = choice is not None and self._other_kind(evidence, choice)
+        if other_kind:
+            assert choice is not None
+            weight = float(rules["other_product_kind"])
+            parts["other_product_kind"] = weight
+            listed = ", ".join(sorted(evidence.categories))
+            reasons.append(Reason(signal="other_product_kind", text=listed, weight=weight, brand_id=brand_id,
+                                  detail=f"a listing of {listed}; {choice.brand.id} makes "
+                                         f"{', '.join(choice.brand.categories) or 'no listed kind'}",
+                                  feature="other_product_kind"))
+        if choice is not None and not other_kind:
             ratio = self._price(listing, evidence, choice, reasons, parts, default_currency, nominative is not None)
             seller = {listing.seller_id, listing.seller_name} - {None}
             if seller & set(choice.brand.authorized_sellers):
@@ -195,9 +205,15 @@ class RuleScorer:
                                   detail=f"cosine {semantic.counterfeit_sim:.2f} to counterfeits ({ids}), "
                                          f"{semantic.genuine_sim:.2f} to the genuine catalogue"))
 
-    @staticmethod
-    def _in_category(evidence: LexicalEvidence, brand: Brand) -> bool:
-        return bool(evidence.categories.intersection(c.lower() for c in brand.categories))
+    def _in_category(self, evidence: LexicalEvidence, brand: Brand) -> bool:
+        return bool(evidence.categories & self.library.brand_kinds[self.library.brand_index[brand.id]])
+
+    def _other_kind(self, evidence: LexicalEvidence, choice: BrandChoice) -> bool:
+        """The listing is plainly another kind of product than any the brand makes (a poster, a book)."""
+        brand = choice.brand
+        if not evidence.categories or not brand.categories:
+            return False
+        return not self._in_category(evidence, brand)
 
     def result(
         self, listing: Listing, assessment: Assessment, logit: float, threshold: float, model_version: str
