@@ -1,6 +1,6 @@
 """Per-character pinyin tables, built once from pypinyin's dictionary.
 
-Each syllable (toneless, with the fuzzy pairs z/zh, c/ch and s/sh merged)
+Each syllable (toneless, with the fuzzy pairs z/zh, c/ch, s/sh, n/l, an/ang, en/eng, in/ing merged)
 is coded as one private-use character, so the pinyin view of a text has exactly one character
 per character of the text and the same automaton can scan it.
 """
@@ -24,11 +24,24 @@ def _toneless(syllable: str) -> str:
     return _TONE_MARKS.sub("", decomposed).replace("ü", "v").replace("u\u0308", "v")
 
 
+_FUZZY_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
+
+
 def fuzzy_syllable(syllable: str) -> str:
-    """Merge the pairs that speakers and typists confuse, so near-homophones meet."""
+    """Merge the pairs that speakers and typists confuse, so near-homophones meet.
+
+    The fuzzy-pinyin pairs of Chinese input methods: initials z/zh, c/ch, s/sh and n/l, finals
+    an/ang, en/eng and in/ing (浪情 meets 浪琴, 萨洛门 meets 萨洛蒙).
+    """
     for long, short in (("zh", "z"), ("ch", "c"), ("sh", "s")):
         if syllable.startswith(long):
             syllable = short + syllable[len(long):]
+            break
+    if syllable.startswith("n") and not syllable.startswith("ng"):
+        syllable = "l" + syllable[1:]
+    for long, short in _FUZZY_FINALS:
+        if syllable.endswith(long) and len(syllable) > len(long) - 1:
+            syllable = syllable[: -len(long)] + short
             break
     return syllable
 

@@ -84,6 +84,10 @@ def _fold_char(ch: str, t2s: dict[str, str]) -> str:
         folded = ch.lower() if len(ch.lower()) == 1 else ch
     folded = t2s.get(folded, folded)
     folded = HOMOGLYPHS.get(folded, folded)
+    if "\u00c0" <= folded <= "\u024f":  # Latin letters with diacritics: Niké, Guççi, Tissöt read as plain letters
+        base = unicodedata.normalize("NFD", folded)[0]
+        if "a" <= base <= "z":
+            folded = base
     if unicodedata.category(folded) in ("So", "Sk", "Co", "Mn", "Me"):
         return "\u2022"  # one decorative mark, a separator in context
     return folded
