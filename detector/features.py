@@ -12,7 +12,8 @@ from typing import Protocol
 from .scoring import Assessment
 
 BRAND_KINDS = (
-    "name", "alias", "variant", "obfuscated", "lookalike", "homophone", "pinyin", "initials", "near_name", "semantic",
+    "name", "alias", "variant", "obfuscated", "lookalike", "homophone", "pinyin", "initials", "near_name", "mixed",
+    "shape", "semantic",
 )
 TERM_CATEGORIES = ("self_declaration", "provenance", "quality_claim", "brand_riding", "advertising_ban", "evasion_hint")
 

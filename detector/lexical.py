@@ -36,7 +36,8 @@ NEAR_CUE_GAP = 6  # characters allowed between a nominative cue and the brand it
 # A title's Latin token spans, and for each run length (longest first) the runs of words joined by spaces.
 _Windows = tuple[list[tuple[int, int]], list[tuple[int, list[str]]]]
 
-EVASION_KINDS = frozenset({"variant", "obfuscated", "lookalike", "homophone", "pinyin", "initials", "near_name"})
+EVASION_KINDS = frozenset({"variant", "obfuscated", "lookalike", "homophone", "pinyin", "initials", "near_name",
+                           "mixed", "shape"})
 
 
 @dataclass(slots=True)
@@ -312,6 +313,17 @@ class LexicalMatcher:
                 continue
             found.append(BrandHit(hit.ref, "near_name", start, end, name, needs_context=True,
                                   detail=f"{nt.text[start:end]} imitates {name}"))
+
+        for hit in (*by_kind.get("mixed", []), *by_kind.get("shape", [])):
+            if _overlaps_any(hit, exact_spans) or self._straddles_words(nt.text, hit.start, hit.end):
+                continue  # zd福|建: the kept character belongs to the word beside it
+            name, how = hit.word.split("\t")
+            original = nt.original_text(hit.start, hit.end)
+            latin = sum(ch.isascii() for ch in original)
+            # Two-character names and single letters are short enough to occur by chance: they need context.
+            weak = len(name) <= 2 or (hit.kind == "mixed" and latin <= 1)
+            found.append(BrandHit(hit.ref, hit.kind, hit.start, hit.end, name, needs_context=weak,
+                                  detail=f"{original} imitates {name} ({how})"))
 
         found.extend(self._fuzzy_hits(nt, windows, found))
         for hit in found:

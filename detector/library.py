@@ -166,6 +166,51 @@ STRADDLE_MIN_FREQUENCY = 15  # jieba counts: below this a two-character "word" i
 
 
 @lru_cache(maxsize=1)
+def shape_table() -> dict[str, str]:
+    """Chinese characters that look alike (``data/shapes.tsv``, derived from char-similar's structural data)."""
+    text = resources.files("detector").joinpath("data/shapes.tsv").read_text(encoding="utf-8")
+    table = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            ch, alike = line.split("\t")
+            table[ch] = alike[:SHAPES_PER_CHARACTER]
+    return table
+
+
+SHAPES_PER_CHARACTER = 8  # the most frequent look-alikes of a character that make variants
+
+
+def derived_variants(zh: str, tables: PinyinTables, shapes: dict[str, str]) -> list[tuple[str, str, str]]:
+    """What sellers write for a Chinese name, derived from the name alone: (form, kind, how).
+
+    * ``mixed``: one run of its characters in pinyin initials or full pinyin, the rest as written
+      (JND鹅 and jianada鹅 for 加拿大鹅, Lulu乐蒙 for 露露乐蒙, 始祖N for 始祖鸟);
+    * ``shape``: one character swapped for a look-alike from the shape table (始祖乌, 天棱).
+    """
+    from pypinyin import Style, lazy_pinyin
+
+    syllables = lazy_pinyin(zh, style=Style.NORMAL)
+    if len(syllables) != len(zh) or not all(s.isascii() and s.isalpha() for s in syllables):
+        return []
+    out: list[tuple[str, str, str]] = []
+    n = len(zh)
+    for i in range(n):
+        for j in range(i + 1, n + 1):
+            if j - i == n or (n > 5 and i and j < n):
+                continue  # the whole name is initials or pinyin already; long names: a prefix or suffix run
+            run = syllables[i:j]
+            for latin, how in (("".join(s[0] for s in run), "initials"), ("".join(run), "pinyin")):
+                if how == "pinyin" and len(run) == 1 and len(latin) < 2:
+                    continue
+                form = zh[:i] + latin + zh[j:]
+                out.append((form, "mixed", f"{zh[i:j]} as {how} {latin.upper() if how == 'initials' else latin}"))
+    for i, ch in enumerate(zh):
+        for other in shapes.get(ch, ""):
+            out.append((zh[:i] + other + zh[i + 1:], "shape", f"{other} looks like {ch}"))
+    return out
+
+
+@lru_cache(maxsize=1)
 def _chinese_words() -> tuple[tuple[str, int], ...]:
     """Two- to four-character words of jieba's dictionary with their counts (homophone guards)."""
     import jieba
@@ -232,6 +277,8 @@ class Library:
         fuzzy: dict[int, list[tuple[str, int, str, int]]] = {}
         initials_brands: dict[str, list[int]] = {}
         two_char_codes: set[str] = set()
+        shapes = shape_table()
+        dictionary = frozenset(w for w, _ in _chinese_words())
         window = 1  # the most words in a mark that fuzzy matching compares against
 
         for b_idx, brand in enumerate(brands):
@@ -274,6 +321,11 @@ class Library:
                     if len(zh) >= 4:
                         builder.add_form(normalise_term(zh[:-1]), "prefix", b_idx, zh, latin=False)
                         builder.add_form(normalise_term(zh[1:]), "suffix", b_idx, zh, latin=False)
+                for form, kind, how in derived_variants(zh, tables, shapes):
+                    key = normalise_term(form)
+                    if key in dictionary or key in own_forms:
+                        continue  # a real word (天峻, 宁梭?) is not a disguise
+                    builder.add_form(key, kind, b_idx, f"{zh}\t{how}")
 
         term_forms = set()
         for t_idx, term in enumerate(terms):

@@ -61,7 +61,7 @@ class RuleScorer:
         return float(weights[hit.kind])
 
     def _accessory_factor(self, evidence: LexicalEvidence, hit: BrandHit) -> float:
-        if evidence.accessory and hit.kind in ("homophone", "initials", "near_name"):
+        if evidence.accessory and hit.kind in ("homophone", "initials", "near_name", "mixed", "shape"):
             return float(self.rules["accessory_weak_evasion_factor"])
         return 1.0
 
@@ -329,6 +329,8 @@ _SIGNALS = {
     "pinyin": "pinyin_name",
     "initials": "pinyin_initials",
     "near_name": "near_name",
+    "mixed": "mixed_script_name",
+    "shape": "lookalike_character",
     "semantic": "similar_counterfeit_exemplar",
 }
 
