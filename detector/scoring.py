@@ -117,14 +117,13 @@ class RuleScorer:
 
         self._terms(evidence, reasons, parts, nominative is not None, choice)
         ratio = None
-        other_kind = choice is not None and self._other_kind(evidence, choice)
+        other_kind = self._other_kind(evidence, choice, semantic) if choice is not None else None
         if other_kind:
             assert choice is not None
             weight = float(rules["other_product_kind"])
             parts["other_product_kind"] = weight
-            listed = ", ".join(sorted(evidence.categories))
-            reasons.append(Reason(signal="other_product_kind", text=listed, weight=weight, brand_id=brand_id,
-                                  detail=f"a listing of {listed}; {choice.brand.id} makes "
+            reasons.append(Reason(signal="other_product_kind", text=other_kind, weight=weight, brand_id=brand_id,
+                                  detail=f"a listing of {other_kind}; {choice.brand.id} makes "
                                          f"{', '.join(choice.brand.categories) or 'no listed kind'}",
                                   feature="other_product_kind"))
         if choice is not None and not other_kind:
@@ -208,12 +207,24 @@ class RuleScorer:
     def _in_category(self, evidence: LexicalEvidence, brand: Brand) -> bool:
         return bool(evidence.categories & self.library.brand_kinds[self.library.brand_index[brand.id]])
 
-    def _other_kind(self, evidence: LexicalEvidence, choice: BrandChoice) -> bool:
-        """The listing is plainly another kind of product than any the brand makes (a poster, a book)."""
+    def _other_kind(
+        self, evidence: LexicalEvidence, choice: BrandChoice, semantic: SemanticEvidence | None
+    ) -> str | None:
+        """What the listing plainly is when the brand makes no such thing (a poster, a book), else None.
+
+        From the taxonomy's words in the title; where it has none, from the brand's own exemplars: a
+        title far from every exemplar of the brand is not the brand's kind of product.
+        """
         brand = choice.brand
-        if not evidence.categories or not brand.categories:
-            return False
-        return not self._in_category(evidence, brand)
+        if not brand.categories:
+            return None
+        if evidence.categories:
+            return None if self._in_category(evidence, brand) else ", ".join(sorted(evidence.categories))
+        if semantic is None or semantic.brand_id != brand.id or not semantic.neighbours:
+            return None
+        if semantic.counterfeit_sim >= float(self.rules["product_kind"]["exemplar_min"]):
+            return None
+        return f"another kind of product (cosine {semantic.counterfeit_sim:.2f} to the nearest exemplar of {brand.id})"
 
     def result(
         self, listing: Listing, assessment: Assessment, logit: float, threshold: float, model_version: str
