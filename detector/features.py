@@ -15,7 +15,9 @@ BRAND_KINDS = (
     "name", "alias", "variant", "obfuscated", "lookalike", "homophone", "pinyin", "initials", "near_name", "mixed",
     "shape", "semantic",
 )
-TERM_CATEGORIES = ("self_declaration", "provenance", "quality_claim", "brand_riding", "advertising_ban", "evasion_hint")
+TERM_CATEGORIES = (
+    "self_declaration", "provenance", "quality_claim", "brand_riding", "advertising_ban", "evasion_hint", "learned_claim",
+)
 
 FEATURE_NAMES: tuple[str, ...] = (
     "has_brand",

@@ -77,6 +77,7 @@ class LexicalEvidence:
     categories: set[str]
     homonyms: list[tuple[BrandHit, Hit]] = field(default_factory=list)
     semantic_candidate: bool = False  # picked by the exemplar vocabulary for stage 2
+    claims: list[Hit] = field(default_factory=list)  # counterfeit claims the learned detector found (ref: probability)
 
     @classmethod
     def nothing(cls, title: str) -> LexicalEvidence:
@@ -103,6 +104,7 @@ class _EmptyEvidence(LexicalEvidence):
         self.categories = set()
         self.homonyms = []
         self.semantic_candidate = False
+        self.claims = []
 
     @property  # type: ignore[override]
     def text(self) -> NormalisedText:
@@ -208,7 +210,19 @@ class LexicalMatcher:
             view = joined[starts[i] : starts[i] + len(nt.text)]
             found = [Hit(*h) for h in hits[i]]
             out.append(self._evidence(nt, view, found, categories[i], windows[i]))
+        self._find_claims(out)
         return out
+
+    def _find_claims(self, evidence: list[LexicalEvidence]) -> None:
+        """Counterfeit claims in other words, for titles that name a listed brand (not where a term already is)."""
+        named = [e for e in evidence if e.brand_hits]
+        if not named:
+            return
+        for found, claims in zip(named, self.library.claims.find_many([e.text.text for e in named]), strict=True):
+            taken = [(t.start, t.end) for t in found.terms] + [(h.start, h.end) for h in found.brand_hits]
+            for start, end, probability in claims:
+                if not any(start < e and s < end for s, e in taken):
+                    found.claims.append(Hit("claim", probability, start, end, found.text.text[start:end]))
 
     def _evidence(
         self, nt: NormalisedText, view: str, hits: list[Hit], category: str | None, windows: _Windows | None

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import ahocorasick
 import yaml
 
+from .claims import CLAIM_CATEGORIES, ClaimDetector
 from .pinyin import PinyinTables, pinyin_tables
 from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import _bulk, normalise_term
@@ -114,7 +115,8 @@ def _read_rules(name: str) -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def rules_digest() -> str:
     """Content hash of the rule files: any edit to them makes a new library version."""
-    text = "\0".join(_rules_text(name) for name in ("lexical.yaml", "scoring.yaml", "product_kinds.yaml"))
+    names = ("lexical.yaml", "scoring.yaml", "product_kinds.yaml", "claims.yaml")
+    text = "\0".join(_rules_text(name) for name in names)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -260,6 +262,7 @@ class Library:
     term_forms: frozenset[str]
     words: frozenset[str]  # two-character Chinese words: a homophone must not straddle one
     kinds: ProductKinds  # the product taxonomy
+    claims: ClaimDetector  # the learned counterfeit-claim detector
     brand_kinds: list[frozenset[str]]  # per brand: the kinds of product it makes (with related kinds)
     brand_index: dict[str, int] = field(default_factory=dict)
 
@@ -384,6 +387,12 @@ class Library:
             words=two_char_words,
             kinds=kinds,
             brand_kinds=brand_kinds,
+            claims=ClaimDetector.fit(
+                _read_rules("claims.yaml"),
+                positives=[t.term for t in terms if t.category in CLAIM_CATEGORIES],
+                negatives=[*rules.exempt_phrases, *rules.accessory_words, *rules.second_hand_markers,
+                           *rules.nominative_cues, *(w for words in kinds.keywords.values() for w in words)],
+            ),
         )
         library.brand_index = {b.id: i for i, b in enumerate(brands)}
         return library

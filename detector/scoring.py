@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from .lexical import EVASION_KINDS, BrandHit, LexicalEvidence
 from .library import Library
 from .semantic import SemanticEvidence
-from .types import Brand, Listing, Reason, ScoreResult
+from .types import Brand, LexiconTerm, Listing, Reason, ScoreResult
 
 RULE_MODEL_VERSION = "rules-v{version}"
 
@@ -275,6 +275,10 @@ class RuleScorer:
             if term.category in rules["adjacent_categories"] and not _beside_brand(hit, choice, rules["adjacency"]):
                 weight = min(weight, float(rules["extra_term"]))
             scored.append((weight, hit, term))
+        claim_weight = float(rules["terms"]["learned_claim"])
+        for hit in evidence.claims:
+            if not nominative:
+                scored.append((claim_weight, hit, _LEARNED_CLAIM))
         scored.sort(key=lambda item: -item[0])
         seen: set[str] = set()
         for i, (weight, hit, term) in enumerate(scored):
@@ -285,8 +289,10 @@ class RuleScorer:
             group = f"term_{term.category}"
             parts[group] = parts.get(group, 0.0) + contribution
             signal = "counterfeit_term" if term.category == "self_declaration" else term.category
-            reason = self._reason(evidence, signal, hit.start, hit.end, contribution, None,
-                                  f"{term.strength} {term.category} term")
+            detail = f"{term.strength} {term.category} term"
+            if term is _LEARNED_CLAIM:
+                detail = f"claims to be like the genuine article (learned claim detector, p={hit.ref:.2f})"
+            reason = self._reason(evidence, signal, hit.start, hit.end, contribution, None, detail)
             reason.feature = group
             reasons.append(reason)
 
@@ -329,6 +335,8 @@ class RuleScorer:
         return Reason(signal=signal, text=evidence.snippet(start, end), span=evidence.span(start, end),
                       weight=round(weight, 3), brand_id=brand_id, detail=detail)
 
+
+_LEARNED_CLAIM = LexiconTerm(term="(learned claim)", strength="strong", category="learned_claim")
 
 _SIGNALS = {
     "name": "brand_name",
