@@ -11,14 +11,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.templating import Jinja2Templates
 
-from detector import Detector
 from feature_store import LibraryStore
 from feature_store.feedback import LibraryFeedback
 from feature_store.review import ReviewError, ReviewStore
-from feature_store.semantic import load_semantic_stage
 from ipwatch.heap import settle_heap
+from ipwatch.running import running_detector
 from ipwatch.settings import Settings
-from models import ModelRegistry
 
 from .middleware import LimitsAndTiming
 from .routes import admin, cases, enforcement, health, scoring, ui
@@ -45,11 +43,7 @@ def app_from_environment() -> FastAPI:
 def create_app(settings: Settings) -> FastAPI:
     """Build the API over the stores and the promoted model named by ``settings``."""
     library_store = LibraryStore(settings.resolved_database_url, cache_dir=settings.cache_dir)
-    model = ModelRegistry(settings.models_dir).load_promoted()
-    semantic = load_semantic_stage(library_store, settings.index_dir, settings.embedding_model,
-                                   settings.faiss_approximate_above)
-    detector = Detector(library_store.load_library(), settings.flag_threshold, settings.default_currency, model=model,
-                        semantic=semantic)
+    detector = running_detector(settings, library_store)
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         settle_heap()  # the loaded library out of the collector's full passes, which would stall requests

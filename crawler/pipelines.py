@@ -72,10 +72,11 @@ class StorePipeline:
 
         self.store = LibraryStore(self.store_url)
         self.review = ReviewStore(self.store)
-        if self.score:
-            from detector import Detector
+        if self.score:  # judged as the API and `ipwatch score` judge: promoted model, semantic stage
+            from ipwatch.running import running_detector
+            from ipwatch.settings import Settings
 
-            self.detector = Detector(self.store.load_library())
+            self.detector = running_detector(Settings(), self.store)
 
     def close_spider(self, spider: Any) -> None:
         if self.store is not None:

@@ -86,9 +86,10 @@ class Detector:
             yield from self._features_batch(batch)
 
     def _features_batch(self, batch: list[Listing]) -> list[list[float]]:
-        evidence = self.matcher.analyse_many([x.title for x in batch], [x.category for x in batch])
-        semantic = self._semantic_for(batch, evidence) if self.semantic else [None] * len(batch)
-        return [feature_vector(self.assess(x, e, s)) for x, e, s in zip(batch, evidence, semantic, strict=True)]
+        """Features through the same cascade as scoring: a listing scoring sees semantically, training does too."""
+        assessed = self._assess_batch(batch)
+        return [feature_vector(assessed[i] if i in assessed else self.assess(listing, LexicalEvidence.nothing(
+            listing.title))) for i, listing in enumerate(batch)]
 
     def _semantic_for(self, listings: list[Listing], evidence: list[LexicalEvidence]) -> list[SemanticEvidence | None]:
         """Stage 2 for listings stage 1 picked: against the named brand, or the nearest one."""
@@ -138,14 +139,25 @@ class Detector:
             yield from self._score_batch(batch)
 
     def _score_batch(self, batch: list[Listing]) -> list[ScoreResult]:
-        titles = [x.title for x in batch]
-        need = set(self.matcher.candidates(titles))
-        semantic_need = self.semantic.candidates(titles) if self.semantic else set()
         clear = self._clear_result  # most listings: nothing found, the same verdict with their own id
         risk, flagged, level, library_version, model_version = (
             clear.risk, clear.flagged, clear.level, clear.library_version, clear.model_version)
         results = [ScoreResult(x.listing_id, risk, flagged, level, None, [], library_version, model_version)
                    for x in batch]
+        for i, assessment in self._assess_batch(batch).items():
+            results[i] = self._score_assessment(batch[i], assessment)
+        return results
+
+    def _assess_batch(self, batch: list[Listing]) -> dict[int, Assessment]:
+        """The cascade for a batch: the assessments of the listings in which anything was found, by index.
+
+        Stage 1's prefilter and the exemplar vocabulary pick candidates; only they get the full
+        lexical analysis, and stage 2 for those it leaves with a brand, a term or a semantic pick.
+        """
+        titles = [x.title for x in batch]
+        need = set(self.matcher.candidates(titles))
+        semantic_need = self.semantic.candidates(titles) if self.semantic else set()
+        out: dict[int, Assessment] = {}
         if need or semantic_need:
             order = sorted(need | semantic_need)
             chosen = [batch[i] for i in order]
@@ -155,5 +167,5 @@ class Detector:
             semantic = self._semantic_for(chosen, evidence) if self.semantic else [None] * len(chosen)
             for i, listing, found, near in zip(order, chosen, evidence, semantic, strict=True):
                 if found.brand_hits or found.terms or found.homonyms or near is not None:
-                    results[i] = self._score_assessment(listing, self.assess(listing, found, near))
-        return results
+                    out[i] = self.assess(listing, found, near)
+        return out

@@ -16,7 +16,8 @@ BRAND_KINDS = (
     "shape", "semantic",
 )
 TERM_CATEGORIES = (
-    "self_declaration", "provenance", "quality_claim", "brand_riding", "advertising_ban", "evasion_hint", "learned_claim",
+    "self_declaration", "provenance", "quality_claim", "brand_riding", "advertising_ban", "evasion_hint",
+    "learned_claim",
 )
 
 FEATURE_NAMES: tuple[str, ...] = (

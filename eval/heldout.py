@@ -47,7 +47,7 @@ def heldout_rows() -> list[dict[str, Any]]:
             for n, line in enumerate(lines, 1):
                 parts = str(line).split("|")
                 if len(parts) not in (3, 4):
-                    raise ValueError(f"eval/heldout/listings.yaml {group} line {n}: expected brand|price|title[|seller]")
+                    raise ValueError(f"eval/heldout/listings.yaml {group} line {n}: expected brand|price|title")
                 brand, price, title = (p.strip() for p in parts[:3])
                 row: dict[str, Any] = {
                     "listing_id": f"heldout-{group}-{n}", "platform": "heldout", "title": title,

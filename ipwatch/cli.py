@@ -67,26 +67,18 @@ class Context:
     def detector(self, model: str | None = None, require_brands: bool = True,  # type: ignore[no-untyped-def]
                  semantic: bool = True):
         """A detector over the stored library; ``model``: a version, ``rules``, or None for the promoted one."""
-        from detector import Detector
         from models import ModelRegistryError
 
-        library = self.store.load_library()
-        if require_brands and not library.brands:
+        from .running import running_detector
+
+        if require_brands and not self.store.brands():
             raise click.ClickException(
                 "the protection list is empty: run `ipwatch brands import FILE` (or `ipwatch demo` for the sample list)"
             )
         try:
-            if model == "rules":
-                trained = None
-            elif model is None:
-                trained = self.registry.load_promoted()
-            else:
-                trained = self.registry.load(model)
+            detector = running_detector(self.settings, self.store, model, semantic=semantic)
         except ModelRegistryError as exc:
             raise click.ClickException(str(exc)) from exc
-        stage = self.semantic_stage() if semantic else None
-        detector = Detector(library, self.settings.flag_threshold, self.settings.default_currency, model=trained,
-                            semantic=stage)
         settle_heap()
         return detector
 

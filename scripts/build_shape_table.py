@@ -47,7 +47,7 @@ def main() -> None:
         if not pa or not pb or abs(count[a] - count[b]) > 1:
             return False
         if len(pa) == len(pb):
-            differ = [(x, y) for x, y in zip(pa, pb) if x != y]
+            differ = [(x, y) for x, y in zip(pa, pb, strict=False) if x != y]
             if not differ:
                 return codes_apart <= 1
             if len(differ) != 1:
@@ -83,7 +83,7 @@ def main() -> None:
                 candidates.update(by_part[piece])
         for b in candidates:
             if b > a:
-                apart = sum(x != y for x, y in zip(corner[a], corner[b]))
+                apart = sum(x != y for x, y in zip(corner[a], corner[b], strict=False))
                 if apart <= 2 and alike(a, b, apart):
                     add(a, b)
     out = Path(__file__).resolve().parent.parent / "detector" / "data" / "shapes.tsv"

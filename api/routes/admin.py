@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from detector import Brand, Detector, LexiconTerm
 from feature_store.review import Principal
+from ipwatch.running import running_detector
 
 from ..deps import ReviewDep, require
 from ..schemas import KeyIn
@@ -33,11 +34,11 @@ def _validate(model: type[Brand] | type[LexiconTerm], records: list[dict[str, An
 def _reload(request: Request) -> str:
     """Recompile the library the detector uses, so a new mark is protected at once."""
     old: Detector = request.app.state.detector
-    library = request.app.state.library_store.load_library()
-    settings = request.app.state.settings
-    request.app.state.detector = Detector(library, settings.flag_threshold, old.default_currency, model=old.model,
-                                          semantic=old.semantic)
-    return library.version
+    request.app.state.detector = running_detector(request.app.state.settings, request.app.state.library_store,
+                                                  trained=old.model, stage=old.semantic,
+                                                  model="rules" if old.model is None else None,
+                                                  semantic=old.semantic is not None)
+    return request.app.state.detector.library.version
 
 
 @router.get("/brands")

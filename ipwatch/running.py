@@ -1,0 +1,38 @@
+"""One way to build the running detector: the stored library, a model, the semantic stage, the settings.
+
+The CLI, the API (at start and on an admin reload) and the crawler's scoring pipeline all call
+:func:`running_detector`, so a listing is judged the same way whichever door it came in by.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from detector import Detector
+    from feature_store import LibraryStore
+
+    from .settings import Settings
+
+PROMOTED = None  # the model argument that means "the promoted model, or the rule scorer when none is"
+
+
+def running_detector(settings: Settings, store: LibraryStore, model: str | None = PROMOTED,
+                     semantic: bool = True, trained: Any = None, stage: Any = None) -> Detector:
+    """A detector over ``store``'s library with ``model`` (a version, ``rules``, or the promoted one).
+
+    ``trained`` and ``stage`` reuse an already loaded model and semantic stage (an admin reload
+    recompiles only the library). Raises models.ModelRegistryError for an unknown version.
+    """
+    from detector import Detector
+    from feature_store.semantic import load_semantic_stage
+    from models import ModelRegistry
+
+    if trained is None and model != "rules":
+        registry = ModelRegistry(settings.models_dir)
+        trained = registry.load_promoted() if model is PROMOTED else registry.load(model)
+    if stage is None and semantic:
+        stage = load_semantic_stage(store, settings.index_dir, settings.embedding_model,
+                                    settings.faiss_approximate_above)
+    return Detector(store.load_library(), settings.flag_threshold, settings.default_currency, model=trained,
+                    semantic=stage if semantic else None)
