@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 CLAIM_CATEGORIES = ("self_declaration", "quality_claim", "provenance")
-THRESHOLD = 0.85
+THRESHOLD = 0.75
 _CHUNK_RE = re.compile(r"[^,，;；。!！?？|/、()（）\[\]【】\n]+")
 _WORD_RE = re.compile(r"\S+")
 _CJK_RE = re.compile(r"[\u3400-\u9fff]")
