@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from detector import Brand, BrandNames, Detector, Library, LexiconTerm, Listing
+from detector import Brand, BrandNames, Detector, LexiconTerm, Library, Listing
 from eval.heldout import heldout_brands, heldout_exemplars, heldout_rows
 
 
