@@ -252,6 +252,37 @@ def labels_generate(out: Path, seed: int, per_family: int, brands_file: Path | N
     click.echo(f"wrote {len(rows)} labelled listings to {out}")
 
 
+@labels.command("heldout")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write the files into.")
+def labels_heldout(out: Path) -> None:
+    """Write the evaluation sets not made by the generator: held-out brands, listings, exemplars, real titles.
+
+    brands.json, exemplars.jsonl and labels.jsonl are the held-out set (30 brands in no bundled
+    file); real_brands.json and real_labels.jsonl (when ../shared/data is present) are the real
+    Taobao, JD and Walmart titles naming the brands Taobao annotates most, all genuine.
+    """
+    from eval.heldout import heldout_brands, heldout_exemplars, heldout_rows, real_brand_set
+
+    out.mkdir(parents=True, exist_ok=True)
+
+    def write_jsonl(name: str, rows: list) -> None:  # type: ignore[type-arg]
+        with (out / name).open("w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    (out / "brands.json").write_text(json.dumps({"brands": heldout_brands()}, ensure_ascii=False, indent=1),
+                                     encoding="utf-8")
+    write_jsonl("exemplars.jsonl", heldout_exemplars())
+    write_jsonl("labels.jsonl", heldout_rows())
+    real_brands, real_rows = real_brand_set()
+    if real_brands:
+        (out / "real_brands.json").write_text(json.dumps({"brands": real_brands}, ensure_ascii=False, indent=1),
+                                              encoding="utf-8")
+        write_jsonl("real_labels.jsonl", real_rows)
+    click.echo(f"wrote the held-out set ({len(heldout_rows())} listings) and "
+               f"{len(real_rows)} real titles naming {len(real_brands)} brands to {out}")
+
+
 @labels.command("reviewed")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="JSONL file to write.")
 @pass_ctx
