@@ -111,3 +111,15 @@ def test_stale_library_cache_is_rebuilt(tmp_path: Path, bundled_brands: list[Bra
     cached.write_bytes(b"truncated")
     assert store.load_library().version == version
     store.close()
+
+
+def test_a_fresh_store_has_the_bundled_lexicon_and_imports_extend_it(
+        database_url: str, bundled_terms: list[LexiconTerm]) -> None:
+    store = LibraryStore(database_url)
+    assert {t.term for t in store.terms()} == {t.term for t in bundled_terms}
+    assert store.load_library().terms  # a list imported alone is scored with the counterfeit-signal terms
+    extra = LexiconTerm(term="同厂直出货", language="zh", strength="strong", category="provenance")
+    report = store.import_terms([extra])
+    assert report.added == 1 and report.total == len(bundled_terms) + 1  # the bundled terms kept, not replaced
+    assert extra.term in {t.term for t in store.terms()}
+    store.close()
