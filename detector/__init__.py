@@ -61,8 +61,9 @@ class Detector:
         self.threshold = threshold if threshold is not None else (model.threshold if model else self.scorer.threshold)
         self.model_version = model.version if model else self.scorer.version
         self.default_currency = default_currency
-        self._clear_result = self._score_assessment(Listing(title="-"), self.scorer.assess(
-            Listing(title="-"), LexicalEvidence.nothing("-"), default_currency))
+        clear = self.scorer.assess(Listing(title="-"), LexicalEvidence.nothing("-"), default_currency)
+        self._clear_result = self._score_assessment(Listing(title="-"), clear)
+        self._clear_features = feature_vector(clear)  # what every listing in which nothing was found looks like
 
     def analyse(self, listing: Listing) -> LexicalEvidence:
         return self.matcher.analyse(listing.title, listing.category)
@@ -88,8 +89,7 @@ class Detector:
     def _features_batch(self, batch: list[Listing]) -> list[list[float]]:
         """Features through the same cascade as scoring: a listing scoring sees semantically, training does too."""
         assessed = self._assess_batch(batch)
-        return [feature_vector(assessed[i] if i in assessed else self.assess(listing, LexicalEvidence.nothing(
-            listing.title))) for i, listing in enumerate(batch)]
+        return [feature_vector(assessed[i]) if i in assessed else list(self._clear_features) for i in range(len(batch))]
 
     def _semantic_for(self, listings: list[Listing], evidence: list[LexicalEvidence]) -> list[SemanticEvidence | None]:
         """Stage 2 for listings stage 1 picked: against the named brand, or the nearest one."""

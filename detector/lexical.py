@@ -342,7 +342,6 @@ class LexicalMatcher:
         found.extend(self._fuzzy_hits(nt, windows, found))
         for hit in found:
             if hit.needs_context:
-                brand = lib.brands[hit.brand]
                 if has_terms or categories & lib.brand_kinds[hit.brand]:
                     hit.needs_context = False
         return _prefer_longest(found)

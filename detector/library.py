@@ -182,7 +182,7 @@ def shape_table() -> dict[str, str]:
 SHAPES_PER_CHARACTER = 8  # the most frequent look-alikes of a character that make variants
 
 
-def derived_variants(zh: str, tables: PinyinTables, shapes: dict[str, str]) -> list[tuple[str, str, str]]:
+def derived_variants(zh: str, shapes: dict[str, str]) -> list[tuple[str, str, str]]:
     """What sellers write for a Chinese name, derived from the name alone: (form, kind, how).
 
     * ``mixed``: one run of its characters in pinyin initials or full pinyin, the rest as written
@@ -324,7 +324,7 @@ class Library:
                     if len(zh) >= 4:
                         builder.add_form(normalise_term(zh[:-1]), "prefix", b_idx, zh, latin=False)
                         builder.add_form(normalise_term(zh[1:]), "suffix", b_idx, zh, latin=False)
-                for form, kind, how in derived_variants(zh, tables, shapes):
+                for form, kind, how in derived_variants(zh, shapes):
                     key = normalise_term(form)
                     if key in dictionary or key in own_forms:
                         continue  # a real word (天峻, 宁梭?) is not a disguise

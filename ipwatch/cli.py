@@ -57,13 +57,6 @@ class Context:
         return ExemplarStore(self.store, self.settings.index_dir, self.settings.embedding_model,
                              self.settings.faiss_approximate_above)
 
-    def semantic_stage(self):  # type: ignore[no-untyped-def]
-        """The semantic stage when exemplars are stored, else None (torch is then never imported)."""
-        from feature_store.semantic import load_semantic_stage
-
-        s = self.settings
-        return load_semantic_stage(self.store, s.index_dir, s.embedding_model, s.faiss_approximate_above)
-
     def detector(self, model: str | None = None, require_brands: bool = True,  # type: ignore[no-untyped-def]
                  semantic: bool = True):
         """A detector over the stored library; ``model``: a version, ``rules``, or None for the promoted one."""

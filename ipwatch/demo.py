@@ -25,6 +25,7 @@ from feature_store.semantic import load_semantic_stage
 from models import ModelRegistry, ModelRegistryError, TrainedScorer, train_model
 
 from .listings_io import read_listings
+from .running import running_detector
 from .settings import Settings
 
 DEFAULT_TRAINING_SEED = 7
@@ -74,7 +75,7 @@ def run_demo(store: LibraryStore, settings: Settings) -> None:
                                    settings.faiss_approximate_above)
     library = store.load_library()
     model = ensure_default_model(library, settings, console, semantic)
-    detector = Detector(library, settings.flag_threshold, settings.default_currency, model=model, semantic=semantic)
+    detector = running_detector(settings, store, model="rules", trained=model, stage=semantic)
     sample = resources.files("ipwatch") / "data" / "demo_listings.jsonl"
     with sample.open(encoding="utf-8") as handle:
         listings = [p.listing for p in read_listings(handle) if p.listing is not None]
