@@ -262,6 +262,8 @@ class LexicalMatcher:
             (self.library.homophone_automaton, self.library.pinyin.coded_view(joined), True),
         )
         for automaton, text, in_pinyin in scans:
+            if not len(automaton):
+                continue  # nothing of this kind on the list (no Chinese name: no homophones)
             for last, (length, patterns, latin) in automaton.iter(text):
                 start, end = last - length + 1, last + 1
                 index = bisect_right(starts, start) - 1

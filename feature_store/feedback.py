@@ -1,15 +1,18 @@
-"""Feedback from decisions into the library: confirmed counterfeits become exemplars, and the
-disguised spellings they used are proposed as known variants — held for an admin, never added alone."""
+"""Feedback into the library: confirmed counterfeits become exemplars; the disguised spellings they used,
+the knowledge base's names and product lines for a listed brand, and product lines mined from its own
+listings are proposed — held for an admin, never added alone."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
-from .schema import VariantProposalRow
+from .knowledge import ENRICHMENT_KINDS, BrandKnowledge, mine_product_lines
+from .schema import ExemplarRow, VariantProposalRow
 from .store import LibraryStore
 
 MINED_SIGNALS = {
@@ -54,11 +57,48 @@ class LibraryFeedback:
             record = {"title": listing["title"], "brand_id": brand, "listing_id": listing.get("listing_id"),
                       "description": listing.get("description")}
             added = store.add([record], "counterfeit", source=f"case {case['id']} by {actor}").added
-        proposals = self.propose(mine_variants(result), case["id"])
+        proposals = [variant for _, variant, _ in self.propose(mine_variants(result), case["id"])]
         return {"exemplar_added": bool(added), "proposals": proposals}
 
-    def propose(self, variants: list[tuple[str, str, str]], case_id: int | None) -> list[str]:
-        """Record new proposals (a spelling already proposed or listed is skipped)."""
+    def enrich(self, knowledge: BrandKnowledge, brand_ids: Iterable[str] | None = None,
+               mine: bool = True) -> list[tuple[str, str, str]]:
+        """Propose what the knowledge base and the brands' own listings add to listed brands; the new proposals.
+
+        A text proposed before (pending, approved or rejected) is not proposed again.
+        """
+        wanted = set(brand_ids) if brand_ids is not None else None
+        brands = [b for b in self.library.brands() if wanted is None or b.id in wanted]
+        findings = [(b.id, text, kind) for b in brands for text, kind in knowledge.proposals(b)]
+        if mine and brands:
+            findings += self._catalogue_lines(brands)
+        return self.propose(findings, None)
+
+    def _catalogue_lines(self, brands: list[Any]) -> list[tuple[str, str, str]]:
+        """Product lines mined from each brand's exemplars (genuine catalogue and confirmed counterfeits)."""
+        from detector.library import english_words, load_lexical_rules, load_product_kinds
+
+        with self.sessions() as session:
+            rows = session.execute(select(ExemplarRow.brand_id, ExemplarRow.text)).all()
+        if not rows:
+            return []
+        by_brand: dict[str, list[str]] = {}
+        for brand_id, text in rows:
+            by_brand.setdefault(brand_id, []).append(text)
+        rules = load_lexical_rules()
+        stop = [*(w for words in load_product_kinds().keywords.values() for w in words), *rules.accessory_words,
+                *rules.second_hand_markers, *rules.nominative_cues, *rules.exempt_phrases,
+                *(t.term for t in self.library.terms())]
+        english = english_words()
+        out = []
+        for brand in brands:
+            own = by_brand.get(brand.id, [])
+            others = [t for b, texts in by_brand.items() if b != brand.id for t in texts]
+            out += [(brand.id, line, "catalogue_line")
+                    for line in mine_product_lines(brand, own, others, stop, english)]
+        return out
+
+    def propose(self, variants: list[tuple[str, str, str]], case_id: int | None) -> list[tuple[str, str, str]]:
+        """Record new proposals (brand, text, kind); a text already proposed or listed is skipped."""
         listed = {(b.id, v) for b in self.library.brands() for v in [*b.known_variants, *b.all_names(), *b.aliases]}
         made = []
         with self.sessions.begin() as session:
@@ -69,7 +109,7 @@ class LibraryFeedback:
                 existing.add((brand, variant))
                 session.add(VariantProposalRow(brand_id=brand, variant=variant, kind=kind, case_id=case_id,
                                                status="pending", created_at=datetime.now(UTC)))
-                made.append(variant)
+                made.append((brand, variant, kind))
         return made
 
     def proposals(self, status: str | None = "pending") -> list[dict[str, Any]]:
@@ -81,16 +121,36 @@ class LibraryFeedback:
                      "status": r.status} for r in session.scalars(query)]
 
     def decide_proposal(self, proposal_id: int, approve: bool, actor: str) -> dict[str, Any]:
-        """Approve (the spelling joins the brand's known_variants, a new library version) or reject."""
+        """Approve (the text joins the brand's list entry, a new library version) or reject one proposal."""
+        outcome = self.decide_many([proposal_id], approve, actor)
+        return {"id": proposal_id, "status": outcome["status"], "library_version": outcome["library_version"]}
+
+    def decide_many(self, proposal_ids: list[int], approve: bool, actor: str) -> dict[str, Any]:
+        """Approve or reject pending proposals at once; approvals make one new library version.
+
+        A spelling mined from a case or a knock-off mark joins the brand's ``known_variants``; a name,
+        alias or product line from the knowledge base or the brand's listings joins its ``aliases``.
+        Refused whole (nothing decided) when one id is not a pending proposal.
+        """
+        status = "approved" if approve else "rejected"
+        additions: dict[str, dict[str, list[str]]] = {}
         with self.sessions.begin() as session:
-            row = session.get(VariantProposalRow, proposal_id)
-            if row is None or row.status != "pending":
-                raise LookupError(f"no pending proposal {proposal_id}")
-            row.status, row.decided_by = ("approved" if approve else "rejected"), actor
-            brand_id, variant = row.brand_id, row.variant
-        version = None
-        if approve:
-            brand = next(b for b in self.library.brands() if b.id == brand_id)
-            updated = brand.model_copy(update={"known_variants": [*brand.known_variants, variant]})
-            version = self.library.import_brands([updated], note=f"variant {variant!r} approved by {actor}").version
-        return {"id": proposal_id, "status": "approved" if approve else "rejected", "library_version": version}
+            for proposal_id in proposal_ids:
+                row = session.get(VariantProposalRow, proposal_id)
+                if row is None or row.status != "pending":
+                    raise LookupError(f"no pending proposal {proposal_id}")
+                row.status, row.decided_by = status, actor
+                field = ENRICHMENT_KINDS.get(row.kind, "known_variants")
+                additions.setdefault(row.brand_id, {}).setdefault(field, []).append(row.variant)
+            version = None
+            if approve and additions:
+                updated = []
+                for brand in self.library.brands():
+                    if brand.id in additions:
+                        extra = additions[brand.id]
+                        updated.append(brand.model_copy(update={
+                            name: [*getattr(brand, name), *(v for v in values if v not in getattr(brand, name))]
+                            for name, values in extra.items()}))
+                note = f"{len(proposal_ids)} proposal(s) approved by {actor}"
+                version = self.library.import_brands(updated, note=note, session=session).version
+        return {"ids": proposal_ids, "status": status, "library_version": version}

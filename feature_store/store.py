@@ -89,25 +89,28 @@ class LibraryStore:
 
     # -- brands -------------------------------------------------------------------------------
 
-    def import_brands(self, brands: list[Brand], note: str | None = None) -> ImportReport:
-        """Merge brands by id in one transaction and record the new library version."""
+    def import_brands(self, brands: list[Brand], note: str | None = None,
+                      session: Session | None = None) -> ImportReport:
+        """Merge brands by id in one transaction (``session``'s, when given) and record the new library version."""
+        if session is None:
+            with self.sessions.begin() as own:
+                return self.import_brands(brands, note, own)
         added = updated = unchanged = 0
         now = datetime.now(UTC)
-        with self.sessions.begin() as session:
-            existing = {row.id: row for row in session.scalars(select(BrandRow))}
-            for brand in brands:
-                row = existing.get(brand.id)
-                if row is None:
-                    session.add(_brand_row(brand, now))
-                    added += 1
-                elif _brand_of(row) == brand:
-                    unchanged += 1
-                else:
-                    _fill_brand_row(row, brand, now)
-                    updated += 1
-            session.flush()
-            version = self._record_version(session, note)
-            total = session.scalar(select(func.count()).select_from(BrandRow)) or 0
+        existing = {row.id: row for row in session.scalars(select(BrandRow))}
+        for brand in brands:
+            row = existing.get(brand.id)
+            if row is None:
+                session.add(_brand_row(brand, now))
+                added += 1
+            elif _brand_of(row) == brand:
+                unchanged += 1
+            else:
+                _fill_brand_row(row, brand, now)
+                updated += 1
+        session.flush()
+        version = self._record_version(session, note)
+        total = session.scalar(select(func.count()).select_from(BrandRow)) or 0
         return ImportReport(added, updated, unchanged, total, version)
 
     def brands(self) -> list[Brand]:

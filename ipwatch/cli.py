@@ -112,6 +112,62 @@ def brands_import(ctx: Context, file: Path) -> None:
         f"brands: {report.added} added, {report.updated} updated, {report.unchanged} unchanged; "
         f"{report.total} on the list; library version {report.version}"
     )
+    made = _feedback(ctx).enrich(_knowledge(ctx), [b.id for b in records])
+    if made:
+        click.echo(f"knowledge base: {len(made)} proposals (other names, product lines, knock-off marks) for "
+                   f"{len({b for b, _, _ in made})} brands, held for approval: ipwatch brands enrich")
+
+
+def _feedback(ctx: Context):  # type: ignore[no-untyped-def]
+    from feature_store.feedback import LibraryFeedback
+
+    return LibraryFeedback(ctx.store, ctx.settings.index_dir)
+
+
+def _knowledge(ctx: Context):  # type: ignore[no-untyped-def]
+    from feature_store import LibraryFileError
+    from feature_store.knowledge import BrandKnowledge
+
+    try:
+        return BrandKnowledge.load(ctx.settings.knowledge_paths)
+    except LibraryFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@brands.command("enrich")
+@click.option("--brand", "brand_ids", multiple=True, help="Only this brand id (repeatable); default: every brand.")
+@click.option("--approve-all", is_flag=True, help="Approve every pending enrichment proposal shown (one new "
+              "library version).")
+@click.option("--no-mine", is_flag=True, help="Skip mining product lines from the brands' exemplars.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def brands_enrich(ctx: Context, brand_ids: tuple[str, ...], approve_all: bool, no_mine: bool, as_json: bool) -> None:
+    """Propose other names, product lines and knock-off marks from the knowledge base and the brands' listings.
+
+    Proposals are held for approval: `ipwatch variants approve ID [--reject]`, or --approve-all.
+    """
+    from feature_store.knowledge import ENRICHMENT_KINDS
+
+    known = {b.id for b in ctx.store.brands()}
+    unknown = sorted(set(brand_ids) - known)
+    if unknown:
+        raise click.ClickException(f"--brand: not on the protection list: {', '.join(unknown)}")
+    feedback = _feedback(ctx)
+    made = feedback.enrich(_knowledge(ctx), brand_ids or None, mine=not no_mine)
+    pending = [p for p in feedback.proposals() if p["kind"] in ENRICHMENT_KINDS
+               and (not brand_ids or p["brand_id"] in brand_ids)]
+    outcome = feedback.decide_many([p["id"] for p in pending], True, "cli") if approve_all and pending else None
+    if as_json:
+        click.echo(json.dumps({"new": len(made), "pending": pending,
+                               "approved": outcome["ids"] if outcome else [],
+                               "library_version": outcome["library_version"] if outcome else None},
+                              ensure_ascii=False, indent=1))
+        return
+    for p in pending:
+        click.echo(f"#{p['id']}  {p['brand_id']:16} {p['variant']}  ({p['kind']})")
+    click.echo(f"{len(made)} new proposals; {len(pending)} pending enrichment proposals"
+               + (f"; all approved, library version {outcome['library_version']}" if outcome else
+                  "; approve with `ipwatch variants approve ID` or `--approve-all`"))
 
 
 @brands.command("list")
@@ -471,14 +527,13 @@ def variants() -> None:
 @pass_ctx
 def variants_list(ctx: Context, as_json: bool) -> None:
     """Pending proposals."""
-    from feature_store.feedback import LibraryFeedback
-
-    pending = LibraryFeedback(ctx.store, ctx.settings.index_dir).proposals()
+    pending = _feedback(ctx).proposals()
     if as_json:
         click.echo(json.dumps(pending, ensure_ascii=False, indent=1))
         return
     for p in pending:
-        click.echo(f"#{p['id']}  {p['brand_id']:16} {p['variant']}  ({p['kind']}, case {p['case_id']})")
+        origin = f"case {p['case_id']}" if p["case_id"] is not None else "knowledge base / catalogue"
+        click.echo(f"#{p['id']}  {p['brand_id']:16} {p['variant']}  ({p['kind']}, {origin})")
 
 
 @variants.command("approve")
@@ -486,11 +541,9 @@ def variants_list(ctx: Context, as_json: bool) -> None:
 @click.option("--reject", is_flag=True, help="Reject instead of approving.")
 @pass_ctx
 def variants_approve(ctx: Context, proposal_id: int, reject: bool) -> None:
-    """Approve a proposal (it joins the brand's known_variants) or --reject it."""
-    from feature_store.feedback import LibraryFeedback
-
+    """Approve a proposal (a spelling joins known_variants; a name or product line, aliases) or --reject it."""
     try:
-        outcome = LibraryFeedback(ctx.store, ctx.settings.index_dir).decide_proposal(proposal_id, not reject, "cli")
+        outcome = _feedback(ctx).decide_proposal(proposal_id, not reject, "cli")
     except LookupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"proposal {proposal_id} {outcome['status']}"

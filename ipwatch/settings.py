@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -46,6 +47,11 @@ class Settings(BaseSettings):
         default="ipwatch",
         description="Prefix of the Redis keys the shared crawl frontier uses.",
     )
+    knowledge_files: str | None = Field(
+        default=None,
+        description="Extra brand knowledge files (YAML as the bundled one, or an en/zh names CSV), separated by the "
+                    "path separator (:); read by `brands import` and `brands enrich` for proposals.",
+    )
     max_body_bytes: int = Field(
         default=5_000_000,
         description="Largest HTTP request body the API accepts, in bytes.",
@@ -64,6 +70,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'ipwatch.db').resolve()}"
+
+    @property
+    def knowledge_paths(self) -> list[Path]:
+        """The extra knowledge files named by ``knowledge_files``."""
+        return [Path(p) for p in (self.knowledge_files or "").split(os.pathsep) if p.strip()]
 
     @property
     def index_dir(self) -> Path:

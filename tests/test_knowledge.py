@@ -1,0 +1,93 @@
+"""The brand knowledge base and catalogue mining: proposals for a sparse list, held until approved."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from detector import Brand, BrandNames
+from feature_store import bundled_protection_list, read_brands
+from feature_store.knowledge import BrandKnowledge, mine_product_lines, name_key
+
+
+def _score(cli, title: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    out = cli("score", "-", "--no-semantic", input=json.dumps({"listing_id": "x", "title": title}) + "\n")
+    return json.loads(out.output.splitlines()[0])
+
+
+def test_the_bundled_lists_aliases_and_variants_are_in_the_knowledge_base() -> None:
+    knowledge = BrandKnowledge.load()
+    for brand in read_brands(bundled_protection_list()):
+        entries = knowledge.entries_for(brand)
+        assert entries, brand.id
+        known = {name_key(text) for entry in entries for text, _ in entry.findings()}
+        missing = [w for w in [*brand.aliases, *brand.known_variants] if name_key(w) not in known]
+        assert not missing, (brand.id, missing)
+
+
+def test_a_sparse_list_is_offered_product_lines_held_until_approved(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sparse = tmp_path / "sparse.yaml"
+    sparse.write_text("brands:\n  - {id: swoosh, names: {en: [Nike]}, categories: [shoes]}\n", encoding="utf-8")
+    imported = cli("brands", "import", str(sparse))
+    assert imported.exit_code == 0 and "held for approval" in imported.output
+    title = "AJ1 倒钩 纯原 男鞋"
+    assert _score(cli, title)["brand_id"] is None  # proposals change nothing
+
+    listed = json.loads(cli("brands", "enrich", "--json").output)
+    texts = {p["variant"]: p for p in listed["pending"]}
+    assert {"AJ1", "Air Jordan", "耐克"} <= set(texts)  # product lines, and the name in the other language
+    assert texts["AJ1"]["kind"] == "kb_product_line" and texts["NlKE"]["kind"] == "kb_knockoff"
+
+    rejected = cli("variants", "approve", str(texts["Air Max"]["id"]), "--reject")
+    assert rejected.exit_code == 0
+    approved = json.loads(cli("brands", "enrich", "--approve-all", "--json").output)
+    assert approved["library_version"] and texts["AJ1"]["id"] in approved["approved"]
+    brand = json.loads(cli("brands", "list", "--json").output)["brands"][0]
+    assert "AJ1" in brand["aliases"] and "NlKE" in brand["known_variants"] and "Air Max" not in brand["aliases"]
+    result = _score(cli, title)
+    assert result["brand_id"] == "swoosh" and result["flagged"], result
+    again = json.loads(cli("brands", "enrich", "--json").output)
+    assert again["new"] == 0 and not again["pending"]  # nothing decided is proposed again
+
+
+def test_a_names_table_as_extra_knowledge(cli, cli_env: dict[str, str], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    table = tmp_path / "names.csv"
+    table.write_text("en,zh\nGlacier Peak,冰峰山\nOther Brand,别的\n", encoding="utf-8")
+    sparse = tmp_path / "sparse.json"
+    sparse.write_text(json.dumps({"brands": [{"id": "gp", "names": {"en": ["Glacier Peak"]}}]}), encoding="utf-8")
+    cli_env["IPWATCH_KNOWLEDGE_FILES"] = str(table)
+    cli("brands", "import", str(sparse))
+    pending = json.loads(cli("brands", "enrich", "--json").output)["pending"]
+    assert [(p["brand_id"], p["variant"], p["kind"]) for p in pending] == [("gp", "冰峰山", "kb_name")]
+
+
+def test_an_unreadable_knowledge_file_is_named(cli, cli_env: dict[str, str], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "kb.yaml"
+    bad.write_text("entries:\n  - {aliases: [x]}\n", encoding="utf-8")
+    cli_env["IPWATCH_KNOWLEDGE_FILES"] = str(bad)
+    result = cli("brands", "enrich")
+    assert result.exit_code != 0 and "entry 1: field 'names'" in result.output
+    assert cli("brands", "enrich", "--brand", "nobody").exit_code != 0
+
+
+def _brand(name: str) -> Brand:
+    return Brand(id=name.lower(), names=BrandNames(en=[name]))
+
+
+@pytest.mark.parametrize("words, expected", [
+    (["Clifton 9 running shoes", "Clifton 9 wide men", "HOKA Clifton trail", "Bondi 8 shoes"], ["Clifton"]),
+    (["X 60ml cream", "X 60ml serum", "X 60ml toner"], []),  # a measure is not a line
+    (["X leggings yoga", "X leggings high rise", "X leggings 25 inch"], []),  # an everyday word in lower case
+])
+def test_product_lines_mined_from_a_brands_listings(words: list[str], expected: list[str]) -> None:
+    others = ["Other brand running shoes men", "running shoes women", "yoga leggings set", "wide leg trousers"] * 3
+    stop = ["shoes", "running"]
+    assert mine_product_lines(_brand("HOKA"), words, others, stop, frozenset({"leggings", "wide", "men"})) == expected
+
+
+def test_mined_lines_exclude_words_other_brands_use() -> None:
+    own = ["Align leggings 25", "Align tank top", "Align shorts"]
+    others = ["Align your spine pillow", "Align brace", "Align mat"] + ["plain title"] * 3
+    assert mine_product_lines(_brand("lululemon"), own, others) == []
