@@ -1,10 +1,12 @@
 """Evaluation sets the project cannot tune itself to: not made by ``eval/generator.py``.
 
-Two of them:
+Two kinds:
 
-* the **held-out set** (``eval/heldout/``): a sparse protection list of 30 brands that appear in no
-  bundled rule, list, template or exemplar file, hand-written listings for them (every evasion
-  family and hard-negative kind, Chinese and English) and a few counterfeit exemplars per brand;
+* the **held-out sets**: ``eval/heldout/`` (set "a") holds a sparse protection list of 30 brands that
+  appear in no bundled rule, list, template or exemplar file, hand-written listings for them (every
+  evasion family and hard-negative kind, Chinese and English) and a few counterfeit exemplars per
+  brand; ``eval/heldout_b/`` (set "b") is a second one, 24 other brands (in no knowledge-base file
+  either), written in one pass after the mechanisms were built and never tuned to;
 * the **real-brand set**: a protection list built from the brands that real Taobao titles annotate
   (``taobao_ecommerce_ner``) with their English names from ``tangbuy_brand_alias_zh_en``, and the
   real Taobao, JD and Walmart titles that name those brands. They are genuine listings, so the
@@ -27,30 +29,36 @@ from .real_titles import real_titles, shared_data_dir
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-@lru_cache(maxsize=1)
-def _files() -> dict[str, Any]:
-    folder = resources.files("eval").joinpath("heldout")
+HELDOUT_SETS = {"a": "heldout", "b": "heldout_b"}
+
+
+@lru_cache(maxsize=2)
+def _files(which: str) -> dict[str, Any]:
+    if which not in HELDOUT_SETS:
+        raise ValueError(f"no held-out set {which!r}; there are {', '.join(HELDOUT_SETS)}")
+    folder = resources.files("eval").joinpath(HELDOUT_SETS[which])
     return {name: yaml.safe_load(folder.joinpath(f"{name}.yaml").read_text(encoding="utf-8"))
             for name in ("brands", "listings", "exemplars")}
 
 
-def heldout_brands() -> list[dict[str, Any]]:
-    """The held-out protection list (records in the protection-list contract)."""
-    return list(_files()["brands"]["brands"])
+def heldout_brands(which: str = "a") -> list[dict[str, Any]]:
+    """A held-out protection list (records in the protection-list contract)."""
+    return list(_files(which)["brands"]["brands"])
 
 
-def heldout_rows() -> list[dict[str, Any]]:
-    """The held-out labelled listings (label, brand_id, group), in file order."""
+def heldout_rows(which: str = "a") -> list[dict[str, Any]]:
+    """A held-out set's labelled listings (label, brand_id, group), in file order."""
     rows: list[dict[str, Any]] = []
+    prefix = HELDOUT_SETS[which]
     for section, label in (("positives", 1), ("negatives", 0)):
-        for group, lines in _files()["listings"][section].items():
+        for group, lines in _files(which)["listings"][section].items():
             for n, line in enumerate(lines, 1):
                 parts = str(line).split("|")
                 if len(parts) not in (3, 4):
-                    raise ValueError(f"eval/heldout/listings.yaml {group} line {n}: expected brand|price|title")
+                    raise ValueError(f"eval/{prefix}/listings.yaml {group} line {n}: expected brand|price|title")
                 brand, price, title = (p.strip() for p in parts[:3])
                 row: dict[str, Any] = {
-                    "listing_id": f"heldout-{group}-{n}", "platform": "heldout", "title": title,
+                    "listing_id": f"{prefix}-{group}-{n}", "platform": "heldout", "title": title,
                     "label": label, "group": group,
                     "currency": "CNY" if _CJK.search(title) else "USD",
                 }
@@ -64,12 +72,13 @@ def heldout_rows() -> list[dict[str, Any]]:
     return rows
 
 
-def heldout_exemplars() -> list[dict[str, Any]]:
-    """Counterfeit exemplar listings for some held-out brands (JSONL rows with a brand_id)."""
+def heldout_exemplars(which: str = "a") -> list[dict[str, Any]]:
+    """Counterfeit exemplar listings for some of a held-out set's brands (JSONL rows with a brand_id)."""
     out = []
-    for brand, titles in _files()["exemplars"]["counterfeit"].items():
+    for brand, titles in _files(which)["exemplars"]["counterfeit"].items():
         for n, title in enumerate(titles, 1):
-            out.append({"listing_id": f"heldout-exemplar-{brand}-{n}", "brand_id": brand, "title": title})
+            out.append({"listing_id": f"{HELDOUT_SETS[which]}-exemplar-{brand}-{n}", "brand_id": brand,
+                        "title": title})
     return out
 
 

@@ -306,11 +306,12 @@ def labels_generate(out: Path, seed: int, per_family: int, brands_file: Path | N
 def labels_heldout(out: Path) -> None:
     """Write the evaluation sets not made by the generator: held-out brands, listings, exemplars, real titles.
 
-    brands.json, exemplars.jsonl and labels.jsonl are the held-out set (30 brands in no bundled
-    file); real_brands.json and real_labels.jsonl (when ../shared/data is present) are the real
-    Taobao, JD and Walmart titles naming the brands Taobao annotates most, all genuine.
+    brands.json, exemplars.jsonl and labels.jsonl are held-out set a (30 brands in no bundled file);
+    brands_b.json, exemplars_b.jsonl and labels_b.jsonl are set b (24 other brands, in no bundled or
+    knowledge file); real_brands.json and real_labels.jsonl (when ../shared/data is present) are the
+    real Taobao, JD and Walmart titles naming the brands Taobao annotates most, all genuine.
     """
-    from eval.heldout import heldout_brands, heldout_exemplars, heldout_rows, real_brand_set
+    from eval.heldout import HELDOUT_SETS, heldout_brands, heldout_exemplars, heldout_rows, real_brand_set
 
     out.mkdir(parents=True, exist_ok=True)
 
@@ -319,16 +320,20 @@ def labels_heldout(out: Path) -> None:
             for row in rows:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
-    (out / "brands.json").write_text(json.dumps({"brands": heldout_brands()}, ensure_ascii=False, indent=1),
-                                     encoding="utf-8")
-    write_jsonl("exemplars.jsonl", heldout_exemplars())
-    write_jsonl("labels.jsonl", heldout_rows())
+    sizes = []
+    for which in HELDOUT_SETS:
+        suffix = "" if which == "a" else f"_{which}"
+        (out / f"brands{suffix}.json").write_text(
+            json.dumps({"brands": heldout_brands(which)}, ensure_ascii=False, indent=1), encoding="utf-8")
+        write_jsonl(f"exemplars{suffix}.jsonl", heldout_exemplars(which))
+        write_jsonl(f"labels{suffix}.jsonl", heldout_rows(which))
+        sizes.append(f"{which}: {len(heldout_rows(which))}")
     real_brands, real_rows = real_brand_set()
     if real_brands:
         (out / "real_brands.json").write_text(json.dumps({"brands": real_brands}, ensure_ascii=False, indent=1),
                                               encoding="utf-8")
         write_jsonl("real_labels.jsonl", real_rows)
-    click.echo(f"wrote the held-out set ({len(heldout_rows())} listings) and "
+    click.echo(f"wrote the held-out sets ({', '.join(sizes)} listings) and "
                f"{len(real_rows)} real titles naming {len(real_brands)} brands to {out}")
 
 
