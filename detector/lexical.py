@@ -344,7 +344,9 @@ class LexicalMatcher:
         found.extend(self._fuzzy_hits(nt, windows, found))
         for hit in found:
             if hit.needs_context:
-                if has_terms or categories & lib.brand_kinds[hit.brand]:
+                # a brand whose labels name no kind the taxonomy knows takes any kind of product as context
+                if has_terms or categories & lib.brand_kinds[hit.brand] or (
+                        categories and not lib.brand_kinds_known[hit.brand]):
                     hit.needs_context = False
         return _prefer_longest(found)
 

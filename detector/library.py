@@ -26,7 +26,7 @@ from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 14  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 15  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 _REPEATS_RE = re.compile(r"(.)\1+")
@@ -55,6 +55,15 @@ class LexicalRules:
     category_keywords: dict[str, list[str]]
 
 
+def _singular(word: str) -> str:
+    """An English plural folded to its singular the simple way (watches → watch, pens → pen, glass stays)."""
+    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
 @dataclass(frozen=True)
 class ProductKinds:
     """The product taxonomy from ``rules/product_kinds.yaml``: keywords, inclusions, label synonyms."""
@@ -70,14 +79,21 @@ class ProductKinds:
         if not text:
             return set()
         found = {text}
-        if text in known:
-            return found
-        if text in self.labels:
-            return {*found, self.labels[text]}
+        singular = " ".join(_singular(w) for w in text.split())  # labels are often plural: backpacks, fountain pens
+        for form in dict.fromkeys((text, singular)):
+            if form in known:
+                return {*found, form}
+            if form in self.labels:
+                return {*found, self.labels[form]}
+        padded = f" {text} "
+        padded_singular = f" {singular} "
         for kind, words in self.keywords.items():
             for word in words:
                 w = word.lower()
-                if (w.isascii() and w in text.split()) or (not w.isascii() and w in text):
+                if w.isascii():
+                    if f" {w} " in padded or f" {_singular(w)} " in padded_singular:
+                        found.add(kind)
+                elif w in text:
                     found.add(kind)
         return found
 
@@ -264,6 +280,8 @@ class Library:
     kinds: ProductKinds  # the product taxonomy
     claims: ClaimDetector  # the learned counterfeit-claim detector
     brand_kinds: list[frozenset[str]]  # per brand: the kinds of product it makes (with related kinds)
+    brand_kinds_known: list[bool]  # per brand: whether any of its category labels names a kind of the taxonomy
+    everyday_names: frozenset[str] = frozenset()  # Latin house-mark names that are English words (citizen, champion)
     brand_index: dict[str, int] = field(default_factory=dict)
 
     def kinds_of_label(self, label: str) -> frozenset[str]:
@@ -387,6 +405,8 @@ class Library:
             words=two_char_words,
             kinds=kinds,
             brand_kinds=brand_kinds,
+            brand_kinds_known=[bool(k & known_kinds) for k in brand_kinds],
+            everyday_names=_everyday_names(brands),
             claims=ClaimDetector.fit(
                 _read_rules("claims.yaml"),
                 positives=[t.term for t in terms if t.category in CLAIM_CATEGORIES],
@@ -400,6 +420,13 @@ class Library:
     def brand(self, brand_id: str) -> Brand | None:
         idx = self.brand_index.get(brand_id)
         return None if idx is None else self.brands[idx]
+
+
+def _everyday_names(brands: list[Brand]) -> frozenset[str]:
+    """Normalised one-word Latin names that are also English words: alone, they may mean the word."""
+    english = english_words()
+    forms = (normalise_term(name) for brand in brands for name in brand.names.en)
+    return frozenset(f for f in forms if f.isalpha() and f.isascii() and f in english)
 
 
 def _prefilter_rule(patterns: list[Pattern]) -> int:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from .lexical import EVASION_KINDS, BrandHit, LexicalEvidence
 from .library import Library
 from .semantic import SemanticEvidence
+from .text import normalise_term
 from .types import Brand, LexiconTerm, Listing, Reason, ScoreResult
 
 RULE_MODEL_VERSION = "rules-v{version}"
@@ -207,18 +208,40 @@ class RuleScorer:
     def _in_category(self, evidence: LexicalEvidence, brand: Brand) -> bool:
         return bool(evidence.categories & self.library.brand_kinds[self.library.brand_index[brand.id]])
 
+    def _everyday_word(
+        self, evidence: LexicalEvidence, choice: BrandChoice, semantic: SemanticEvidence | None
+    ) -> str | None:
+        """A name that is an English word, alone, with nothing of the brand's kind, no claim, no likeness.
+
+        "citizen science kit" names no watch; "Citizen Eco-Drive watch" does (the taxonomy's word).
+        """
+        best = choice.best
+        if best.kind != "name" or any(h.kind != "name" for h in choice.hits) or evidence.terms or evidence.claims:
+            return None
+        if normalise_term(best.word) not in self.library.everyday_names or self._in_category(evidence, choice.brand):
+            return None
+        if semantic is not None and semantic.brand_id == choice.brand.id and semantic.neighbours and (
+                semantic.counterfeit_sim >= float(self.rules["product_kind"]["exemplar_min"])):
+            return None
+        return f"'{best.word}' in its everyday sense: nothing in the title is a kind of product {choice.brand.id} makes"
+
     def _other_kind(
         self, evidence: LexicalEvidence, choice: BrandChoice, semantic: SemanticEvidence | None
     ) -> str | None:
         """What the listing plainly is when the brand makes no such thing (a poster, a book), else None.
 
-        From the taxonomy's words in the title; where it has none, from the brand's own exemplars: a
-        title far from every exemplar of the brand is not the brand's kind of product.
+        From the taxonomy's words in the title, when the brand's category labels name kinds the
+        taxonomy knows (else it cannot tell: 剃须刀 is not a knife to a brand of "shavers"); where it
+        has none, from the brand's own exemplars: a title far from every exemplar of the brand is not
+        the brand's kind of product.
         """
         brand = choice.brand
         if not brand.categories:
             return None
-        if evidence.categories:
+        everyday = self._everyday_word(evidence, choice, semantic)
+        if everyday:
+            return everyday
+        if evidence.categories and self.library.brand_kinds_known[self.library.brand_index[brand.id]]:
             return None if self._in_category(evidence, brand) else ", ".join(sorted(evidence.categories))
         if semantic is None or semantic.brand_id != brand.id or not semantic.neighbours:
             return None
