@@ -8,13 +8,14 @@ tokens that nothing explained are then compared with the brand names by edit dis
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, islice
 from typing import Any
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 from rapidfuzz.process import cdist
 
 from .library import Library, collapse_repeats, english_words
@@ -327,6 +328,8 @@ class LexicalMatcher:
                 continue
             if _overlaps_any(Hit("", None, start, end, ""), exact_spans):
                 continue
+            if len(name) == 3 and (nt.text[start:end] in lib.near_guard or self._straddles_words(nt.text, start, end)):
+                continue  # a real word (北极熊), or the swapped character begins the next word (科颜|民族)
             found.append(BrandHit(hit.ref, "near_name", start, end, name, needs_context=True,
                                   detail=f"{nt.text[start:end]} imitates {name}"))
 
@@ -362,7 +365,9 @@ class LexicalMatcher:
         split = nt.has_gap_inside(hit.start, hit.end) and _shape(original) != _shape(hit.word)
         if kind == "alias" and split and not _separators(original).strip():
             split = False  # a space inside a product line (大白兔 奶糖) is ordinary writing
-        respelled = plain_form(original) != plain_form(hit.word)
+        written, listed = plain_form(original), plain_form(hit.word)
+        # Dropping a mark's accents is how people type (Kanken for Kånken, Hermes); adding some (Niké) is not.
+        respelled = written != listed and written != _without_accents(listed)
         if respelled and len(plain_form(hit.word)) <= 3 and hit.word.isascii():
             return None  # two or three letters (LV, YSL) only count spelt exactly: IV is not LV
         disguised = split or respelled
@@ -500,7 +505,9 @@ class LexicalMatcher:
             if words is not None and target_words != words:
                 continue
             limit = 1 if len(target) < 8 else 2
-            distance = Levenshtein.distance(token, target, score_cutoff=limit)
+            # Short marks: a swap of two letters is one edit (Sieko); within the bulk pass's two Levenshtein edits.
+            measure = OSA if len(target) < 8 else Levenshtein
+            distance = measure.distance(token, target, score_cutoff=limit)
             if distance > limit:
                 continue
             if len(target) < 5 and distance:
@@ -532,9 +539,16 @@ def _is_english(word: str, vocabulary: frozenset[str]) -> bool:
     if word in vocabulary:
         return True
     for suffix in ("s", "es", "ed", "ing", "er", "ers"):
-        if word.endswith(suffix) and word[: -len(suffix)] in vocabulary:
+        stem = word[: -len(suffix)]
+        if suffix == "s" and stem.endswith("s"):
+            continue  # a word ending in s takes -es (thermoses): thermoss is no inflection
+        if word.endswith(suffix) and stem in vocabulary:
             return True
     return False
+
+
+def _without_accents(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 
 
 def _shape(text: str) -> str:

@@ -26,7 +26,7 @@ from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 15  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 16  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 _REPEATS_RE = re.compile(r"(.)\1+")
@@ -281,6 +281,7 @@ class Library:
     claims: ClaimDetector  # the learned counterfeit-claim detector
     brand_kinds: list[frozenset[str]]  # per brand: the kinds of product it makes (with related kinds)
     brand_kinds_known: list[bool]  # per brand: whether any of its category labels names a kind of the taxonomy
+    near_guard: frozenset[str] = frozenset()  # real words one character from a three-character name
     everyday_names: frozenset[str] = frozenset()  # Latin house-mark names that are English words (citizen, champion)
     brand_index: dict[str, int] = field(default_factory=dict)
 
@@ -300,6 +301,14 @@ class Library:
         two_char_codes: set[str] = set()
         shapes = shape_table()
         dictionary = frozenset(w for w, _ in _chinese_words())
+        two_char_words = frozenset(w for w, count in _chinese_words()
+                                   if len(w) == 2 and count >= STRADDLE_MIN_FREQUENCY)
+        near_guard: set[str] = set()  # real words one character from a three-character name (北极熊 for 北极狐)
+        three_char: dict[tuple[str, str], list[str]] = {}
+        for w in dictionary:
+            if len(w) == 3:
+                three_char.setdefault(("p", w[:2]), []).append(w)
+                three_char.setdefault(("s", w[1:]), []).append(w)
         window = 1  # the most words in a mark that fuzzy matching compares against
 
         for b_idx, brand in enumerate(brands):
@@ -339,9 +348,14 @@ class Library:
                     if initials and len(initials) >= 2:
                         builder.add_form(normalise_term(initials), "initials", b_idx, zh)
                         initials_brands.setdefault(initials, []).append(b_idx)
-                    if len(zh) >= 4:
-                        builder.add_form(normalise_term(zh[:-1]), "prefix", b_idx, zh, latin=False)
-                        builder.add_form(normalise_term(zh[1:]), "suffix", b_idx, zh, latin=False)
+                    # One character swapped in a name of three or more (农夫山泵, 科颜民): the rest as a key. A
+                    # two-character rest that is itself a common word (新秀, 哈哈) would fire on ordinary text.
+                    for part, kind in ((zh[:-1], "prefix"), (zh[1:], "suffix")):
+                        if len(zh) >= 4 or (len(zh) == 3 and part not in two_char_words):
+                            builder.add_form(normalise_term(part), kind, b_idx, zh, latin=False)
+                    if len(zh) == 3:
+                        near_guard.update(w for w in three_char.get(("p", zh[:2]), ()) if w != zh)
+                        near_guard.update(w for w in three_char.get(("s", zh[1:]), ()) if w != zh)
                 for form, kind, how in derived_variants(zh, shapes):
                     key = normalise_term(form)
                     if key in dictionary or key in own_forms:
@@ -376,7 +390,6 @@ class Library:
             for b in brands
         ]
         words = _chinese_words()
-        two_char_words = frozenset(w for w, count in words if len(w) == 2 and count >= STRADDLE_MIN_FREQUENCY)
         if two_char_codes:
             for word, _count in words:
                 if len(word) < 3:
@@ -407,6 +420,7 @@ class Library:
             brand_kinds=brand_kinds,
             brand_kinds_known=[bool(k & known_kinds) for k in brand_kinds],
             everyday_names=_everyday_names(brands),
+            near_guard=frozenset(near_guard),
             claims=ClaimDetector.fit(
                 _read_rules("claims.yaml"),
                 positives=[t.term for t in terms if t.category in CLAIM_CATEGORIES],

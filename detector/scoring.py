@@ -236,8 +236,8 @@ class RuleScorer:
         the brand's kind of product.
         """
         brand = choice.brand
-        if not brand.categories:
-            return None
+        if not brand.categories or _disguised(choice.best):
+            return None  # a disguised spelling (三只松鼡, Nlke) has no everyday sense to read it in
         everyday = self._everyday_word(evidence, choice, semantic)
         if everyday:
             return everyday
@@ -360,6 +360,12 @@ class RuleScorer:
     ) -> Reason:
         return Reason(signal=signal, text=evidence.snippet(start, end), span=evidence.span(start, end),
                       weight=round(weight, 3), brand_id=brand_id, detail=detail)
+
+
+def _disguised(hit: BrandHit) -> bool:
+    """A spelling made to pass for the mark: a known variant, a respelling, a look-alike, a long homophone."""
+    long_homophone = hit.kind == "homophone" and hit.end - hit.start >= 3
+    return hit.kind in ("variant", "obfuscated", "lookalike", "shape", "mixed") or long_homophone
 
 
 _LEARNED_CLAIM = LexiconTerm(term="(learned claim)", strength="strong", category="learned_claim")
