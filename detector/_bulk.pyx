@@ -281,11 +281,12 @@ cdef bint _stands_apart(str view, Py_ssize_t n, Py_ssize_t start, Py_ssize_t end
     return True
 
 
-cdef bint _straddles(str text, Py_ssize_t n, Py_ssize_t start, Py_ssize_t end, object words):
-    """A window whose edge characters belong to words outside it (正品|国行): not a name."""
-    if start >= 1 and text[start - 1 : start + 1] in words:
+cdef bint _straddles(str text, Py_ssize_t n, Py_ssize_t start, Py_ssize_t end, object words, object gaps):
+    """A window whose edge characters belong to words outside it (正品|国行): not a name. Characters a
+    removed separator stood between (雪华秀 润燥) are no word."""
+    if start >= 1 and text[start - 1 : start + 1] in words and (gaps is None or start not in gaps):
         return True
-    return end < n and text[end - 1 : end + 1] in words
+    return end < n and text[end - 1 : end + 1] in words and (gaps is None or end not in gaps)
 
 
 def titles_with_keys(str view, const unsigned short[::1] alphabet, const int[:, ::1] delta,
@@ -330,7 +331,7 @@ def titles_with_keys(str view, const unsigned short[::1] alphabet, const int[:, 
             rule = value >> 16
             start = i + 1 - length
             if rule == 3:
-                counts = not _straddles(text, n, start, i + 1, words)
+                counts = not _straddles(text, n, start, i + 1, words, gaps)
             else:
                 counts = _stands_apart(view, n, start, i + 1, gaps)
             if counts:

@@ -19,7 +19,7 @@ from rapidfuzz.distance import OSA, Levenshtein
 from rapidfuzz.process import cdist
 
 from .library import Library, collapse_repeats, english_words
-from .scanner import is_ascii_alnum, is_ascii_letter, stands_apart
+from .scanner import is_ascii_alnum, is_ascii_letter, stands_apart, straddles
 from .text import SKELETON, NormalisedText, _bulk, bulk_view, is_cjk, normalise, normalise_many, plain_form
 
 _TOKEN_RE = re.compile(r"[a-z][a-z0-9]*")
@@ -164,7 +164,7 @@ class LexicalMatcher:
         # Initials count only when written in capitals (NK, not nk): the title must have some.
         need.update(i for i in initials if titles[i].lower() != titles[i])
         if _CJK_PAIR_RE.search(view):  # homophones, in the pinyin view (one code per character)
-            need.update(lib.homophone_prefilter.titles(lib.pinyin.coded_view(view), None, view, lib.words)[0])
+            need.update(lib.homophone_prefilter.titles(lib.pinyin.coded_view(view), gaps, view, lib.words)[0])
         suspects = self._latin_suspects(view)
         if suspects:
             starts = list(accumulate((len(part) + 1 for part in view.split("\n")[:-1]), initial=0))
@@ -304,7 +304,7 @@ class LexicalMatcher:
             window = nt.text[hit.start : hit.end]
             if window in brand.names.zh or window in brand.aliases or _inside_spans(hit, exact_spans):
                 continue
-            if _inside_any(hit, guards, strictly_longer=True) or self._straddles_words(nt.text, hit.start, hit.end):
+            if _inside_any(hit, guards, strictly_longer=True) or self._straddles_words(nt, hit.start, hit.end):
                 continue
             found.append(
                 BrandHit(hit.ref, "homophone", hit.start, hit.end, hit.word, needs_context=len(window) <= 2,
@@ -328,13 +328,31 @@ class LexicalMatcher:
                 continue
             if _overlaps_any(Hit("", None, start, end, ""), exact_spans):
                 continue
-            if len(name) == 3 and (nt.text[start:end] in lib.near_guard or self._straddles_words(nt.text, start, end)):
+            if len(name) == 3 and (nt.text[start:end] in lib.near_guard or self._straddles_words(nt, start, end)):
                 continue  # a real word (北极熊), or the swapped character begins the next word (科颜|民族)
             found.append(BrandHit(hit.ref, "near_name", start, end, name, needs_context=True,
                                   detail=f"{nt.text[start:end]} imitates {name}"))
 
+        for hit in by_kind.get("inner", []):
+            name, swapped, at = hit.word.split("\t")
+            start = hit.start - int(at)  # where the name would start
+            end, swapped_at = start + len(name), start + int(swapped)
+            if start < 0 or end > len(nt.text) or nt.has_gap_inside(start, end):
+                continue
+            written = nt.text[start:end]
+            if not is_cjk(written[int(swapped)]) or written[int(swapped)] == name[int(swapped)] or any(
+                    written[j] != name[j] for j in range(len(name)) if j != int(swapped)):
+                continue
+            if _overlaps_any(Hit("", None, start, end, ""), exact_spans) or written in lib.near_guard:
+                continue
+            if self._straddles_words(nt, start, end):
+                continue  # 露露东蒙古: the last character belongs to the word after it
+            found.append(BrandHit(hit.ref, "near_name", start, end, name, needs_context=True,
+                                  detail=f"{nt.original_text(start, end)} imitates {name} "
+                                         f"(one character swapped: {nt.text[swapped_at]} for {name[int(swapped)]})"))
+
         for hit in (*by_kind.get("mixed", []), *by_kind.get("shape", [])):
-            if _overlaps_any(hit, exact_spans) or self._straddles_words(nt.text, hit.start, hit.end):
+            if _overlaps_any(hit, exact_spans) or self._straddles_words(nt, hit.start, hit.end):
                 continue  # zd福|建: the kept character belongs to the word beside it
             name, how = hit.word.split("\t")
             original = nt.original_text(hit.start, hit.end)
@@ -353,10 +371,9 @@ class LexicalMatcher:
                     hit.needs_context = False
         return _prefer_longest(found)
 
-    def _straddles_words(self, text: str, start: int, end: int) -> bool:
-        """Whether a homophone window's edge characters belong to words outside it (正品|国行)."""
-        words = self.library.words
-        return text[start - 1 : start + 1] in words or text[end - 1 : end + 1] in words
+    def _straddles_words(self, nt: NormalisedText, start: int, end: int) -> bool:
+        """Whether a window's edge characters belong to words outside it (正品|国行), not across a separator."""
+        return straddles(nt.text, start, end, self.library.words, nt.gaps)
 
     def _exact_hit(self, nt: NormalisedText, hit: Hit) -> BrandHit | None:
         original = nt.original_text(hit.start, hit.end)

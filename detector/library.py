@@ -26,7 +26,7 @@ from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 16  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 18  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 _REPEATS_RE = re.compile(r"(.)\1+")
@@ -353,6 +353,14 @@ class Library:
                     for part, kind in ((zh[:-1], "prefix"), (zh[1:], "suffix")):
                         if len(zh) >= 4 or (len(zh) == 3 and part not in two_char_words):
                             builder.add_form(normalise_term(part), kind, b_idx, zh, latin=False)
+                    # ...or inside it (露露东蒙): the longer side as the key, the rest checked where it is found.
+                    # A side that is itself a word (加拿大, 泡泡, 云南) would make every title naming it a suspect.
+                    for i in range(1, len(zh) - 1):
+                        left, right = zh[:i], zh[i + 1 :]
+                        side, at = (left, 0) if len(left) >= len(right) else (right, i + 1)
+                        common = side in two_char_words if len(side) == 2 else side in dictionary
+                        if len(side) >= 2 and not common:
+                            builder.add_form(normalise_term(side), "inner", b_idx, f"{zh}\t{i}\t{at}", latin=False)
                     if len(zh) == 3:
                         near_guard.update(w for w in three_char.get(("p", zh[:2]), ()) if w != zh)
                         near_guard.update(w for w in three_char.get(("s", zh[1:]), ()) if w != zh)

@@ -144,13 +144,23 @@ class KeyScanner:
                 start, end = last - length + 1, last + 1
                 if rule == STRADDLE:
                     assert text is not None
-                    if (start >= 1 and text[start - 1 : start + 1] in words) or (
-                            end < len(text) and text[end - 1 : end + 1] in words):
+                    if straddles(text, start, end, words, gaps or ()):
                         continue
                 elif rule != NO_RULE and not stands_apart(view, start, end, gaps or ()):
                     continue
                 (initials if rule == INITIALS else found).add(bisect_right(starts, start) - 1)
         return sorted(found), sorted(initials - found)
+
+
+def straddles(text: str, start: int, end: int, words: Container[str], gaps: Container[int] = (), base: int = 0) -> bool:
+    """A window whose edge characters belong to words outside it (正品|国行): not a name.
+
+    Characters a removed separator stood between are no word (雪华秀 润燥: 秀|润 is not 秀润). ``gaps``
+    counted from ``base``. The full pass and the prefilter both ask this; ``_bulk.pyx`` asks the same.
+    """
+    if start >= 1 and text[start - 1 : start + 1] in words and (start - base) not in gaps:
+        return True
+    return end < len(text) and text[end - 1 : end + 1] in words and (end - base) not in gaps
 
 
 def stands_apart(view: str, start: int, end: int, gaps: Container[int] = (), base: int = 0) -> bool:

@@ -172,6 +172,7 @@ class RuleScorer:
             or semantic.counterfeit_sim < needed
             or semantic.counterfeit_sim - semantic.runner_up_sim < float(rules["candidate_gap"])
             or semantic.margin < float(rules["candidate_margin"])
+            or semantic.counterfeit_sim - semantic.background_sim < float(rules["background_margin"])
         ):
             return None
         brand = self.library.brands[index]
@@ -180,6 +181,7 @@ class RuleScorer:
                   f"{', '.join(f'#{n}' for n in semantic.neighbours[:3])} of {brand.id}")
         if semantic.model_numbers:
             detail += f"; shares model number {', '.join(semantic.model_numbers)}"
+        detail += f"; {semantic.background_sim:.2f} to ordinary wording for its kind of product"
         hit = BrandHit(index, "semantic", 0, max(length, 1), brand.id, detail=detail)
         return BrandChoice(brand, hit, [hit], float(self.rules["brand_match"]["semantic"]))
 

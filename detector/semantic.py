@@ -21,6 +21,7 @@ class SemanticEvidence:
     runner_up_sim: float = 0.0  # the best counterfeit similarity of any other brand
     neighbours: list[int] = field(default_factory=list)  # ids of the nearest counterfeit exemplars
     model_numbers: list[str] = field(default_factory=list)  # shared with this brand's counterfeit exemplars
+    background_sim: float = 0.0  # the best similarity to ordinary wording for kinds of product (the taxonomy's words)
 
     @property
     def margin(self) -> float:

@@ -55,6 +55,7 @@ class ExemplarSemantics:
         self.genuine = _by_brand(gen_ids, gen_brands, gen_vectors)
         self.min_terms = min_terms
         self.vocabulary = self._vocabulary(cf_texts, cf_brands)
+        self.background = _background_vectors(store)
 
     @property
     def empty(self) -> bool:
@@ -96,10 +97,12 @@ class ExemplarSemantics:
 
         vectors = encode(list(titles), self.model)
         out = []
-        for title, vector, brand in zip(titles, vectors, brand_ids, strict=True):
+        background = (vectors @ self.background.T).max(axis=1) if len(self.background) else np.zeros(len(vectors))
+        for title, vector, brand, ordinary in zip(titles, vectors, brand_ids, background, strict=True):
             evidence = self._nearest_brand(vector) if brand is None else self._against(vector, brand)
             if evidence.brand_id is not None:
                 evidence.model_numbers = self.shared_model_numbers(title, evidence.brand_id)
+            evidence.background_sim = float(ordinary)
             out.append(evidence)
         return out
 
@@ -148,6 +151,45 @@ def load_semantic_stage(library: LibraryStore, index_dir: Path, model: str | Non
     if not store.counts().get("counterfeit"):
         return None
     return ExemplarSemantics(store)
+
+
+def background_phrases() -> list[str]:
+    """Ordinary wording for kinds of product: every keyword of the product taxonomy, Chinese and English.
+
+    A title naming no brand is only a brand's candidate when it sits clearly closer to the brand's
+    counterfeits than to this: a plain "机械表 男 全自动" is near a watch counterfeit because it is a
+    watch, not because it is that counterfeit.
+    """
+    from detector.library import load_lexical_rules, load_product_kinds
+
+    kinds, rules = load_product_kinds(), load_lexical_rules()
+    words = {w for ws in kinds.keywords.values() for w in ws}
+    words |= {w for ws in rules.category_keywords.values() for w in ws}
+    return sorted(words)
+
+
+def _background_vectors(store: ExemplarStore) -> np.ndarray:
+    """Embeddings of :func:`background_phrases`, cached on disk by model and phrase list."""
+    import hashlib
+
+    from .embedding import encode
+
+    phrases = background_phrases()
+    digest = hashlib.sha256("\n".join([store.model_name, *phrases]).encode()).hexdigest()[:12]
+    path = store.index_dir / f"background-{digest}.npy"
+    if path.exists():
+        try:
+            cached = np.load(path)
+            if cached.shape[0] == len(phrases):
+                return cached
+        except (OSError, ValueError):
+            pass  # unreadable: embedded again below
+    vectors = np.ascontiguousarray(encode(phrases, store.model), dtype=np.float32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".tmp.npy")
+    np.save(partial, vectors)
+    partial.replace(path)
+    return vectors
 
 
 def _by_brand(ids: np.ndarray, brands: list[str], vectors: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
