@@ -117,17 +117,22 @@ class LexicalMatcher:
 
     def __init__(self, library: Library) -> None:
         self.library = library
-        self._fuzzy_cache: dict[str, tuple[int, str] | None] = {}
+        self._fuzzy_cache: dict[str, tuple[int, str, bool] | None] = {}
         self._clean_tokens: set[str] = set()  # tokens (and word pairs) known not to look like a brand
         self._plain_words: set[str] = set()  # words that are ordinary English or under three letters: a run
         # of words that are all plain never looks like a brand (see _fuzzy_lookup)
         self._english = english_words()
+        # Targets by first letter and by second (a knock-off may change the first: Krocs), and length.
         self._targets_by_start: dict[tuple[str, int], list[tuple[str, int, str, int]]] = {}
+        self._targets_by_second: dict[tuple[str, int], list[tuple[str, int, str, int]]] = {}
         for length, targets in library.fuzzy_targets.items():
             for target in targets:
                 self._targets_by_start.setdefault((target[0][0], length), []).append(target)
+                self._targets_by_second.setdefault((target[0][1], length), []).append(target)
         self._all_targets = [t[0] for targets in library.fuzzy_targets.values() for t in targets]
         self._near_starts = {(first, length + d) for first, length in self._targets_by_start for d in range(-2, 3)}
+        self._near_seconds = {(second, length + d) for second, length in self._targets_by_second
+                              for d in range(-2, 3)}
 
     def analyse(self, title: str, category: str | None = None) -> LexicalEvidence:
         """Find brand and signal evidence in ``title``."""
@@ -431,9 +436,10 @@ class LexicalMatcher:
                 extends = any(start < h.end and h.start < end for h in known)
                 found = self._fuzzy_lookup(key, size if extends else None)
                 if found is not None:
-                    brand, word = found
+                    brand, word, weak = found
                     original = nt.original_text(start, end)
-                    out.append(BrandHit(brand, "lookalike", start, end, word, detail=f"{original} looks like {word}"))
+                    out.append(BrandHit(brand, "lookalike", start, end, word, needs_context=weak,
+                                        detail=f"{original} looks like {word}"))
                     taken.append((start, end))
         return out
 
@@ -458,11 +464,10 @@ class LexicalMatcher:
         if not new or len(cache) >= _FUZZY_CACHE_LIMIT:
             return
         forms = collapse_repeats("\n".join(new).replace(" ", "").translate(SKELETON)).split("\n")
-        near = self._near_starts
         unlike: list[str] = []
         maybe: list[tuple[str, str]] = []
         for key, form in zip(new, forms, strict=True):
-            if len(key) - key.count(" ") < 4 or not form.isalpha() or (form[0], len(form)) not in near:
+            if len(key) - key.count(" ") < 4 or not form.isalpha() or not self._has_near(form):
                 unlike.append(key)
             else:
                 maybe.append((key, form))
@@ -475,7 +480,12 @@ class LexicalMatcher:
         english = self._english
         self._plain_words.update(k for k in new if " " not in k and (len(k) < 3 or _is_english(k, english)))
 
-    def _fuzzy_lookup(self, plain: str, words: int | None = None) -> tuple[int, str] | None:
+    def _has_near(self, form: str) -> bool:
+        """Whether any mark has about the length of ``form`` and its first, or its second, letter."""
+        size = len(form)
+        return (form[0], size) in self._near_starts or (size > 1 and (form[1], size) in self._near_seconds)
+
+    def _fuzzy_lookup(self, plain: str, words: int | None = None) -> tuple[int, str, bool] | None:
         """The brand a Latin token (or run of words) imitates, if any; ``words``: match that many-word marks only."""
         if words is not None:
             found = self._fuzzy_lookup(plain)
@@ -494,8 +504,8 @@ class LexicalMatcher:
         if len(squeezed) >= 4 and squeezed.isalpha():
             form = squeezed.translate(SKELETON)
             token = collapse_repeats(form)
-            near = self._near_targets(token) if (token[0], len(token)) in self._near_starts else None
-            if (  # no mark of about this length with this first letter: done
+            near = self._near_targets(token) if self._has_near(token) else None
+            if (  # no mark of about this length with this first or second letter: done
                 near
                 and not _is_english(squeezed, self._english)
                 and not all(_is_english(part, self._english) or len(part) < 3 for part in plain.split(" "))
@@ -509,15 +519,23 @@ class LexicalMatcher:
         return result
 
     def _near_targets(self, token: str) -> list[tuple[str, int, str, int]]:
-        """Fuzzy targets that start like ``token`` and are within two letters of its length."""
-        index = self._targets_by_start
-        first = token[0]
-        return [t for length in range(len(token) - 2, len(token) + 3) for t in index.get((first, length), ())]
+        """Fuzzy targets with the first or second letter of ``token`` and within two letters of its length."""
+        lengths = range(len(token) - 2, len(token) + 3)
+        found = [t for n in lengths for t in self._targets_by_start.get((token[0], n), ())]
+        if len(token) > 1:
+            found += [t for n in lengths for t in self._targets_by_second.get((token[1], n), ()) if t[0][0] != token[0]]
+        return found
 
     def _closest_brand(
         self, token: str, words: int | None = None, near: list[tuple[str, int, str, int]] | None = None
-    ) -> tuple[int, str] | None:
-        best: tuple[int, int, str] | None = None
+    ) -> tuple[int, str, bool] | None:
+        """The mark ``token`` imitates: (brand, word, weak), weak for a short mark changed in a letter.
+
+        One edit (a swap of two letters counts as one) for marks under eight letters, two above; a mark
+        of five letters or fewer must keep its last letter. An edit to a short mark (BOZE for Bose) or
+        to the first letter of a five-letter one (Krocs) could be chance: weak, it needs context.
+        """
+        best: tuple[int, int, str, bool] | None = None
         for target, brand, word, target_words in near if near is not None else self._near_targets(token):
             if words is not None and target_words != words:
                 continue
@@ -527,13 +545,14 @@ class LexicalMatcher:
             distance = measure.distance(token, target, score_cutoff=limit)
             if distance > limit:
                 continue
-            if len(target) < 5 and distance:
-                continue  # short marks (Lego, Vans) only by doubled letters: LEEGO, Vanns
+            if len(target) < 5 and distance and len(token) != len(target):
+                continue  # short marks (Lego, Vans) change length only by doubled letters: LEEGO, Vanns
             if len(target) <= 5 and target[-1] != token[-1]:
                 continue
-            if best is None or distance < best[0]:
-                best = (distance, brand, word)
-        return None if best is None else (best[1], best[2])
+            weak = bool(distance) and (len(target) < 5 or (len(target) == 5 and token[0] != target[0]))
+            if best is None or (distance, weak) < (best[0], best[3]):
+                best = (distance, brand, word, weak)
+        return None if best is None else (best[1], best[2], best[3])
 
     def _drop_homonyms(
         self, hits: list[BrandHit], contexts: list[Hit], nt: NormalisedText
