@@ -11,10 +11,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.templating import Jinja2Templates
 
-from feature_store import LibraryStore
 from feature_store.feedback import LibraryFeedback
 from feature_store.review import ReviewError, ReviewStore
 from ipwatch.heap import settle_heap
+from ipwatch.running import library_store as open_library_store
 from ipwatch.running import running_detector
 from ipwatch.settings import Settings
 
@@ -42,7 +42,7 @@ def app_from_environment() -> FastAPI:
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the API over the stores and the promoted model named by ``settings``."""
-    library_store = LibraryStore(settings.resolved_database_url, cache_dir=settings.cache_dir)
+    library_store = open_library_store(settings)
     detector = running_detector(settings, library_store)
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -67,16 +67,15 @@ class StorePipeline:
     def open_spider(self, spider: Any) -> None:
         if not self.store_url:
             return
-        from feature_store import LibraryStore
         from feature_store.review import ReviewStore
+        from ipwatch.running import library_store, running_detector
+        from ipwatch.settings import Settings
 
-        self.store = LibraryStore(self.store_url)
+        settings = Settings()
+        self.store = library_store(settings, self.store_url)
         self.review = ReviewStore(self.store)
         if self.score:  # judged as the API and `ipwatch score` judge: promoted model, semantic stage
-            from ipwatch.running import running_detector
-            from ipwatch.settings import Settings
-
-            self.detector = running_detector(Settings(), self.store)
+            self.detector = running_detector(settings, self.store)
 
     def close_spider(self, spider: Any) -> None:
         if self.store is not None:

@@ -20,7 +20,17 @@ from rapidfuzz.process import cdist
 
 from .library import Library, collapse_repeats, english_words
 from .scanner import is_ascii_alnum, is_ascii_letter, stands_apart, straddles
-from .text import SKELETON, NormalisedText, _bulk, bulk_view, is_cjk, normalise, normalise_many, plain_form
+from .text import (
+    SKELETON,
+    NormalisedText,
+    _bulk,
+    bulk_view,
+    is_cjk,
+    normalise,
+    normalise_many,
+    normalise_term,
+    plain_form,
+)
 
 _TOKEN_RE = re.compile(r"[a-z][a-z0-9]*")
 _LETTERS_RE = re.compile(r"[a-z]+")
@@ -63,6 +73,7 @@ class BrandHit:
     word: str
     needs_context: bool = False
     detail: str | None = None
+    from_knowledge: bool = False  # matched from the brand knowledge base, not the protection list
 
 
 @dataclass
@@ -301,6 +312,19 @@ class LexicalMatcher:
                 exact = self._exact_hit(nt, hit)
                 if exact is not None:
                     found.append(exact)
+        for hit in (*by_kind.get("kb_alias", []), *by_kind.get("kb_variant", [])):
+            line = hit.kind == "kb_alias"  # a product line or other name; else a known knock-off mark
+            exact = self._exact_hit(nt, Hit("alias" if line else "variant", hit.ref, hit.start, hit.end, hit.word))
+            if exact is None:
+                continue
+            what = "a product line or other name" if line else "a known knock-off mark"
+            brand_id = lib.brands[hit.ref].id
+            exact.detail = (exact.detail + "; " if exact.detail else "") + (
+                f"{hit.word} is {what} of {brand_id} in the brand knowledge base, not on the protection list "
+                f"(ipwatch brands enrich)")
+            exact.needs_context = line and normalise_term(hit.word) in lib.everyday_lines
+            exact.from_knowledge = True
+            found.append(exact)
         exact_spans = [(h.start, h.end) for h in found]
 
         guards = by_kind.get("guard", [])
@@ -368,6 +392,9 @@ class LexicalMatcher:
                                   detail=f"{original} imitates {name} ({how})"))
 
         found.extend(self._fuzzy_hits(nt, windows, found))
+        # Knowledge that is an ordinary word (Box, Love, 飞天) counts only in context: alone it is the word.
+        found = [h for h in found if not (h.from_knowledge and h.needs_context and not (
+            has_terms or categories & lib.brand_kinds[h.brand]))]
         for hit in found:
             if hit.needs_context:
                 # a brand whose labels name no kind the taxonomy knows takes any kind of product as context
@@ -643,7 +670,8 @@ def _drop_contained(hits: list[Hit]) -> list[Hit]:
 
 def _prefer_longest(hits: list[BrandHit]) -> list[BrandHit]:
     """Among brand hits on overlapping spans, keep the longest (Air Jordan over Jordan)."""
-    hits = sorted(hits, key=lambda h: (-(h.end - h.start), h.start))
+    # On one span a derived spelling (泡泡玛持: 特/持 in the shape table) says more than "one character swapped".
+    hits = sorted(hits, key=lambda h: (-(h.end - h.start), h.start, h.kind == "near_name"))
     kept: list[BrandHit] = []
     for hit in hits:
         if any(hit.start < k.end and k.start < hit.end and k.brand != hit.brand for k in kept):

@@ -26,7 +26,7 @@ from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 18  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 19  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 _REPEATS_RE = re.compile(r"(.)\1+")
@@ -243,9 +243,13 @@ def _chinese_words() -> tuple[tuple[str, int], ...]:
     return tuple(words)
 
 
-def library_version(brands: list[Brand], terms: list[LexiconTerm]) -> str:
+# brand id → (text, proposal kind) from the brand knowledge base, applied until approved or rejected
+Knowledge = dict[str, list[tuple[str, str]]]
+
+
+def library_version(brands: list[Brand], terms: list[LexiconTerm], knowledge: Knowledge | None = None) -> str:
     """Content hash of everything that decides a lexical score."""
-    payload = {
+    payload: dict[str, Any] = {
         "brands": sorted((b.model_dump(mode="json") for b in brands), key=lambda b: b["id"]),
         "terms": sorted(
             (t.model_dump(mode="json", exclude={"source"}) for t in terms), key=lambda t: (t["term"], t["category"])
@@ -253,6 +257,8 @@ def library_version(brands: list[Brand], terms: list[LexiconTerm]) -> str:
         "rules": rules_digest(),
         "compiler": COMPILER_VERSION,
     }
+    if knowledge:
+        payload["knowledge"] = sorted([brand, text, kind] for brand, found in knowledge.items() for text, kind in found)
     digest = hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
     return f"lib-{digest[:12]}"
 
@@ -282,6 +288,7 @@ class Library:
     brand_kinds: list[frozenset[str]]  # per brand: the kinds of product it makes (with related kinds)
     brand_kinds_known: list[bool]  # per brand: whether any of its category labels names a kind of the taxonomy
     near_guard: frozenset[str] = frozenset()  # real words one character from a three-character name
+    everyday_lines: frozenset[str] = frozenset()  # knowledge-base lines that are ordinary words: need context
     everyday_names: frozenset[str] = frozenset()  # Latin house-mark names that are English words (citizen, champion)
     brand_index: dict[str, int] = field(default_factory=dict)
 
@@ -290,8 +297,12 @@ class Library:
         return frozenset(self.kinds.kinds_of_label(label, set(self.kinds.keywords)))
 
     @classmethod
-    def compile(cls, brands: list[Brand], terms: list[LexiconTerm]) -> Library:
-        """Compile brands, lexicon and rules into a ready-to-scan library."""
+    def compile(cls, brands: list[Brand], terms: list[LexiconTerm], knowledge: Knowledge | None = None) -> Library:
+        """Compile brands, lexicon and rules into a ready-to-scan library.
+
+        ``knowledge``: what the brand knowledge base knows of listed brands and no one has decided yet
+        (product lines, other names, knock-off marks); matched as such and said so in every reason.
+        """
         rules = load_lexical_rules()
         tables = pinyin_tables()
         builder = _AutomatonBuilder()
@@ -304,6 +315,7 @@ class Library:
         two_char_words = frozenset(w for w, count in _chinese_words()
                                    if len(w) == 2 and count >= STRADDLE_MIN_FREQUENCY)
         near_guard: set[str] = set()  # real words one character from a three-character name (北极熊 for 北极狐)
+        everyday_lines: set[str] = set()  # knowledge-base lines that are ordinary words (Love, 飞天): need context
         three_char: dict[tuple[str, str], list[str]] = {}
         for w in dictionary:
             if len(w) == 3:
@@ -320,6 +332,13 @@ class Library:
             for variant in brand.known_variants:
                 if normalise_term(variant) not in own_forms:  # a variant that folds to the name is the name
                     builder.add(variant, "variant", b_idx)
+            listed = own_forms | {normalise_term(v) for v in brand.known_variants}
+            for text, kind in (knowledge or {}).get(brand.id, []):
+                form = normalise_term(text)
+                if form and form not in listed:
+                    builder.add(text, "kb_variant" if kind == "kb_knockoff" else "kb_alias", b_idx)
+                    if kind != "kb_knockoff" and _everyday_form(form, dictionary, english_words()):
+                        everyday_lines.add(form)
             for word in [*brand.all_names(), *brand.aliases]:
                 form = normalise_term(word)
                 squeezed = form.replace(" ", "")
@@ -410,7 +429,7 @@ class Library:
         library = cls(
             brands=list(brands),
             terms=list(terms),
-            version=library_version(brands, terms),
+            version=library_version(brands, terms, knowledge),
             rules=rules,
             scoring=load_scoring_rules(),
             pinyin=tables,
@@ -429,6 +448,7 @@ class Library:
             brand_kinds_known=[bool(k & known_kinds) for k in brand_kinds],
             everyday_names=_everyday_names(brands),
             near_guard=frozenset(near_guard),
+            everyday_lines=frozenset(everyday_lines),
             claims=ClaimDetector.fit(
                 _read_rules("claims.yaml"),
                 positives=[t.term for t in terms if t.category in CLAIM_CATEGORIES],
@@ -442,6 +462,14 @@ class Library:
     def brand(self, brand_id: str) -> Brand | None:
         idx = self.brand_index.get(brand_id)
         return None if idx is None else self.brands[idx]
+
+
+def _everyday_form(form: str, dictionary: frozenset[str], english: frozenset[str]) -> bool:
+    """An ordinary word or phrase (Love, Classic Cabin, 飞天), or too short to stand alone (CF, 小香)."""
+    squeezed = form.replace(" ", "")
+    if squeezed.isascii():
+        return len(squeezed) <= 3 or all(w in english or len(w) <= 2 for w in re.findall(r"[a-z]+", form))
+    return len(squeezed) <= 2 or squeezed in dictionary
 
 
 def _everyday_names(brands: list[Brand]) -> frozenset[str]:

@@ -300,7 +300,8 @@ class RuleScorer:
                 continue
             weight = float(rules["terms"].get(term.category, rules["terms"]["default"]))
             weight *= float(rules["strength"][term.strength])
-            if term.category in rules["adjacent_categories"] and not _beside_brand(hit, choice, rules["adjacency"]):
+            if term.category in rules["adjacent_categories"] and not _beside_brand(hit, choice, rules["adjacency"],
+                                                                                   evidence):
                 weight = min(weight, float(rules["extra_term"]))
             scored.append((weight, hit, term))
         claim_weight = float(rules["terms"]["learned_claim"])
@@ -388,12 +389,29 @@ _SIGNALS = {
 }
 
 
-def _beside_brand(hit: object, choice: BrandChoice | None, gap: int) -> bool:
-    """Whether a term stands within ``gap`` characters of a mention of the chosen brand."""
+_SEGMENT_BREAKS = frozenset(",，;；|/、。!！?？【】[]()（）")
+
+
+def _beside_brand(hit: object, choice: BrandChoice | None, gap: int, evidence: LexicalEvidence) -> bool:
+    """Whether a term stands within ``gap`` characters of a mention of the chosen brand, in the same segment.
+
+    Punctuation ends a segment: in "斯凯奇,唐嫣同款" the 同款 is the actress's, not the brand's.
+    """
     if choice is None:
         return False
     start, end = hit.start, hit.end  # type: ignore[attr-defined]
-    return any(0 <= start - h.end <= gap or 0 <= h.start - end <= gap for h in choice.hits)
+    original = evidence.text.original
+    for h in choice.hits:
+        if 0 <= start - h.end <= gap:
+            left, right = (h.start, h.end), (start, end)
+        elif 0 <= h.start - end <= gap:
+            left, right = (start, end), (h.start, h.end)
+        else:
+            continue
+        between = original[evidence.span(*left)[1] : evidence.span(*right)[0]]  # removed separators included
+        if not _SEGMENT_BREAKS.intersection(between):
+            return True
+    return False
 
 
 def _signal_for(hit: BrandHit) -> str:

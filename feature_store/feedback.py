@@ -134,15 +134,21 @@ class LibraryFeedback:
         """
         status = "approved" if approve else "rejected"
         additions: dict[str, dict[str, list[str]]] = {}
+        additions_kinds: set[str] = set()
         with self.sessions.begin() as session:
             for proposal_id in proposal_ids:
                 row = session.get(VariantProposalRow, proposal_id)
                 if row is None or row.status != "pending":
                     raise LookupError(f"no pending proposal {proposal_id}")
                 row.status, row.decided_by = status, actor
+                additions_kinds.add(row.kind)
                 field = ENRICHMENT_KINDS.get(row.kind, "known_variants")
                 additions.setdefault(row.brand_id, {}).setdefault(field, []).append(row.variant)
             version = None
+            if not approve and any(ENRICHMENT_KINDS.get(k) for k in additions_kinds):
+                # a rejected knowledge-base finding is no longer matched: a new library version
+                session.flush()
+                version = self.library.record_version(session, f"{len(proposal_ids)} proposal(s) rejected by {actor}")
             if approve and additions:
                 updated = []
                 for brand in self.library.brands():

@@ -110,10 +110,13 @@ class BrandKnowledge:
     def proposals(self, brand: Brand) -> list[tuple[str, str]]:
         """(text, kind) the knowledge base offers ``brand`` that its list entry does not already hold."""
         have = {name_key(w) for w in [*brand.all_names(), *brand.aliases, *brand.known_variants]}
+        names = {name_key(n) for n in brand.all_names() if len(name_key(n)) >= 2}
         out: list[tuple[str, str]] = []
         for entry in self.entries_for(brand):
             for text, kind in entry.findings():
                 key = name_key(text)
+                if kind != "kb_knockoff" and any(n in key for n in names):
+                    continue  # the listed name and a word (苹果手机, Chanel No.5): the name already speaks
                 if key and key not in have and len(text) <= 60:
                     have.add(key)
                     out.append((text, kind))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -16,8 +17,10 @@ from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from detector import Brand, BrandNames, LexiconTerm, Library, library_version
+from detector.library import Knowledge
 
-from .schema import BrandRow, LexiconRow, LibraryVersionRow
+from .knowledge import BrandKnowledge
+from .schema import BrandRow, LexiconRow, LibraryVersionRow, VariantProposalRow
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +72,46 @@ def make_engine(url: str) -> Engine:
 class LibraryStore:
     """Persistent protection list and lexicon; hands out compiled libraries by version."""
 
-    def __init__(self, url: str, cache_dir: Path | None = None) -> None:
+    def __init__(self, url: str, cache_dir: Path | None = None, knowledge_files: Sequence[Path] = (),
+                 apply_knowledge: bool = True) -> None:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.cache_dir = cache_dir
+        self.knowledge_files = tuple(knowledge_files)
+        self.apply_knowledge = apply_knowledge
+        self._knowledge: BrandKnowledge | None = None
         self.migrate()
+
+    @property
+    def knowledge(self) -> BrandKnowledge:
+        """The brand knowledge base (bundled, and the extra files), read once."""
+        if self._knowledge is None:
+            self._knowledge = BrandKnowledge.load(self.knowledge_files)
+        return self._knowledge
+
+    def undecided_knowledge(self, session: Session, brands: list[Brand]) -> Knowledge:
+        """What the knowledge base knows of listed brands that no admin has approved or rejected.
+
+        It is matched until decided (weakly, and saying so): a brand added today is protected
+        today by its product lines, while the list itself stays what its owner wrote.
+        """
+        if not self.apply_knowledge or not brands:
+            return {}
+        rejected = {(r.brand_id, r.variant) for r in session.scalars(
+            select(VariantProposalRow).where(VariantProposalRow.status == "rejected"))}
+        out: Knowledge = {}
+        for brand in brands:
+            found = [(text, kind) for text, kind in self.knowledge.proposals(brand) if (brand.id, text) not in rejected]
+            if found:
+                out[brand.id] = found
+        return out
+
+    def _inputs(self, session: Session) -> tuple[list[Brand], list[LexiconTerm], Knowledge]:
+        brands = [_brand_of(row) for row in session.scalars(select(BrandRow).order_by(BrandRow.id))]
+        rows = session.scalars(select(LexiconRow).order_by(LexiconRow.category, LexiconRow.term))
+        terms = [_term_of(row) for row in rows] or _bundled_terms()
+        return brands, terms, self.undecided_knowledge(session, brands)
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""
@@ -109,7 +146,7 @@ class LibraryStore:
                 _fill_brand_row(row, brand, now)
                 updated += 1
         session.flush()
-        version = self._record_version(session, note)
+        version = self.record_version(session, note)
         total = session.scalar(select(func.count()).select_from(BrandRow)) or 0
         return ImportReport(added, updated, unchanged, total, version)
 
@@ -143,7 +180,7 @@ class LibraryStore:
                     row.updated_at = now
                     updated += 1
             session.flush()
-            version = self._record_version(session, note)
+            version = self.record_version(session, note)
             total = session.scalar(select(func.count()).select_from(LexiconRow)) or 0
         return ImportReport(added, updated, unchanged, total, version)
 
@@ -157,7 +194,8 @@ class LibraryStore:
     # -- versions and compiled libraries ------------------------------------------------------
 
     def current_version(self) -> str:
-        return library_version(self.brands(), self.terms())
+        with self.sessions() as session:
+            return library_version(*self._inputs(session))
 
     def versions(self) -> list[LibraryVersionRow]:
         with self.sessions() as session:
@@ -165,8 +203,9 @@ class LibraryStore:
 
     def load_library(self) -> Library:
         """The compiled library for the stored list and lexicon, from the on-disk cache when fresh."""
-        brands, terms = self.brands(), self.terms()
-        version = library_version(brands, terms)
+        with self.sessions() as session:
+            brands, terms, knowledge = self._inputs(session)
+        version = library_version(brands, terms, knowledge)
         cached = self._cache_path(version)
         if cached is not None and cached.exists():
             try:
@@ -176,7 +215,7 @@ class LibraryStore:
                     return library
             except Exception as exc:  # a stale or truncated cache is rebuilt, never trusted
                 log.warning("ignoring unreadable library cache %s: %s", cached, exc)
-        library = Library.compile(brands, terms)
+        library = Library.compile(brands, terms, knowledge)
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
             tmp = cached.with_suffix(".tmp")
@@ -188,10 +227,10 @@ class LibraryStore:
     def _cache_path(self, version: str) -> Path | None:
         return None if self.cache_dir is None else self.cache_dir / f"library-{version}.pkl"
 
-    def _record_version(self, session: Session, note: str | None) -> str:
-        brands = [_brand_of(row) for row in session.scalars(select(BrandRow))]
-        terms = [_term_of(row) for row in session.scalars(select(LexiconRow))] or _bundled_terms()
-        version = library_version(brands, terms)
+    def record_version(self, session: Session, note: str | None) -> str:
+        """Record the library version the stored list, lexicon and undecided knowledge make (in ``session``)."""
+        brands, terms, knowledge = self._inputs(session)
+        version = library_version(brands, terms, knowledge)
         if session.get(LibraryVersionRow, version) is None:
             session.add(
                 LibraryVersionRow(

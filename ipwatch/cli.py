@@ -28,10 +28,10 @@ class Context:
     @property
     def store(self):  # type: ignore[no-untyped-def]
         if self._store is None:
-            from feature_store import LibraryStore
+            from .running import library_store
 
             try:
-                self._store = LibraryStore(self.settings.resolved_database_url, cache_dir=self.settings.cache_dir)
+                self._store = library_store(self.settings)
             except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback
                 raise click.ClickException(
                     f"cannot open the store at {self.settings.resolved_database_url}: {exc}"
@@ -126,10 +126,9 @@ def _feedback(ctx: Context):  # type: ignore[no-untyped-def]
 
 def _knowledge(ctx: Context):  # type: ignore[no-untyped-def]
     from feature_store import LibraryFileError
-    from feature_store.knowledge import BrandKnowledge
 
     try:
-        return BrandKnowledge.load(ctx.settings.knowledge_paths)
+        return ctx.store.knowledge
     except LibraryFileError as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -45,13 +45,14 @@ def crawl_settings(settings: Settings, out: Path | None, score: bool, polite: bo
 
 def _protected_names(settings: Settings) -> list[str]:
     """English and Chinese names of the stored protection list (empty when nothing is stored yet)."""
-    from feature_store import LibraryStore
     from feature_store.store import sqlite_file
+
+    from .running import library_store
 
     path = sqlite_file(settings.resolved_database_url)
     if path is not None and not path.exists():
         return []  # no store here yet: a plain crawl does not create one
-    store = LibraryStore(settings.resolved_database_url, cache_dir=settings.cache_dir)
+    store = library_store(settings)
     try:
         return [name for brand in store.brands() for name in brand.all_names()]
     finally:

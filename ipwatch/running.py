@@ -17,6 +17,14 @@ if TYPE_CHECKING:
 PROMOTED = None  # the model argument that means "the promoted model, or the rule scorer when none is"
 
 
+def library_store(settings: Settings, url: str | None = None) -> LibraryStore:
+    """The library store ``settings`` name (or ``url``), with their knowledge-base files and choice."""
+    from feature_store import LibraryStore
+
+    return LibraryStore(url or settings.resolved_database_url, cache_dir=settings.cache_dir,
+                        knowledge_files=settings.knowledge_paths, apply_knowledge=settings.knowledge_base)
+
+
 def running_detector(settings: Settings, store: LibraryStore, model: str | None = PROMOTED,
                      semantic: bool = True, trained: Any = None, stage: Any = None) -> Detector:
     """A detector over ``store``'s library with ``model`` (a version, ``rules``, or the promoted one).

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         default="ipwatch",
         description="Prefix of the Redis keys the shared crawl frontier uses.",
     )
+    knowledge_base: bool = Field(
+        default=True,
+        description="Match what the brand knowledge base knows of listed brands (product lines, other names, "
+                    "knock-off marks) until an admin approves or rejects it; each such reason says so.",
+    )
     knowledge_files: str | None = Field(
         default=None,
         description="Extra brand knowledge files (YAML as the bundled one, or an en/zh names CSV), separated by the "

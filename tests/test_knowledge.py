@@ -13,7 +13,7 @@ from feature_store.knowledge import BrandKnowledge, mine_product_lines, name_key
 
 
 def _score(cli, title: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
-    out = cli("score", "-", "--no-semantic", input=json.dumps({"listing_id": "x", "title": title}) + "\n")
+    out = cli("score", "-", "--no-semantic", "--explain", input=json.dumps({"listing_id": "x", "title": title}) + "\n")
     return json.loads(out.output.splitlines()[0])
 
 
@@ -27,29 +27,45 @@ def test_the_bundled_lists_aliases_and_variants_are_in_the_knowledge_base() -> N
         assert not missing, (brand.id, missing)
 
 
-def test_a_sparse_list_is_offered_product_lines_held_until_approved(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_sparse_list_is_protected_by_known_product_lines_until_an_admin_decides(cli, cli_env: dict[str, str],
+                                                                                 tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     sparse = tmp_path / "sparse.yaml"
     sparse.write_text("brands:\n  - {id: swoosh, names: {en: [Nike]}, categories: [shoes]}\n", encoding="utf-8")
     imported = cli("brands", "import", str(sparse))
     assert imported.exit_code == 0 and "held for approval" in imported.output
-    title = "AJ1 倒钩 纯原 男鞋"
-    assert _score(cli, title)["brand_id"] is None  # proposals change nothing
-
     listed = json.loads(cli("brands", "enrich", "--json").output)
     texts = {p["variant"]: p for p in listed["pending"]}
     assert {"AJ1", "Air Jordan", "耐克"} <= set(texts)  # product lines, and the name in the other language
     assert texts["AJ1"]["kind"] == "kb_product_line" and texts["NlKE"]["kind"] == "kb_knockoff"
 
-    rejected = cli("variants", "approve", str(texts["Air Max"]["id"]), "--reject")
-    assert rejected.exit_code == 0
-    approved = json.loads(cli("brands", "enrich", "--approve-all", "--json").output)
-    assert approved["library_version"] and texts["AJ1"]["id"] in approved["approved"]
-    brand = json.loads(cli("brands", "list", "--json").output)["brands"][0]
-    assert "AJ1" in brand["aliases"] and "NlKE" in brand["known_variants"] and "Air Max" not in brand["aliases"]
+    # Undecided knowledge is matched, and says where it comes from; the list itself is unchanged.
+    title = "AJ1 纯原 男鞋"
     result = _score(cli, title)
     assert result["brand_id"] == "swoosh" and result["flagged"], result
+    line = next(r for r in result["reasons"] if r["text"] == "AJ1")
+    assert "knowledge base" in line["detail"]
+    assert json.loads(cli("brands", "list", "--json").output)["brands"][0]["aliases"] == []
+
+    # Rejected: never matched again, never proposed again.
+    assert cli("variants", "approve", str(texts["AJ1"]["id"]), "--reject").exit_code == 0
+    assert _score(cli, title)["brand_id"] is None
+    # Approved: on the list, matched as the list's own alias.
+    approved = json.loads(cli("brands", "enrich", "--approve-all", "--json").output)
+    assert approved["library_version"] and texts["Air Max"]["id"] in approved["approved"]
+    brand = json.loads(cli("brands", "list", "--json").output)["brands"][0]
+    assert "Air Max" in brand["aliases"] and "NlKE" in brand["known_variants"] and "AJ1" not in brand["aliases"]
+    after = _score(cli, "Air Max 90 复刻 男鞋")
+    assert after["flagged"] and all("knowledge base" not in (r.get("detail") or "") for r in after["reasons"])
     again = json.loads(cli("brands", "enrich", "--json").output)
-    assert again["new"] == 0 and not again["pending"]  # nothing decided is proposed again
+    assert again["new"] == 0 and not again["pending"]
+
+
+def test_the_knowledge_base_can_be_switched_off(cli, cli_env: dict[str, str], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sparse = tmp_path / "sparse.yaml"
+    sparse.write_text("brands:\n  - {id: swoosh, names: {en: [Nike]}, categories: [shoes]}\n", encoding="utf-8")
+    cli_env["IPWATCH_KNOWLEDGE_BASE"] = "false"
+    cli("brands", "import", str(sparse))
+    assert _score(cli, "AJ1 倒钩 纯原 男鞋")["brand_id"] is None
 
 
 def test_a_names_table_as_extra_knowledge(cli, cli_env: dict[str, str], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
