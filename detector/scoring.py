@@ -336,7 +336,7 @@ class RuleScorer:
         nominative: bool,
     ) -> float | None:
         """Adds the price signal; returns the price over the reference price when it applies."""
-        if listing.price is None or nominative or evidence.accessory:
+        if listing.price is None or nominative or evidence.accessory or _cue_after(evidence, choice):
             return None
         currency = listing.currency or default_currency
         reference = choice.brand.reference_prices.get(currency)
@@ -387,6 +387,15 @@ _SIGNALS = {
     "shape": "lookalike_character",
     "semantic": "similar_counterfeit_exemplar",
 }
+
+
+def _cue_after(evidence: LexicalEvidence, choice: BrandChoice) -> bool:
+    """A compatibility cue after the brand ("MacBook Air 13寸 内胆包 适用", "墨囊 替换"): what it fits, not what it is.
+
+    Only cues that cannot be a plain function word count there (适用, 替换, compatible with; not "for").
+    """
+    first = min(h.start for h in choice.hits)
+    return any(cue.start >= first and (not cue.word.isascii() or " " in cue.word) for cue in evidence.nominative)
 
 
 _SEGMENT_BREAKS = frozenset(",，;；|/、。!！?？【】[]()（）")
