@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
-from itertools import product
+from itertools import product, repeat
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,7 @@ _CJK_RE = re.compile(r"[\u3400-\u9fff]")
 MAX_WORDS = 7  # English windows: up to this many words
 MAX_CHARS = 12  # Chinese windows: up to this many characters
 MIN_LATIN_CHARS = 10  # English windows: at least this long
+CJK_LEAD = 3  # Chinese windows start at most this many characters before their cue
 
 
 @dataclass
@@ -91,14 +93,16 @@ class ClaimDetector:
 
     def probability(self, window: str) -> float:
         """The model's probability that ``window`` (normalised, skeleton form) is a claim."""
-        counts = ngram_counts(window)
-        if not counts:
+        grams = ngrams(window)
+        if not grams:
             return 0.0
-        get = self.weights.get
-        total = squares = 0.0
-        for gram, count in counts.items():
-            squares += count * count
-            total += get(gram, 0.0) * count
+        weights = self.weights
+        if len(set(grams)) == len(grams):  # the common case: no n-gram twice, every count is 1
+            total, squares = sum(map(weights.get, grams, repeat(0.0))), float(len(grams))
+        else:
+            counts = Counter(grams)
+            total = sum(weights.get(g, 0.0) * c for g, c in counts.items())
+            squares = float(sum(c * c for c in counts.values()))
         return 1.0 / (1.0 + math.exp(-(self.intercept + total / math.sqrt(squares))))
 
     def find(self, text: str) -> list[tuple[int, int, float]]:
@@ -120,29 +124,32 @@ class ClaimDetector:
                 if not cues:
                     continue  # nothing any claim is made of: the common case, settled by one regex scan
             found = []
-            for a, b in _windows(text):
-                if any(a <= s and e <= b for s, e in cues):
-                    p = self.probability(text[a:b])
-                    if p >= self.threshold:
-                        found.append((p, a, b))
+            for a, b in _windows(text, cues):
+                held = [s for s, e in cues if a <= s and e <= b]
+                if not held:
+                    continue
+                # Inside a run of Chinese, a claim starts at its cue or a few characters before it (和正品一样,
+                # 对比正品看不出): later starts are its tails, the same words minus their connector.
+                if min(held) - a > CJK_LEAD and " " not in text[a:b] and _CJK_RE.search(text[a:b]):
+                    continue
+                p = self.probability(text[a:b])
+                if p >= self.threshold:
+                    found.append((p, a, b))
             for p, a, b in sorted(found, reverse=True):
                 if not any(a < e and s < b for s, e, _ in out[i]):
                     out[i].append((a, b, round(p, 3)))
         return out
 
 
-def ngram_counts(text: str) -> dict[str, int]:
+def ngrams(text: str) -> list[str]:
     """Character 2- to 4-grams of each word of ``text``, the word padded with a space on each side."""
-    counts: dict[str, int] = {}
-    get = counts.get
-    for word in text.split():
-        padded = f" {word} "
-        size = len(padded)
-        for n in (2, 3, 4):
-            for k in range(size - n + 1):
-                gram = padded[k : k + n]
-                counts[gram] = get(gram, 0) + 1
-    return counts
+    return [padded[k : k + n] for word in text.split() for padded in (f" {word} ",) for n in (2, 3, 4)
+            for k in range(len(padded) - n + 1)]
+
+
+def ngram_counts(text: str) -> dict[str, int]:
+    """:func:`ngrams` counted."""
+    return dict(Counter(ngrams(text)))
 
 
 def _cue_pairs(positives: set[str], negatives: set[str]) -> frozenset[str]:
@@ -177,8 +184,8 @@ def composed_claims(claims: dict[str, Any]) -> list[str]:
     return out
 
 
-def _windows(text: str):  # type: ignore[no-untyped-def]
-    """Chunks between separators, and word or character windows inside longer ones."""
+def _windows(text: str, cues: list[tuple[int, int]]):  # type: ignore[no-untyped-def]
+    """Chunks between separators, and word or character windows inside longer ones (near a cue)."""
     for chunk in _CHUNK_RE.finditer(text):
         start = chunk.start()
         piece = chunk.group()
@@ -194,7 +201,10 @@ def _windows(text: str):  # type: ignore[no-untyped-def]
                     yield a, b  # a claim is a phrase: two words or more, or three characters
             word_start, word_end = words[i]
             if word_end - word_start > 4 and _CJK_RE.search(text[word_start:word_end]):  # inside a long Chinese word
-                for a in range(word_start, word_end - 1):
+                # only windows holding a cue that starts at most CJK_LEAD characters into them (see find_many)
+                starts = sorted({a for s, e in cues if word_start <= s and e <= word_end
+                                 for a in range(max(word_start, s - CJK_LEAD), s + 1)})
+                for a in starts:
                     for b in range(a + 3, min(a + MAX_CHARS, word_end) + 1):
                         if (a, b) != (word_start, word_end):
                             yield a, b

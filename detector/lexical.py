@@ -179,8 +179,9 @@ class LexicalMatcher:
         need = set(found)
         # Initials count only when written in capitals (NK, not nk): the title must have some.
         need.update(i for i in initials if titles[i].lower() != titles[i])
-        if _CJK_PAIR_RE.search(view):  # homophones, in the pinyin view (one code per character)
-            need.update(lib.homophone_prefilter.titles(lib.pinyin.coded_view(view), gaps, view, lib.words)[0])
+        if _CJK_PAIR_RE.search(view):  # homophones, in the pinyin views (one code per character)
+            for coded in (lib.pinyin.coded_view(view), lib.pinyin.coded_alt_view(view)):
+                need.update(lib.homophone_prefilter.titles(coded, gaps, view, lib.words)[0])
         suspects = self._latin_suspects(view)
         if suspects:
             starts = list(accumulate((len(part) + 1 for part in view.split("\n")[:-1]), initial=0))
@@ -277,6 +278,7 @@ class LexicalMatcher:
             (self.library.automaton, joined, False),
             (self.library.context_automaton, joined, False),
             (self.library.homophone_automaton, self.library.pinyin.coded_view(joined), True),
+            (self.library.homophone_automaton, self.library.pinyin.coded_alt_view(joined), True),
         )
         for automaton, text, in_pinyin in scans:
             if not len(automaton):
@@ -333,6 +335,8 @@ class LexicalMatcher:
             window = nt.text[hit.start : hit.end]
             if window in brand.names.zh or window in brand.aliases or _inside_spans(hit, exact_spans):
                 continue
+            if window in lib.words:
+                continue  # a common word that sounds like the name (辅食 for 富士, 印尼) reads as the word
             if _inside_any(hit, guards, strictly_longer=True) or self._straddles_words(nt, hit.start, hit.end):
                 continue
             found.append(
@@ -399,7 +403,7 @@ class LexicalMatcher:
             if hit.needs_context:
                 # a brand whose labels name no kind the taxonomy knows takes any kind of product as context
                 if has_terms or categories & lib.brand_kinds[hit.brand] or (
-                        categories and not lib.brand_kinds_known[hit.brand]):
+                        categories and lib.brands[hit.brand].categories and not lib.brand_kinds_known[hit.brand]):
                     hit.needs_context = False
         return _prefer_longest(found)
 

@@ -53,6 +53,7 @@ class PinyinTables:
     readings: dict[str, tuple[str, ...]]
     code_of: dict[str, str]  # fuzzy syllable → private-use character
     view_table: dict[int, str]
+    alt_view_table: dict[int, str]  # characters with two readings or more by their second (勒: lei, then le)
 
     def view(self, text: str) -> str:
         """One code character per input character; non-Chinese characters become FILLER."""
@@ -64,10 +65,21 @@ class PinyinTables:
             return _bulk.map_chars(text, self._view_array)
         return self.view(text)
 
+    def coded_alt_view(self, text: str) -> str:
+        """The view by second readings: a seller's 勒高 is le gao (乐高) though 勒 is first read lei."""
+        if _bulk is not None:
+            return _bulk.map_chars(text, self._alt_view_array)
+        return text.translate(self.alt_view_table)
+
     @cached_property
     def _view_array(self) -> object:
         assert _bulk is not None
         return _bulk.lookup_array(self.view_table, max(self.view_table) + 1)
+
+    @cached_property
+    def _alt_view_array(self) -> object:
+        assert _bulk is not None
+        return _bulk.lookup_array(self.alt_view_table, max(self.alt_view_table) + 1)
 
     def codes(self, word: str) -> list[str]:
         """Coded spellings of ``word``: as pypinyin reads the word in context, and by first readings.
@@ -116,6 +128,7 @@ def pinyin_tables() -> PinyinTables:
     readings: dict[str, tuple[str, ...]] = {}
     code_of: dict[str, str] = {}
     table: dict[int, str] = {}
+    alt: dict[int, str] = {}
     for cp, spelled in pinyin_dict.items():
         syllables = tuple(dict.fromkeys(_toneless(s) for s in spelled.split(",")))
         ch = chr(cp)
@@ -125,7 +138,9 @@ def pinyin_tables() -> PinyinTables:
             if fuzzy not in code_of:
                 code_of[fuzzy] = chr(PUA_BASE + len(code_of))
         table[cp] = code_of[fuzzy_syllable(syllables[0])]
+        alt[cp] = code_of[fuzzy_syllable(syllables[1 if len(syllables) > 1 else 0])]
     for cp in range(0x10000):  # every other BMP character becomes FILLER in one translate
         table.setdefault(cp, FILLER)
-    table[ord("\n")] = "\n"  # titles in a batch stay apart
-    return PinyinTables(readings, code_of, table)
+        alt.setdefault(cp, FILLER)
+    table[ord("\n")] = alt[ord("\n")] = "\n"  # titles in a batch stay apart
+    return PinyinTables(readings, code_of, table, alt)
