@@ -69,9 +69,13 @@ def test_key_scanner_matches_reference(library: Library, batches: list[list[str]
         assert library.prefilter.titles(view, gaps) == library.prefilter.titles_reference(view, gap_set)
         coded = library.pinyin.coded_view(view)
         assert coded == library.pinyin.view(view)
+        alternative = library.pinyin.coded_alt_view(view)
+        assert alternative == view.translate(library.pinyin.alt_view_table)
         homophones = library.homophone_prefilter
-        assert homophones.titles(coded, None, view, library.words) == homophones.titles_reference(
-            coded, None, view, library.words)
+        for pinyin_view in (coded, alternative):
+            for with_gaps in (None, gaps):  # a removed separator ends a word for the straddle rule
+                assert homophones.titles(pinyin_view, with_gaps, view, library.words) == homophones.titles_reference(
+                    pinyin_view, set(with_gaps) if with_gaps else None, view, library.words)
 
 
 def test_candidates_same_compiled_or_not(library: Library, batches: list[list[str]], request) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,117 @@
+"""Mechanisms that carry over to a list nobody wrote words for: derived disguises, everyday senses, cues.
+
+The brands here are a sparse list written for these tests (names, a category, a price); no rule file
+knows them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from detector import Brand, BrandNames, Detector, LexiconTerm, Library, Listing, ScoreResult
+
+
+def _brand(id: str, zh: list[str], en: list[str], categories: list[str], prices: dict[str, float],
+           aliases: list[str] | None = None) -> Brand:
+    return Brand(id=id, names=BrandNames(zh=zh, en=en), categories=categories, reference_prices=prices,
+                 aliases=aliases or [])
+
+
+@pytest.fixture(scope="module")
+def detector(bundled_terms: list[LexiconTerm]) -> Detector:
+    brands = [
+        _brand("sulwhasoo", ["雪花秀"], ["Sulwhasoo"], ["cosmetics"], {"CNY": 1000}),
+        _brand("lululemon", ["露露乐蒙"], ["lululemon"], ["apparel"], {"CNY": 750}),
+        _brand("kiehls", ["科颜氏"], ["Kiehl's"], ["skincare"], {"CNY": 400}),
+        _brand("fjallraven", ["北极狐"], ["Fjällräven"], ["backpacks"], {"CNY": 700, "USD": 90}, ["Kånken"]),
+        _brand("lego", ["乐高"], ["LEGO"], ["toys"], {"CNY": 500}),
+        _brand("yili", ["伊利"], [], ["dairy"], {"CNY": 60}),
+        _brand("seiko", ["精工"], ["Seiko"], ["watches"], {"USD": 350}),
+        _brand("bose", [], ["Bose"], ["audio"], {"USD": 279}),
+        _brand("thermos", [], ["Thermos"], ["drinkware"], {"USD": 35}),
+        _brand("citizen", [], ["Citizen"], ["watches"], {"USD": 250}),
+        _brand("braun", ["博朗"], ["Braun"], ["shavers"], {"CNY": 900}),
+        _brand("apple", [], ["Apple"], ["electronics"], {"CNY": 7000}, ["MacBook"]),
+        _brand("skechers", ["斯凯奇"], ["Skechers"], ["shoes"], {"CNY": 500}),
+    ]
+    return Detector(Library.compile(brands, bundled_terms))
+
+
+def _score(detector: Detector, title: str, **fields: object) -> ScoreResult:
+    return detector.score(Listing(title=title, **fields))  # type: ignore[arg-type]
+
+
+def _signals(result: ScoreResult) -> set[str]:
+    return {r.signal for r in result.reasons}
+
+
+def test_a_removed_separator_ends_a_word(detector: Detector) -> None:
+    # 秀润 is a word, but here a space stood between 秀 and 润: the homophone 雪华秀 stands on its own
+    result = _score(detector, "雪华秀 润燥精华 150ml", price=300)
+    assert result.brand_id == "sulwhasoo" and "homophone_name" in _signals(result)
+
+
+def test_one_character_swapped_anywhere_in_a_name(detector: Detector) -> None:
+    inner = _score(detector, "露露东蒙 瑜伽裤 裸感", price=160)
+    assert inner.flagged and inner.brand_id == "lululemon"
+    reason = next(r for r in inner.reasons if r.signal == "near_name")
+    assert "one character swapped" in (reason.detail or "") and reason.text == "露露东蒙"
+    last = _score(detector, "科颜民 牛油果眼霜 28g", price=120)
+    assert last.flagged and last.brand_id == "kiehls"
+    # a real word one character away is that word (北极熊 is a polar bear, not 北极狐)
+    assert _score(detector, "北极熊 双肩包 学生", price=49).brand_id is None
+
+
+def test_homophones_by_second_readings_but_not_common_words(detector: Detector) -> None:
+    assert _score(detector, "勒高 积木 城堡 拼装", price=99).brand_id == "lego"  # 勒 is first read lei
+    assert _score(detector, "印尼 咖啡豆 进口 500g 零食", price=20).brand_id is None  # 印尼 sounds like 伊利: a word
+
+
+@pytest.mark.parametrize("title, brand", [
+    ("Sieko 5 sports automatic mens watch", "seiko"),  # two letters swapped
+    ("BOZE noise cancelling headphones", "bose"),  # one letter of a four-letter mark, with context
+    ("Thermoss vacuum flask 1L stainless", "thermos"),  # no inflection of thermos
+])
+def test_knock_off_marks_of_short_names(detector: Detector, title: str, brand: str) -> None:
+    result = _score(detector, title, price=20, currency="USD")
+    assert result.flagged and result.brand_id == brand, result
+    assert "lookalike_name" in _signals(result)
+
+
+def test_a_short_mark_changed_needs_context(detector: Detector) -> None:
+    def weight(title: str) -> float:
+        return next(r.weight for r in _score(detector, title).reasons if r.signal == "lookalike_name")
+
+    assert weight("BOZE family reunion shirt") < weight("BOZE noise cancelling headphones")
+    assert not _score(detector, "BOZE family reunion shirt").flagged
+
+
+def test_an_everyday_word_alone_is_the_word(detector: Detector) -> None:
+    plain = _score(detector, "citizen science kit kids microscope", price=19, currency="USD")
+    assert not plain.flagged and "other_product_kind" in _signals(plain)
+    watch = _score(detector, "Citizen eco drive mens watch", price=19, currency="USD")
+    assert watch.flagged and "price_ratio" in _signals(watch)
+
+
+def test_dropped_accents_are_ordinary_writing(detector: Detector) -> None:
+    result = _score(detector, "Kanken backpack classic 16L", price=90, currency="USD")
+    assert result.brand_id == "fjallraven" and "obfuscated_name" not in _signals(result)
+    assert "obfuscated_name" in _signals(_score(detector, "Thérmos food jar 16 oz"))  # added ones are not
+
+
+def test_a_compatibility_cue_after_the_brand_is_no_price_signal(detector: Detector) -> None:
+    sleeve = _score(detector, "MacBook Air 13 寸 电脑包 内胆包 适用", price=39)
+    assert not sleeve.flagged and "price_ratio" not in _signals(sleeve)
+    assert _score(detector, "MacBook Air 13 寸 笔记本电脑", price=39).flagged
+
+
+def test_brand_riding_stops_at_punctuation(detector: Detector) -> None:
+    actress = _score(detector, "skechers斯凯奇,唐嫣同款运动休闲女鞋")
+    assert not actress.flagged
+    assert _score(detector, "斯凯奇同款 运动鞋 女").flagged
+
+
+def test_unknown_category_labels_do_not_make_another_kind(detector: Detector) -> None:
+    # "shavers" names no kind the taxonomy knows: 剃须刀 is not read as a knife, the price speaks
+    result = _score(detector, "博朗 9系 Pro 剃须刀 全新 国行", price=60)
+    assert result.flagged and "other_product_kind" not in _signals(result)
