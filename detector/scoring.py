@@ -238,8 +238,10 @@ class RuleScorer:
         the brand's kind of product.
         """
         brand = choice.brand
-        if not brand.categories or _disguised(choice.best):
-            return None  # a disguised spelling (三只松鼡, Nlke) has no everyday sense to read it in
+        if not brand.categories or _disguised(choice.best) or choice.best.kind == "semantic":
+            # a disguised spelling (三只松鼡, Nlke) has no everyday sense to read it in; a listing picked for
+            # its closeness to the brand's counterfeits is the brand's kind of product by that closeness
+            return None
         everyday = self._everyday_word(evidence, choice, semantic)
         if everyday:
             return everyday
