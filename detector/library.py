@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -26,7 +27,7 @@ from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 20  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 23  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 _REPEATS_RE = re.compile(r"(.)\1+")
@@ -472,11 +473,28 @@ def _everyday_form(form: str, dictionary: frozenset[str], english: frozenset[str
     return len(squeezed) <= 2 or squeezed in dictionary
 
 
+def everyday_key(text: str) -> str:
+    """How a name is looked up among everyday words: case and accents folded, words split on anything else."""
+    folded = "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch))
+    return " ".join(re.findall(r"[a-z0-9]+|[^\W\d_a-z]+", folded))
+
+
+EVERYDAY_WORD_MIN_COUNT = 1000  # jieba counts: a Chinese name this common is an everyday word first (苹果, 冠军)
+
+
 def _everyday_names(brands: list[Brand]) -> frozenset[str]:
-    """Normalised one-word Latin names that are also English words: alone, they may mean the word."""
+    """Normalised names and product lines that are everyday words: English words, very common Chinese words."""
     english = english_words()
-    forms = (normalise_term(name) for brand in brands for name in brand.names.en)
-    return frozenset(f for f in forms if f.isalpha() and f.isascii() and f in english)
+    counts = dict(_chinese_words())
+    forms = {everyday_key(name) for brand in brands for name in brand.names.en}
+    out = {f for f in forms if f.isalpha() and f.isascii() and f in english}
+    # product lines that are English words or phrases (box logo, Big Bang, Switch) likewise
+    lines = {everyday_key(alias) for brand in brands for alias in brand.aliases}
+    out |= {f for f in lines if f.isascii() and re.fullmatch(r"[a-z]+( [a-z]+)*", f)
+            and all(w in english for w in f.split())}
+    out |= {everyday_key(name) for brand in brands for name in brand.names.zh
+            if counts.get(name, 0) >= EVERYDAY_WORD_MIN_COUNT}
+    return frozenset(out)
 
 
 def _prefilter_rule(patterns: list[Pattern]) -> int:

@@ -10,9 +10,8 @@ import math
 from dataclasses import dataclass
 
 from .lexical import EVASION_KINDS, BrandHit, LexicalEvidence
-from .library import Library
+from .library import Library, everyday_key
 from .semantic import SemanticEvidence
-from .text import normalise_term
 from .types import Brand, LexiconTerm, Listing, Reason, ScoreResult
 
 RULE_MODEL_VERSION = "rules-v{version}"
@@ -213,14 +212,17 @@ class RuleScorer:
     def _everyday_word(
         self, evidence: LexicalEvidence, choice: BrandChoice, semantic: SemanticEvidence | None
     ) -> str | None:
-        """A name that is an English word, alone, with nothing of the brand's kind, no claim, no likeness.
+        """Names and lines that are everyday words, alone, with nothing of the brand's kind, no claim, no likeness.
 
-        "citizen science kit" names no watch; "Citizen Eco-Drive watch" does (the taxonomy's word).
+        "citizen science kit" names no watch; "Citizen Eco-Drive watch" does (the taxonomy's word);
+        "mailer boxes with box logo" is no streetwear, "苹果木 烧烤炭" no phone.
         """
-        best = choice.best
-        if best.kind != "name" or any(h.kind != "name" for h in choice.hits) or evidence.terms or evidence.claims:
+        everyday = self.library.everyday_names
+        if evidence.terms or evidence.claims or any(
+                h.kind not in ("name", "alias") or everyday_key(h.word) not in everyday for h in choice.hits):
             return None
-        if normalise_term(best.word) not in self.library.everyday_names or self._in_category(evidence, choice.brand):
+        best = choice.best
+        if self._in_category(evidence, choice.brand):
             return None
         if semantic is not None and semantic.brand_id == choice.brand.id and semantic.neighbours and (
                 semantic.counterfeit_sim >= float(self.rules["product_kind"]["exemplar_min"])):

@@ -31,7 +31,8 @@ def detector(bundled_terms: list[LexiconTerm]) -> Detector:
         _brand("thermos", [], ["Thermos"], ["drinkware"], {"USD": 35}),
         _brand("citizen", [], ["Citizen"], ["watches"], {"USD": 250}),
         _brand("braun", ["博朗"], ["Braun"], ["shavers"], {"CNY": 900}),
-        _brand("apple", [], ["Apple"], ["electronics"], {"CNY": 7000}, ["MacBook"]),
+        _brand("apple", ["苹果"], ["Apple"], ["phones", "electronics"], {"CNY": 7000}, ["MacBook"]),
+        _brand("supreme", [], ["Supreme"], ["apparel"], {"USD": 150}, ["box logo"]),
         _brand("skechers", ["斯凯奇"], ["Skechers"], ["shoes"], {"CNY": 500}),
     ]
     return Detector(Library.compile(brands, bundled_terms))
@@ -91,6 +92,14 @@ def test_an_everyday_word_alone_is_the_word(detector: Detector) -> None:
     assert not plain.flagged and "other_product_kind" in _signals(plain)
     watch = _score(detector, "Citizen eco drive mens watch", price=19, currency="USD")
     assert watch.flagged and "price_ratio" in _signals(watch)
+
+
+def test_everyday_chinese_names_and_product_lines(detector: Detector) -> None:
+    # 苹果 is a word long before it is a mark; "box logo" an English phrase before a Supreme line
+    assert not _score(detector, "苹果木 烧烤炭 果木 5斤", price=25).flagged
+    assert not _score(detector, "Custom mailer boxes with box logo", price=40, currency="USD").flagged
+    assert _score(detector, "苹果 手机 全新 国行", price=900).flagged  # the brand's kind of product
+    assert _score(detector, "box logo hoodie replica", price=40, currency="USD").flagged  # a claim
 
 
 def test_dropped_accents_are_ordinary_writing(detector: Detector) -> None:
