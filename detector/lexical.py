@@ -18,6 +18,7 @@ from typing import Any
 from rapidfuzz.distance import OSA, Levenshtein
 from rapidfuzz.process import cdist
 
+from .claims import CLAIM_CATEGORIES
 from .library import Library, collapse_repeats, english_words
 from .scanner import is_ascii_alnum, is_ascii_letter, stands_apart, straddles
 from .text import (
@@ -237,7 +238,11 @@ class LexicalMatcher:
         if not named:
             return
         for found, claims in zip(named, self.library.claims.find_many([e.text.text for e in named]), strict=True):
-            taken = [(t.start, t.end) for t in found.terms] + [(h.start, h.end) for h in found.brand_hits]
+            # where a claim term already speaks, the window adds nothing; a brand-riding term ("same as") that
+            # is not beside the brand does not speak, and the claim around it ("exact same as the boutique") does
+            terms = self.library.terms
+            taken = [(t.start, t.end) for t in found.terms if terms[t.ref].category in CLAIM_CATEGORIES]
+            taken += [(h.start, h.end) for h in found.brand_hits]
             for start, end, probability in claims:
                 if not any(start < e and s < end for s, e in taken):
                     found.claims.append(Hit("claim", probability, start, end, found.text.text[start:end]))
