@@ -133,11 +133,14 @@ def _structured(html: str, url: str) -> dict[str, Any]:
     return data
 
 
+_JS_COMMENTS = re.compile(r"/\*.*?\*/|^\s*//.*$", re.S | re.M)  # block comments, and lines that are comments
+
+
 def _lenient_json_ld(html: str) -> list[Any]:
     """JSON-LD blocks that strict parsing refused (comments, control characters)."""
     out = []
     for block in re.findall(r'<script[^>]+application/ld\+json[^>]*>(.*?)</script>', html, re.S | re.I):
-        cleaned = re.sub(r"/\*.*?\*/|(?m)^\s*//.*$", "", block, flags=re.S)
+        cleaned = _JS_COMMENTS.sub("", block)
         cleaned = re.sub(r"[\x00-\x1f]", " ", cleaned)
         try:
             out.append(json.loads(cleaned))

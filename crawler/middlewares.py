@@ -8,6 +8,8 @@ from urllib.parse import urlparse
 
 from scrapy.exceptions import IgnoreRequest
 
+MAX_REFUSED_KEPT = 20  # refused URLs named in the crawl's summary
+
 
 class PrivateAddressMiddleware:
     """Refuses requests to hosts that resolve to non-public addresses (SSRF guard)."""
@@ -30,6 +32,10 @@ class PrivateAddressMiddleware:
         for address in addresses:
             ip = ipaddress.ip_address(address.split("%")[0])
             if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved:
-                spider.crawler.stats.inc_value("ipwatch/blocked/private_address")
+                stats = spider.crawler.stats
+                stats.inc_value("ipwatch/blocked/private_address")
+                refused = stats.get_value("ipwatch/blocked/urls") or []
+                if len(refused) < MAX_REFUSED_KEPT:
+                    stats.set_value("ipwatch/blocked/urls", [*refused, f"{request.url} ({ip})"])
                 raise IgnoreRequest(f"{host} resolves to a non-public address {ip}")
         return None

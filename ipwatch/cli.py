@@ -578,6 +578,10 @@ def crawl(ctx: Context, urls: tuple[str, ...], out: Path | None, score: bool, ma
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(json.dumps(summary, ensure_ascii=False))
+    if not summary["pages"] and summary["refused"]:
+        raise click.ClickException(
+            f"nothing crawled: refused {', '.join(summary['refused'])} — a private, loopback or link-local "
+            f"address; pass --allow-private to crawl it")
 
 
 @main.command("demo-shop")

@@ -82,6 +82,7 @@ def run_crawl(urls: list[str], settings: Settings, out: Path | None = None, scor
         "listings": int(stats.get("item_scraped_count", 0)),
         "dropped": {k.removeprefix("ipwatch/drop/"): v for k, v in stats.items() if k.startswith("ipwatch/drop/")},
         "blocked_private": int(stats.get("ipwatch/blocked/private_address", 0)),
+        "refused": list(stats.get("ipwatch/blocked/urls", [])),
         "stored_new": int(stats.get("ipwatch/stored/new", 0)),
         "seconds": round(elapsed, 2),
         "pages_per_s": round(pages / elapsed, 1) if elapsed else None,

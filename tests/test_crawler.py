@@ -52,9 +52,10 @@ def test_crawl_of_the_demo_shop(tmp_path: Path) -> None:
     env.pop("IPWATCH_DATABASE_URL", None)
     cli = [sys.executable, "-W", "ignore", "-m", "ipwatch.cli"]
     try:
-        blocked = subprocess.run([*cli, "crawl", url, "--max-pages", "5"], env=env, capture_output=True, text=True,
-                                 check=True)
-        assert json.loads(blocked.stdout.strip().splitlines()[-1])["blocked_private"] >= 1  # loopback refused
+        blocked = subprocess.run([*cli, "crawl", url, "--max-pages", "5"], env=env, capture_output=True, text=True)
+        assert blocked.returncode != 0  # loopback refused: nothing crawled is a failure, naming URL and flag
+        assert json.loads(blocked.stdout.strip().splitlines()[-1])["blocked_private"] >= 1
+        assert url in blocked.stderr and "--allow-private" in blocked.stderr, blocked.stderr
         subprocess.run([*cli, "brands", "import", "feature_store/data/protection_list.yaml"], env=env, check=True,
                        capture_output=True, cwd=Path(__file__).parent.parent)
         out = tmp_path / "listings.jsonl"
