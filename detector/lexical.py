@@ -19,7 +19,7 @@ from rapidfuzz.distance import OSA, Levenshtein
 from rapidfuzz.process import cdist
 
 from .claims import CLAIM_CATEGORIES
-from .library import Library, collapse_repeats, english_words
+from .library import Library, collapse_repeats, english_words, everyday_key
 from .scanner import is_ascii_alnum, is_ascii_letter, stands_apart, straddles
 from .text import (
     SKELETON,
@@ -29,7 +29,6 @@ from .text import (
     is_cjk,
     normalise,
     normalise_many,
-    normalise_term,
     plain_form,
 )
 
@@ -329,7 +328,7 @@ class LexicalMatcher:
             exact.detail = (exact.detail + "; " if exact.detail else "") + (
                 f"{hit.word} is {what} of {brand_id} in the brand knowledge base, not on the protection list "
                 f"(ipwatch brands enrich)")
-            exact.needs_context = line and normalise_term(hit.word) in lib.everyday_lines
+            exact.needs_context = line and everyday_key(hit.word) in lib.everyday_lines
             exact.from_knowledge = True
             found.append(exact)
         exact_spans = [(h.start, h.end) for h in found]

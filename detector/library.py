@@ -27,7 +27,7 @@ from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 23  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 24  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 _REPEATS_RE = re.compile(r"(.)\1+")
@@ -338,8 +338,9 @@ class Library:
                 form = normalise_term(text)
                 if form and form not in listed:
                     builder.add(text, "kb_variant" if kind == "kb_knockoff" else "kb_alias", b_idx)
-                    if kind != "kb_knockoff" and _everyday_form(form, dictionary, english_words()):
-                        everyday_lines.add(form)
+                    key = everyday_key(text)
+                    if kind != "kb_knockoff" and _everyday_form(key, dictionary, english_words()):
+                        everyday_lines.add(key)
             for word in [*brand.all_names(), *brand.aliases]:
                 form = normalise_term(word)
                 squeezed = form.replace(" ", "")
@@ -465,11 +466,14 @@ class Library:
         return None if idx is None else self.brands[idx]
 
 
-def _everyday_form(form: str, dictionary: frozenset[str], english: frozenset[str]) -> bool:
-    """An ordinary word or phrase (Love, Classic Cabin, 飞天), or too short to stand alone (CF, 小香)."""
-    squeezed = form.replace(" ", "")
+def _everyday_form(key: str, dictionary: frozenset[str], english: frozenset[str]) -> bool:
+    """An ordinary word or phrase (Love, Classic Cabin, 飞天), or too short to stand alone (CF, 小香).
+
+    ``key``: as :func:`everyday_key` writes it (not the skeleton form, where Love would be iove).
+    """
+    squeezed = key.replace(" ", "")
     if squeezed.isascii():
-        return len(squeezed) <= 3 or all(w in english or len(w) <= 2 for w in re.findall(r"[a-z]+", form))
+        return len(squeezed) <= 3 or all(w in english or len(w) <= 2 for w in re.findall(r"[a-z]+", key))
     return len(squeezed) <= 2 or squeezed in dictionary
 
 

@@ -221,13 +221,13 @@ class RuleScorer:
         if evidence.terms or evidence.claims or any(
                 h.kind not in ("name", "alias") or everyday_key(h.word) not in everyday for h in choice.hits):
             return None
-        best = choice.best
         if self._in_category(evidence, choice.brand):
             return None
         if semantic is not None and semantic.brand_id == choice.brand.id and semantic.neighbours and (
                 semantic.counterfeit_sim >= float(self.rules["product_kind"]["exemplar_min"])):
             return None
-        return f"'{best.word}' in its everyday sense: nothing in the title is a kind of product {choice.brand.id} makes"
+        return (f"'{choice.best.word}' in its everyday sense: nothing in the title is a kind of product "
+                f"{choice.brand.id} makes")
 
     def _other_kind(
         self, evidence: LexicalEvidence, choice: BrandChoice, semantic: SemanticEvidence | None

@@ -107,3 +107,15 @@ def test_mined_lines_exclude_words_other_brands_use() -> None:
     own = ["Align leggings 25", "Align tank top", "Align shorts"]
     others = ["Align your spine pillow", "Align brace", "Align mat"] + ["plain title"] * 3
     assert mine_product_lines(_brand("lululemon"), own, others) == []
+
+
+def test_knowledge_that_is_an_ordinary_word_needs_context(bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    from detector import Detector, Library, Listing
+
+    cartier = Brand(id="cartier", names=BrandNames(en=["Cartier"]), categories=["jewelry"],
+                    reference_prices={"CNY": 50000})
+    known = {"cartier": [("Love", "kb_product_line"), ("Juste un Clou", "kb_product_line")]}
+    detector = Detector(Library.compile([cartier], bundled_terms, known))
+    assert detector.score(Listing(title="Love you forever greeting card", price=10)).brand_id is None
+    assert detector.score(Listing(title="Love 手镯 18k 高仿", price=100)).brand_id == "cartier"
+    assert detector.score(Listing(title="Juste un Clou bracelet", price=100)).flagged  # a distinctive line
