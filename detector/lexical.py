@@ -29,6 +29,7 @@ from .text import (
     is_cjk,
     normalise,
     normalise_many,
+    normalise_term,
     plain_form,
 )
 
@@ -318,19 +319,7 @@ class LexicalMatcher:
                 exact = self._exact_hit(nt, hit)
                 if exact is not None:
                     found.append(exact)
-        for hit in (*by_kind.get("kb_alias", []), *by_kind.get("kb_variant", [])):
-            line = hit.kind == "kb_alias"  # a product line or other name; else a known knock-off mark
-            exact = self._exact_hit(nt, Hit("alias" if line else "variant", hit.ref, hit.start, hit.end, hit.word))
-            if exact is None:
-                continue
-            what = "a product line or other name" if line else "a known knock-off mark"
-            brand_id = lib.brands[hit.ref].id
-            exact.detail = (exact.detail + "; " if exact.detail else "") + (
-                f"{hit.word} is {what} of {brand_id} in the brand knowledge base, not on the protection list "
-                f"(ipwatch brands enrich)")
-            exact.needs_context = line and everyday_key(hit.word) in lib.everyday_lines
-            exact.from_knowledge = True
-            found.append(exact)
+        found.extend(self._knowledge_hits(nt, by_kind))
         exact_spans = [(h.start, h.end) for h in found]
 
         guards = by_kind.get("guard", [])
@@ -355,38 +344,7 @@ class LexicalMatcher:
             found.append(BrandHit(hit.ref, "initials", hit.start, hit.end, hit.word, needs_context=True,
                                   detail=f"{original} = pinyin initials of {hit.word}"))
 
-        for hit in (*by_kind.get("prefix", []), *by_kind.get("suffix", [])):
-            name = hit.word
-            if hit.kind == "prefix":
-                pos, expected, start, end = hit.end, name[-1], hit.start, hit.end + 1
-            else:
-                pos, expected, start, end = hit.start - 1, name[0], hit.start - 1, hit.end
-            if pos < 0 or pos >= len(nt.text) or not is_cjk(nt.text[pos]) or nt.text[pos] == expected:
-                continue
-            if _overlaps_any(Hit("", None, start, end, ""), exact_spans):
-                continue
-            if len(name) == 3 and (nt.text[start:end] in lib.near_guard or self._straddles_words(nt, start, end)):
-                continue  # a real word (北极熊), or the swapped character begins the next word (科颜|民族)
-            found.append(BrandHit(hit.ref, "near_name", start, end, name, needs_context=True,
-                                  detail=f"{nt.text[start:end]} imitates {name}"))
-
-        for hit in by_kind.get("inner", []):
-            name, swapped, at = hit.word.split("\t")
-            start = hit.start - int(at)  # where the name would start
-            end, swapped_at = start + len(name), start + int(swapped)
-            if start < 0 or end > len(nt.text) or nt.has_gap_inside(start, end):
-                continue
-            written = nt.text[start:end]
-            if not is_cjk(written[int(swapped)]) or written[int(swapped)] == name[int(swapped)] or any(
-                    written[j] != name[j] for j in range(len(name)) if j != int(swapped)):
-                continue
-            if _overlaps_any(Hit("", None, start, end, ""), exact_spans) or written in lib.near_guard:
-                continue
-            if self._straddles_words(nt, start, end):
-                continue  # 露露东蒙古: the last character belongs to the word after it
-            found.append(BrandHit(hit.ref, "near_name", start, end, name, needs_context=True,
-                                  detail=f"{nt.original_text(start, end)} imitates {name} "
-                                         f"(one character swapped: {nt.text[swapped_at]} for {name[int(swapped)]})"))
+        found.extend(self._swapped_hits(nt, by_kind, exact_spans))
 
         for hit in (*by_kind.get("mixed", []), *by_kind.get("shape", [])):
             if _overlaps_any(hit, exact_spans) or self._straddles_words(nt, hit.start, hit.end):
@@ -410,6 +368,55 @@ class LexicalMatcher:
                         categories and lib.brands[hit.brand].categories and not lib.brand_kinds_known[hit.brand]):
                     hit.needs_context = False
         return _prefer_longest(found)
+
+    def _knowledge_hits(self, nt: NormalisedText, by_kind: dict[str, list[Hit]]) -> list[BrandHit]:
+        """Product lines, other names and knock-off marks the knowledge base knows and no admin has decided."""
+        lib = self.library
+        out = []
+        for hit in (*by_kind.get("kb_alias", []), *by_kind.get("kb_variant", [])):
+            line = hit.kind == "kb_alias"  # a product line or other name; else a known knock-off mark
+            exact = self._exact_hit(nt, Hit("alias" if line else "variant", hit.ref, hit.start, hit.end, hit.word))
+            if exact is None:
+                continue
+            what = "a product line or other name" if line else "a known knock-off mark"
+            exact.detail = (exact.detail + "; " if exact.detail else "") + (
+                f"{hit.word} is {what} of {lib.brands[hit.ref].id} in the brand knowledge base, not on the "
+                f"protection list (ipwatch brands enrich)")
+            exact.needs_context = line and everyday_key(hit.word) in lib.everyday_lines
+            exact.from_knowledge = True
+            out.append(exact)
+        return out
+
+    def _swapped_hits(
+        self, nt: NormalisedText, by_kind: dict[str, list[Hit]], exact_spans: list[tuple[int, int]]
+    ) -> list[BrandHit]:
+        """One character of a Chinese name swapped for another (农夫山泵, 科颜民, 露露东蒙); they need context."""
+        lib = self.library
+        out = []
+        for hit in (*by_kind.get("prefix", []), *by_kind.get("suffix", []), *by_kind.get("inner", [])):
+            if hit.kind == "inner":  # the key is one side of the name; the name is around it
+                name, position, at = hit.word.split("\t")
+                swapped, start = int(position), hit.start - int(at)
+            elif hit.kind == "prefix":
+                name, swapped, start = hit.word, len(hit.word) - 1, hit.start
+            else:
+                name, swapped, start = hit.word, 0, hit.start - 1
+            end = start + len(name)
+            if start < 0 or end > len(nt.text) or (hit.kind == "inner" and nt.has_gap_inside(start, end)):
+                continue
+            written, form = nt.text[start:end], normalise_term(name)  # the name as the text is normalised
+            if len(form) != len(name) or not is_cjk(written[swapped]) or written[swapped] == form[swapped] or any(
+                    written[j] != form[j] for j in range(len(form)) if j != swapped):
+                continue
+            if _overlaps_any(Hit("", None, start, end, ""), exact_spans):
+                continue
+            if (hit.kind == "inner" or len(name) == 3) and (written in lib.near_guard or
+                                                            self._straddles_words(nt, start, end)):
+                continue  # a real word (北极熊), or an edge character belongs to the word beside it (科颜|民族)
+            out.append(BrandHit(hit.ref, "near_name", start, end, name, needs_context=True,
+                                detail=f"{nt.original_text(start, end)} imitates {name} "
+                                       f"(one character swapped: {written[swapped]} for {name[swapped]})"))
+        return out
 
     def _straddles_words(self, nt: NormalisedText, start: int, end: int) -> bool:
         """Whether a window's edge characters belong to words outside it (正品|国行), not across a separator."""
