@@ -28,10 +28,14 @@ class Context:
     @property
     def store(self):  # type: ignore[no-untyped-def]
         if self._store is None:
+            from feature_store import LibraryFileError
+
             from .running import library_store
 
             try:
                 self._store = library_store(self.settings)
+            except LibraryFileError as exc:  # a knowledge file that cannot be read
+                raise click.ClickException(str(exc)) from exc
             except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback
                 raise click.ClickException(
                     f"cannot open the store at {self.settings.resolved_database_url}: {exc}"
@@ -60,6 +64,7 @@ class Context:
     def detector(self, model: str | None = None, require_brands: bool = True,  # type: ignore[no-untyped-def]
                  semantic: bool = True):
         """A detector over the stored library; ``model``: a version, ``rules``, or None for the promoted one."""
+        from feature_store import LibraryFileError
         from models import ModelRegistryError
 
         from .running import running_detector
@@ -70,7 +75,7 @@ class Context:
             )
         try:
             detector = running_detector(self.settings, self.store, model, semantic=semantic)
-        except ModelRegistryError as exc:
+        except (ModelRegistryError, LibraryFileError) as exc:
             raise click.ClickException(str(exc)) from exc
         settle_heap()
         return detector

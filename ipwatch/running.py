@@ -21,8 +21,15 @@ def library_store(settings: Settings, url: str | None = None) -> LibraryStore:
     """The library store ``settings`` name (or ``url``), with their knowledge-base files and choice."""
     from feature_store import LibraryStore
 
-    return LibraryStore(url or settings.resolved_database_url, cache_dir=settings.cache_dir,
-                        knowledge_files=settings.knowledge_paths, apply_knowledge=settings.knowledge_base)
+    store = LibraryStore(url or settings.resolved_database_url, cache_dir=settings.cache_dir,
+                         knowledge_files=settings.knowledge_paths, apply_knowledge=settings.knowledge_base)
+    if settings.knowledge_paths:
+        try:
+            store.knowledge  # noqa: B018 - a bad knowledge file is refused here, before any work starts
+        except Exception:
+            store.close()
+            raise
+    return store
 
 
 def running_detector(settings: Settings, store: LibraryStore, model: str | None = PROMOTED,

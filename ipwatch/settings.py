@@ -69,6 +69,14 @@ class Settings(BaseSettings):
             raise ValueError("flag_threshold must lie strictly between 0 and 1")
         return value
 
+    @field_validator("knowledge_files")
+    @classmethod
+    def _knowledge_files_exist(cls, value: str | None) -> str | None:
+        for part in (value or "").split(os.pathsep):
+            if part.strip() and not Path(part.strip()).is_file():
+                raise ValueError(f"no such knowledge file: {part.strip()}")
+        return value
+
     @property
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to ``IPWATCH_HOME/ipwatch.db``."""

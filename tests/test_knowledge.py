@@ -85,6 +85,13 @@ def test_an_unreadable_knowledge_file_is_named(cli, cli_env: dict[str, str], tmp
     cli_env["IPWATCH_KNOWLEDGE_FILES"] = str(bad)
     result = cli("brands", "enrich")
     assert result.exit_code != 0 and "entry 1: field 'names'" in result.output
+    imported = cli("brands", "import", str(bundled_protection_list()))
+    assert imported.exit_code != 0 and "entry 1: field 'names'" in imported.output
+    cli_env["IPWATCH_KNOWLEDGE_FILES"] = str(tmp_path / "missing.yaml")
+    missing = cli("brands", "list")
+    assert missing.exit_code != 0 and "no such knowledge file" in missing.output
+    cli_env.pop("IPWATCH_KNOWLEDGE_FILES")
+    assert json.loads(cli("brands", "list", "--json").output)["brands"] == []  # nothing was stored
     assert cli("brands", "enrich", "--brand", "nobody").exit_code != 0
 
 
