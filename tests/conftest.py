@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -119,3 +122,16 @@ def cli(cli_env: dict[str, str]):  # type: ignore[no-untyped-def]
         return runner.invoke(main, list(args), env=cli_env, input=input, catch_exceptions=False)
 
     return run
+
+
+def wait_until_serving(server: subprocess.Popen, base: str, timeout: float = 120.0) -> None:  # type: ignore[type-arg]
+    """Wait for a real `ipwatch serve` to answer /healthz; its start-up compiles the library, slow under load."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert server.poll() is None, "ipwatch serve exited before it answered"
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=1)
+            return
+        except OSError:
+            assert time.monotonic() < deadline, f"ipwatch serve did not answer /healthz in {timeout:.0f} s"
+            time.sleep(0.1)

@@ -7,12 +7,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import wait_until_serving
 from fastapi.testclient import TestClient
 
 from api import create_app
@@ -160,12 +160,7 @@ def test_end_to_end_serve(tmp_path: Path) -> None:
                               stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_serving(server, base)
         request = urllib.request.Request(
             f"{base}/v1/score", data=json.dumps({"listings": [{"title": "奈克 气垫跑步鞋"}]}).encode(),
             headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})

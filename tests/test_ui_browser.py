@@ -7,12 +7,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import wait_until_serving
 
 from feature_store import LibraryStore, bundled_lexicon, bundled_protection_list, read_brands, read_terms
 from feature_store.review import ReviewStore
@@ -37,12 +37,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_serving(server, base)
         listings = [
             {"listing_id": "u1", "platform": "taobao", "title": "耐克 AJ1 高仿 莆田", "seller_id": "shop-1"},
             {"listing_id": "u2", "platform": "taobao", "title": "奈克 气垫跑步鞋 男", "seller_id": "shop-1"},
