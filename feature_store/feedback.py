@@ -4,6 +4,7 @@ listings are proposed — held for an admin, never added alone."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from .knowledge import ENRICHMENT_KINDS, BrandKnowledge, mine_product_lines
+from .knowledge import ENRICHMENT_KINDS, BrandKnowledge, document_counts, name_key, product_lines
 from .schema import ExemplarRow, VariantProposalRow
 from .store import LibraryStore
 
@@ -85,16 +86,18 @@ class LibraryFeedback:
         for brand_id, text in rows:
             by_brand.setdefault(brand_id, []).append(text)
         rules = load_lexical_rules()
-        stop = [*(w for words in load_product_kinds().keywords.values() for w in words), *rules.accessory_words,
-                *rules.second_hand_markers, *rules.nominative_cues, *rules.exempt_phrases,
-                *(t.term for t in self.library.terms())]
+        stop = {name_key(w) for w in [*(w for words in load_product_kinds().keywords.values() for w in words),
+                                      *rules.accessory_words, *rules.second_hand_markers, *rules.nominative_cues,
+                                      *rules.exempt_phrases, *(t.term for t in self.library.terms())]}
         english = english_words()
+        # each brand's listings are read once; a brand's "others" are everything less its own
+        counts = {brand_id: document_counts(texts) for brand_id, texts in by_brand.items()}
+        total: Counter[str] = sum(counts.values(), Counter())
         out = []
         for brand in brands:
-            own = by_brand.get(brand.id, [])
-            others = [t for b, texts in by_brand.items() if b != brand.id for t in texts]
+            own, n_own = counts.get(brand.id, Counter()), len(by_brand.get(brand.id, []))
             out += [(brand.id, line, "catalogue_line")
-                    for line in mine_product_lines(brand, own, others, stop, english)]
+                    for line in product_lines(brand, own, n_own, total - own, len(rows) - n_own, stop, english)]
         return out
 
     def propose(self, variants: list[tuple[str, str, str]], case_id: int | None) -> list[tuple[str, str, str]]:
@@ -134,18 +137,18 @@ class LibraryFeedback:
         """
         status = "approved" if approve else "rejected"
         additions: dict[str, dict[str, list[str]]] = {}
-        additions_kinds: set[str] = set()
+        knowledge_rejected = False  # an enrichment finding: the library version records its rejection
         with self.sessions.begin() as session:
             for proposal_id in proposal_ids:
                 row = session.get(VariantProposalRow, proposal_id)
                 if row is None or row.status != "pending":
                     raise LookupError(f"no pending proposal {proposal_id}")
                 row.status, row.decided_by = status, actor
-                additions_kinds.add(row.kind)
+                knowledge_rejected |= not approve and row.kind in ENRICHMENT_KINDS
                 field = ENRICHMENT_KINDS.get(row.kind, "known_variants")
                 additions.setdefault(row.brand_id, {}).setdefault(field, []).append(row.variant)
             version = None
-            if not approve and any(ENRICHMENT_KINDS.get(k) for k in additions_kinds):
+            if not approve and knowledge_rejected:
                 # a rejected knowledge-base finding is no longer matched: a new library version
                 session.flush()
                 version = self.library.record_version(session, f"{len(proposal_ids)} proposal(s) rejected by {actor}")

@@ -140,13 +140,30 @@ def mine_product_lines(
     ``english`` dictionary word written in lower case (leggings; Align counts). Latin words are read
     as written (AJ1, XT-6); Chinese words by jieba's segmentation.
     """
-    if len(own_titles) < min_listings:
+    stop = {name_key(w) for w in stop_words}
+    return product_lines(brand, document_counts(own_titles), len(own_titles), document_counts(other_titles),
+                         len(other_titles), stop, english, min_listings, min_share)
+
+
+def product_lines(
+    brand: Brand,
+    own: Counter[str],
+    n_own: int,
+    other: Counter[str],
+    n_other: int,
+    stop: set[str],
+    english: frozenset[str] = frozenset(),
+    min_listings: int = 2,
+    min_share: float = 0.25,
+) -> list[str]:
+    """:func:`mine_product_lines` from document counts already made (``stop`` keyed by :func:`name_key`).
+
+    For many brands at once, count each brand's listings once and give every brand the others' total.
+    """
+    if n_own < min_listings:
         return []
     have = {name_key(w) for w in [*brand.all_names(), *brand.aliases, *brand.known_variants]}
-    stop = {name_key(w) for w in stop_words}
-    own = _document_counts(own_titles)
-    other = _document_counts(other_titles)
-    n_own, n_other = len(own_titles), max(len(other_titles), 1)
+    n_other = max(n_other, 1)
     found = []
     for word, count in own.most_common():
         key = name_key(word)
@@ -164,7 +181,8 @@ def mine_product_lines(
     return found
 
 
-def _document_counts(titles: list[str]) -> Counter[str]:
+def document_counts(titles: list[str]) -> Counter[str]:
+    """In how many of ``titles`` each word occurs."""
     counts: Counter[str] = Counter()
     for title in titles:
         counts.update(set(_words(title)))
