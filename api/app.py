@@ -7,8 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 
+import swagger_ui_bundle
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from feature_store.feedback import LibraryFeedback
@@ -35,6 +38,21 @@ def _openapi_with_bearer(app: FastAPI) -> dict:  # type: ignore[type-arg]
     return app.openapi_schema
 
 
+DOCS_ASSETS = "/docs-assets"
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """/docs from the Swagger UI files of an installed package, so the page works without internet."""
+    app.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title="ipwatch API",
+                                   swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                                   swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png")
+
+
 def app_from_environment() -> FastAPI:
     """The app for process managers that import a factory (uvicorn --factory, several workers)."""
     return create_app(Settings())
@@ -51,7 +69,8 @@ def create_app(settings: Settings) -> FastAPI:
         gc.unfreeze()
         library_store.close()
 
-    app = FastAPI(title="ipwatch", version="0.1.0", lifespan=lifespan,
+    # docs_url/redoc_url off: FastAPI's pages load Swagger UI and ReDoc from a CDN, blank offline.
+    app = FastAPI(title="ipwatch", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Infringement detection for e-commerce listings: scoring, review queue, decisions.")
     app.state.settings = settings
     app.state.library_store = library_store
@@ -68,6 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.openapi = lambda: _openapi_with_bearer(app)  # type: ignore[method-assign]
     app.state.templates = Jinja2Templates(directory=str(resources.files("api") / "templates"))
+    _offline_docs(app)
     for router in (scoring.router, cases.router, enforcement.router, admin.router, health.router, ui.router):
         app.include_router(router)
     return app

@@ -88,3 +88,26 @@ def test_triage_by_keyboard(browser, served) -> None:  # type: ignore[no-untyped
     page.goto(f"{base}/ui/stats")
     assert "Review statistics" in page.inner_text("h1")
     page.close()
+
+
+def test_api_docs_render_offline(browser, served) -> None:  # type: ignore[no-untyped-def]
+    """/docs draws every operation from packaged assets; any request off the machine is refused."""
+    base, _key = served
+    context = browser.new_context()
+    outside: list[str] = []
+
+    def only_loopback(route) -> None:  # type: ignore[no-untyped-def]
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_loopback)
+    page = context.new_page()
+    page.goto(f"{base}/docs")
+    page.wait_for_selector(".opblock-summary-path", timeout=20_000)
+    paths = set(page.locator(".opblock-summary-path").all_inner_texts())
+    assert {"/v1/score", "/v1/listings", "/v1/cases/{case_id}/decision"} <= {p.replace("\u200b", "") for p in paths}
+    assert outside == []
+    context.close()
