@@ -9,13 +9,17 @@ import secrets
 import statistics
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
+from . import audit
 from .schema import ApiKeyRow, AuditRow, CaseRow, ListingRow
 from .store import LibraryStore
 
@@ -205,7 +209,7 @@ class ReviewStore:
         """Record a decision if ``version`` is current (optimistic concurrency), else refuse with 409."""
         if decision not in DECISIONS:
             raise ReviewError(f"unknown decision {decision!r}; use one of {', '.join(DECISIONS)}", 422)
-        with self.sessions.begin() as session:
+        with self._changing_case(case_id) as session:
             case = session.get(CaseRow, case_id)
             if case is None:
                 raise ReviewError(f"no case {case_id}", 404)
@@ -216,8 +220,18 @@ class ReviewStore:
             case.status, case.note, case.decided_by = decision, note, actor
             case.version += 1
             case.updated_at = _now()
+            session.flush()  # "UPDATE ... WHERE version = <read>": a concurrent decision fails here
             self._audit(session, actor, "decision", case.id, before, _case_state(case))
             return {"id": case.id, "version": case.version, "status": case.status}
+
+    @contextmanager
+    def _changing_case(self, case_id: int) -> Iterator[Session]:
+        """A transaction changing a case; losing a race with another writer of the case is a 409."""
+        try:
+            with self.sessions.begin() as session:
+                yield session
+        except StaleDataError as exc:
+            raise ReviewError(f"case {case_id} was changed by someone else meanwhile; reload it", 409) from exc
 
     def record_notice(self, case_id: int, action: str, note: str | None, actor: str,
                       at: datetime | None = None) -> dict[str, Any]:
@@ -230,7 +244,7 @@ class ReviewStore:
         if action not in NOTICE_ACTIONS:
             raise ReviewError(f"unknown notice action {action!r}; use one of {', '.join(NOTICE_ACTIONS)}", 422)
         now = at or _now()
-        with self.sessions.begin() as session:
+        with self._changing_case(case_id) as session:
             case = session.get(CaseRow, case_id)
             if case is None:
                 raise ReviewError(f"no case {case_id}", 404)
@@ -250,6 +264,7 @@ class ReviewStore:
             case.result = {**case.result, "notice": notice}
             case.version += 1
             case.updated_at = now
+            session.flush()
             self._audit(session, actor, f"notice:{action}", case.id, {"notice": before.get("state")},
                         {"notice": notice["state"]})
             return {"id": case.id, "version": case.version, "notice": notice}
@@ -356,7 +371,42 @@ class ReviewStore:
     @staticmethod
     def _audit(session: Session, actor: str, action: str, case_id: int | None,
                before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
-        session.add(AuditRow(at=_now(), actor=actor, action=action, case_id=case_id, before=before, after=after))
+        audit.append(session, actor, action, case_id, before, after)
+
+    def purge_expired(self, retention_days: int, now: datetime | None = None, dry_run: bool = True,
+                      actor: str = "retention") -> list[int]:
+        """Decided cases (and their listing revisions) last changed more than ``retention_days`` ago.
+
+        Open cases and cases inside a notice or counter-notice are kept whatever their age. Unless ``dry_run``,
+        they are deleted in one transaction with one audit row naming them; the audit log itself is never purged.
+        """
+        if retention_days < 1096:
+            raise ReviewError("retention shorter than 3 years is not allowed (E-Commerce Law art. 31)", 422)
+        cutoff = (now or _now()) - timedelta(days=retention_days)
+        with self.sessions.begin() as session:
+            expired = [case for case in session.scalars(
+                select(CaseRow).where(CaseRow.status != OPEN, CaseRow.updated_at < cutoff).order_by(CaseRow.id))
+                if (case.result.get("notice") or {}).get("state", "none") in ("none", "restored", "complaint_filed")]
+            ids = [case.id for case in expired]
+            if dry_run or not ids:
+                return ids
+            listing_rows = [case.listing_row for case in expired]
+            for case in expired:
+                session.delete(case)
+            session.flush()
+            session.execute(ListingRow.__table__.delete().where(ListingRow.id.in_(listing_rows)))
+            self._audit(session, actor, "retention_purge", None, {"cases": ids},
+                        {"retention_days": retention_days, "cutoff": cutoff.isoformat()})
+        return ids
+
+    def verify_audit(self) -> audit.ChainReport:
+        """Check the audit log's hash chain end to end."""
+        return audit.verify(self.sessions)
+
+    def audit_head(self) -> dict[str, Any]:
+        """The audit log's latest row and hash."""
+        with self.sessions() as session:
+            return audit.head(session)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -110,6 +110,9 @@ class CaseRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
+    # Every UPDATE is "... WHERE version = <the version read>": two reviewers deciding at once cannot both win.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
 
 class AuditRow(Base):
     """An append-only record of a change: who, when, what, before and after."""
@@ -123,6 +126,8 @@ class AuditRow(Base):
     case_id: Mapped[int | None] = mapped_column(Integer)
     before: Mapped[dict | None] = mapped_column(JSON)  # type: ignore[type-arg]
     after: Mapped[dict | None] = mapped_column(JSON)  # type: ignore[type-arg]
+    prev_hash: Mapped[str | None] = mapped_column(String(64))  # the row before it (feature_store.audit)
+    row_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class ExemplarRow(Base):

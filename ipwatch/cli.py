@@ -673,6 +673,45 @@ def keys_revoke(ctx: Context, name: str) -> None:
     click.echo(f"revoked {name}")
 
 
+@main.group()
+def audit() -> None:
+    """The audit log of keys, cases, decisions and notices (a hash chain)."""
+
+
+@audit.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_ctx
+def audit_verify(ctx: Context, as_json: bool) -> None:
+    """Check the audit log's hash chain; exit 1 naming the first row that does not hold."""
+    from feature_store.review import ReviewStore
+
+    report = ReviewStore(ctx.store).verify_audit()
+    if as_json:
+        click.echo(json.dumps(report.to_dict()))
+    elif report.ok:
+        click.echo(f"audit log intact / 审计日志完整: {report.rows} rows, head row {report.head_id} "
+                   f"{report.head_hash}")
+    else:
+        click.echo(f"audit log BROKEN at row {report.broken_id} / 审计日志在第 {report.broken_id} 行断裂: "
+                   f"{report.problem}; {report.rows} rows before it hold", err=True)
+    if not report.ok:
+        ctx.close()
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--purge", is_flag=True, help="Delete them (default: only list what is past retention).")
+@pass_ctx
+def retention(ctx: Context, purge: bool) -> None:
+    """Decided cases past IPWATCH_RETENTION_DAYS (at least 3 years); --purge deletes them, audited."""
+    from feature_store.review import ReviewStore
+
+    days = ctx.settings.retention_days
+    ids = ReviewStore(ctx.store).purge_expired(days, dry_run=not purge)
+    verb = "deleted" if purge else "past retention (not deleted; --purge deletes)"
+    click.echo(f"{len(ids)} decided cases older than {days} days {verb}" + (f": {ids[:20]}" if ids else ""))
+
+
 # -- demo and benchmarks -----------------------------------------------------------------------
 
 

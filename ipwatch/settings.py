@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MIN_RETENTION_DAYS = 1096  # three years, counting a leap day
+
 
 class Settings(BaseSettings):
     """ipwatch configuration, read from the environment (``IPWATCH_*``)."""
@@ -57,6 +59,11 @@ class Settings(BaseSettings):
         description="Extra brand knowledge files (YAML as the bundled one, or an en/zh names CSV), separated by the "
                     "path separator (:); read by `brands import` and `brands enrich` for proposals.",
     )
+    retention_days: int = Field(
+        default=1096,
+        description="Days decided cases and their listing evidence are kept after the last change (E-Commerce Law "
+                    "art. 31: at least 3 years); `ipwatch retention --purge` deletes only what is older.",
+    )
     max_body_bytes: int = Field(
         default=5_000_000,
         description="Largest HTTP request body the API accepts, in bytes.",
@@ -67,6 +74,13 @@ class Settings(BaseSettings):
     def _threshold_in_range(cls, value: float | None) -> float | None:
         if value is not None and not 0.0 < value < 1.0:
             raise ValueError("flag_threshold must lie strictly between 0 and 1")
+        return value
+
+    @field_validator("retention_days")
+    @classmethod
+    def _at_least_three_years(cls, value: int) -> int:
+        if value < MIN_RETENTION_DAYS:
+            raise ValueError(f"retention_days must be at least {MIN_RETENTION_DAYS} (3 years, E-Commerce Law art. 31)")
         return value
 
     @field_validator("knowledge_files")

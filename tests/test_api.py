@@ -192,7 +192,7 @@ def test_infringing_decision_feeds_the_library(service, tmp_path: Path) -> None:
 
 
 def test_evidence_seller_and_stats(service) -> None:  # type: ignore[no-untyped-def]
-    client, headers, _ = service
+    client, headers, review = service
     listings = [{"listing_id": f"e{i}", "platform": p, "title": t, "seller_id": "bad-shop", "price": 199,
                  "crawled_at": "2026-11-25T10:00:00Z", "url": f"https://shop.example/{i}"}
                 for i, (p, t) in enumerate([("taobao", "耐克 AJ1 高仿 莆田"), ("jd", "奈克 气垫跑步鞋")])]
@@ -204,6 +204,8 @@ def test_evidence_seller_and_stats(service) -> None:  # type: ignore[no-untyped-
     assert package["mark"]["owner"] == "Nike, Inc." and package["crawl"]["crawled_at"] == "2026-11-25T10:00:00Z"
     assert package["reasons"] and package["library_version"] and len(package["package_sha256"]) == 64
     assert [a["action"] for a in package["decision_trail"]] == ["case_created", "decision"]
+    head = package["audit_chain_head"]  # anchors the package in the audit chain as it stood then
+    assert head == review.audit_head() and review.verify_audit().head_id == head["row"]
     page = client.get(f"/v1/cases/{items[0]['case_id']}/evidence?format=html", headers=headers["analyst"])
     assert page.status_code == 200 and "<mark" in page.text and "Nike, Inc." in page.text
     seller = client.get("/v1/sellers/bad-shop", headers=headers["reviewer"]).json()

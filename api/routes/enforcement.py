@@ -40,6 +40,9 @@ def evidence_package(request: Request, case: dict[str, Any]) -> dict[str, Any]:
     }
     canonical = json.dumps(package | {"generated_at": None}, ensure_ascii=False, sort_keys=True)
     package["package_sha256"] = hashlib.sha256(canonical.encode()).hexdigest()
+    # The audit log's head when the package was made: `ipwatch audit verify` later shows the trail it quotes
+    # is still in an unbroken chain up to this row. Like generated_at, outside the reproducible hash.
+    package["audit_chain_head"] = request.app.state.review.audit_head()
     return package
 
 

@@ -1,0 +1,114 @@
+"""The tamper-evident audit log: each row carries the hash of the row before it.
+
+A row's hash covers its sequence number, time, actor, action, case and the before/after states, plus the
+previous row's hash, so editing, deleting or reordering any row breaks the chain from that row on.
+Rows are appended under a lock (PostgreSQL: a transaction advisory lock; SQLite: the write lock the insert
+takes), so concurrent writers never fork the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from .schema import AuditRow
+
+GENESIS = "0" * 64
+_PG_LOCK = 0x1F0A0D17  # advisory lock key held while a transaction appends audit rows
+_HEAD = "ipwatch_audit_head"  # session.info key: (id, hash) of the last row this transaction appended
+
+
+def _moment(at: datetime) -> str:
+    """One spelling of a time on every database (SQLite returns it naive, PostgreSQL aware)."""
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def row_digest(prev_hash: str, row_id: int, at: datetime, actor: str, action: str, case_id: int | None,
+               before: Any, after: Any) -> str:
+    body = json.dumps([row_id, _moment(at), actor, action, case_id, before, after],
+                      ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+
+
+def _digest_of(row: AuditRow, prev_hash: str) -> str:
+    return row_digest(prev_hash, row.id, row.at, row.actor, row.action, row.case_id, row.before, row.after)
+
+
+def append(session: Session, actor: str, action: str, case_id: int | None,
+           before: dict[str, Any] | None, after: dict[str, Any] | None) -> AuditRow:
+    """Add one audit row to the session's transaction, chained to the row before it."""
+    if _HEAD not in session.info and session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
+    row = AuditRow(at=datetime.now(UTC), actor=actor, action=action, case_id=case_id, before=before, after=after)
+    session.add(row)
+    session.flush()  # the id; on SQLite this insert also takes the database's write lock
+    head = session.info.get(_HEAD)
+    if head is None:
+        previous = session.execute(select(AuditRow.id, AuditRow.row_hash).where(AuditRow.id < row.id)
+                                   .order_by(AuditRow.id.desc()).limit(1)).first()
+        prev_hash = GENESIS if previous is None else (previous.row_hash or GENESIS)
+    else:
+        prev_hash = head[1]
+    row.prev_hash = prev_hash
+    row.row_hash = _digest_of(row, prev_hash)
+    session.info[_HEAD] = (row.id, row.row_hash)
+    return row
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The outcome of checking the chain: rows read, the head, and the first row that does not hold."""
+
+    rows: int
+    head_id: int | None
+    head_hash: str
+    broken_id: int | None = None
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_id is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "rows": self.rows, "head_id": self.head_id, "head_hash": self.head_hash,
+                "broken_id": self.broken_id, "problem": self.problem}
+
+
+def check_rows(rows: Iterable[AuditRow]) -> ChainReport:
+    """Walk rows in id order; the first whose link or content does not match is named."""
+    prev_hash, count, head_id = GENESIS, 0, None
+    for row in rows:
+        if row.prev_hash != prev_hash:
+            return ChainReport(count, head_id, prev_hash, row.id,
+                               f"row {row.id} links to {str(row.prev_hash)[:12]}…, but the row before it hashes to "
+                               f"{prev_hash[:12]}… (a row before it was edited, removed or inserted)")
+        expected = _digest_of(row, prev_hash)
+        if row.row_hash != expected:
+            return ChainReport(count, head_id, prev_hash, row.id,
+                               f"row {row.id}'s content does not match its hash (the row was edited)")
+        prev_hash, head_id, count = expected, row.id, count + 1
+    return ChainReport(count, head_id, prev_hash)
+
+
+def verify(sessions: sessionmaker[Session]) -> ChainReport:
+    """Check the whole stored chain, streaming rows in id order."""
+    with sessions() as session:
+        rows = session.scalars(select(AuditRow).order_by(AuditRow.id).execution_options(yield_per=2000))
+        try:
+            return check_rows(rows)
+        finally:
+            rows.close()  # a break stops early: close PostgreSQL's server-side cursor now
+
+
+def head(session: Session) -> dict[str, Any]:
+    """The latest row's id and hash: what an evidence package quotes to anchor itself in the log."""
+    last = session.execute(select(AuditRow.id, AuditRow.row_hash).order_by(AuditRow.id.desc()).limit(1)).first()
+    return {"row": None, "hash": GENESIS} if last is None else {"row": last.id, "hash": last.row_hash}
