@@ -21,6 +21,8 @@ from ipwatch.running import library_store as open_library_store
 from ipwatch.running import running_detector
 from ipwatch.settings import Settings
 
+from .access import undeclared
+from .limits import RateLimited, RateLimiter
 from .middleware import LimitsAndTiming
 from .routes import admin, cases, enforcement, health, scoring, ui
 
@@ -77,6 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.review = ReviewStore(library_store)
     app.state.detector = detector
     app.state.feedback = LibraryFeedback(library_store, settings.index_dir, settings.embedding_model)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     max_body = settings.max_body_bytes
 
     app.add_middleware(LimitsAndTiming, max_body=max_body)
@@ -85,9 +88,16 @@ def create_app(settings: Settings) -> FastAPI:
     async def review_error(_request: Request, exc: ReviewError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status)
 
+    @app.exception_handler(RateLimited)
+    async def rate_limited(_request: Request, exc: RateLimited) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": str(exc.retry_after)})
+
     app.openapi = lambda: _openapi_with_bearer(app)  # type: ignore[method-assign]
     app.state.templates = Jinja2Templates(directory=str(resources.files("api") / "templates"))
     _offline_docs(app)
     for router in (scoring.router, cases.router, enforcement.router, admin.router, health.router, ui.router):
         app.include_router(router)
+    missing = undeclared(app)
+    if missing:
+        raise RuntimeError(f"routes without an access rule in api/access.py: {missing}")
     return app

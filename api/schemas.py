@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 MAX_LISTINGS = 1000
+MAX_BATCH_CHARS = 2_000_000  # titles and descriptions of one request together: bounded work per request
 
 
 class ListingIn(BaseModel):
@@ -32,14 +33,25 @@ class StoredListingIn(ListingIn):
     listing_id: str = Field(min_length=1, max_length=200)
 
 
-class ScoreRequest(BaseModel):
+class _Batch(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    listings: list[ListingIn]
+
+    @model_validator(mode="after")
+    def _bounded_text(self) -> _Batch:
+        total = sum(len(item.title) + len(item.description or "") for item in self.listings)
+        if total > MAX_BATCH_CHARS:
+            raise ValueError(f"listings: titles and descriptions total {total} characters, more than the "
+                             f"{MAX_BATCH_CHARS} one request may carry; split the batch")
+        return self
+
+
+class ScoreRequest(_Batch):
     listings: list[ListingIn] = Field(min_length=1, max_length=MAX_LISTINGS)
 
 
-class SubmitRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    listings: list[StoredListingIn] = Field(min_length=1, max_length=MAX_LISTINGS)
+class SubmitRequest(_Batch):
+    listings: list[StoredListingIn] = Field(min_length=1, max_length=MAX_LISTINGS)  # type: ignore[assignment]
 
 
 class ReasonOut(BaseModel):

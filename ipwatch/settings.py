@@ -64,6 +64,15 @@ class Settings(BaseSettings):
         description="Days decided cases and their listing evidence are kept after the last change (E-Commerce Law "
                     "art. 31: at least 3 years); `ipwatch retention --purge` deletes only what is older.",
     )
+    rate_limit_per_second: float = Field(
+        default=50.0, ge=0,
+        description="Requests per second each API key may make on average (per worker process); 0 turns it off. "
+                    "Requests without a valid key are limited the same way per client address.",
+    )
+    rate_limit_burst: int = Field(
+        default=200, ge=1,
+        description="Requests a key may make at once before the per-second rate applies (answers 429, Retry-After).",
+    )
     max_body_bytes: int = Field(
         default=5_000_000,
         description="Largest HTTP request body the API accepts, in bytes.",

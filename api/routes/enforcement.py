@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from ..deps import ReviewDep, Viewer
 from ..highlight import highlight
@@ -49,12 +49,13 @@ def evidence_package(request: Request, case: dict[str, Any]) -> dict[str, Any]:
 @router.get("/cases/{case_id}/evidence", summary="Evidence package of a case (JSON, or ?format=html to print)")
 def evidence(case_id: int, request: Request, review: ReviewDep, _who: Viewer, format: str = "json"):  # type: ignore[no-untyped-def]  # noqa: A002
     package = evidence_package(request, review.get_case(case_id))
-    if format != "html":
-        return package
-    templates = request.app.state.templates
-    title = package["listing"]["title"]
-    return templates.TemplateResponse(request, "evidence.html", {
-        "p": package, "title_html": highlight(title, package["reasons"])})
+    return package if format != "html" else evidence_page(request, package)
+
+
+def evidence_page(request: Request, package: dict[str, Any]) -> Response:
+    """The package as a printable page, the evidence spans marked in the title."""
+    return request.app.state.templates.TemplateResponse(request, "evidence.html", {
+        "p": package, "title_html": highlight(package["listing"]["title"], package["reasons"])})
 
 
 @router.get("/sellers/{seller_id}", summary="Repeat-infringer view of a seller")
