@@ -26,6 +26,8 @@ ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 300,
 }
 IPWATCH_ALLOW_PRIVATE = False
+IPWATCH_ALLOWED_HOSTS: list[str] = []  # private hosts allowed by name (an internal mirror), the rest refused
+TWISTED_DNS_RESOLVER = "crawler.resolver.PublicOnlyResolver"
 IPWATCH_STORE_URL = None  # a database URL: store (and with IPWATCH_SCORE, score and queue) every listing
 IPWATCH_SCORE = False
 LOG_LEVEL = "INFO"

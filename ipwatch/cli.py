@@ -570,23 +570,25 @@ def variants_approve(ctx: Context, proposal_id: int, reject: bool) -> None:
 @click.option("--polite/--no-polite", default=True, show_default=True,
               help="AutoThrottle and one request at a time per domain (turn off only for your own local site).")
 @click.option("--allow-private", is_flag=True, help="Allow loopback and private addresses (a local demo shop).")
+@click.option("--allow-host", "allowed_hosts", multiple=True, metavar="HOST",
+              help="Allow this one private host (name or address as in the URL); others stay refused. Repeatable.")
 @click.option("--cache", is_flag=True, help="Keep an HTTP cache under IPWATCH_HOME for re-crawls.")
 @pass_ctx
 def crawl(ctx: Context, urls: tuple[str, ...], out: Path | None, score: bool, max_pages: int, polite: bool,
-          allow_private: bool, cache: bool) -> None:
+          allow_private: bool, allowed_hosts: tuple[str, ...], cache: bool) -> None:
     """Crawl shop pages into listings (robots.txt obeyed; links followed within the start domains)."""
     from .crawling import run_crawl
 
     try:
         summary = run_crawl(list(urls), ctx.settings, out=out, score=score, max_pages=max_pages, polite=polite,
-                            allow_private=allow_private, cache=cache)
+                            allow_private=allow_private, cache=cache, allowed_hosts=list(allowed_hosts))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(json.dumps(summary, ensure_ascii=False))
     if not summary["pages"] and summary["refused"]:
         raise click.ClickException(
             f"nothing crawled: refused {', '.join(summary['refused'])} — a private, loopback or link-local "
-            f"address; pass --allow-private to crawl it")
+            f"address; pass --allow-private (or --allow-host HOST) to crawl it")
 
 
 @main.command("demo-shop")

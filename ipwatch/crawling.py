@@ -10,7 +10,7 @@ from .settings import Settings
 
 
 def crawl_settings(settings: Settings, out: Path | None, score: bool, polite: bool, allow_private: bool,
-                   cache: bool, known_brands: list[str] | None = None) -> Any:
+                   cache: bool, known_brands: list[str] | None = None, allowed_hosts: list[str] | None = None) -> Any:
     from scrapy.settings import Settings as ScrapySettings
 
     scrapy_settings = ScrapySettings()
@@ -23,6 +23,7 @@ def crawl_settings(settings: Settings, out: Path | None, score: bool, polite: bo
         scrapy_settings.set("DOWNLOAD_DELAY", 0)
         scrapy_settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 16)
     scrapy_settings.set("IPWATCH_ALLOW_PRIVATE", allow_private)
+    scrapy_settings.set("IPWATCH_ALLOWED_HOSTS", allowed_hosts or [])
     # The marks on the protection list: a page that states no brand gets the one its title names.
     scrapy_settings.set("IPWATCH_KNOWN_BRANDS", known_brands or [])
     if score:
@@ -61,7 +62,7 @@ def _protected_names(settings: Settings) -> list[str]:
 
 def run_crawl(urls: list[str], settings: Settings, out: Path | None = None, score: bool = False,
               max_pages: int = 1000, polite: bool = True, allow_private: bool = False,
-              cache: bool = False) -> dict[str, Any]:
+              cache: bool = False, allowed_hosts: list[str] | None = None) -> dict[str, Any]:
     """Crawl ``urls`` and return a summary of pages, listings and drops (with reasons)."""
     from scrapy.crawler import CrawlerProcess
 
@@ -69,7 +70,7 @@ def run_crawl(urls: list[str], settings: Settings, out: Path | None = None, scor
 
     ProductSpiderArgs(start_urls=urls, max_pages=max_pages)  # refuse bad arguments before starting Twisted
     process = CrawlerProcess(crawl_settings(settings, out, score, polite, allow_private, cache,
-                                            _protected_names(settings)))
+                                            _protected_names(settings), allowed_hosts))
     crawler = process.create_crawler(ProductSpider)
     started = time.perf_counter()
     process.crawl(crawler, start_urls=urls, max_pages=max_pages)
@@ -83,6 +84,7 @@ def run_crawl(urls: list[str], settings: Settings, out: Path | None = None, scor
         "dropped": {k.removeprefix("ipwatch/drop/"): v for k, v in stats.items() if k.startswith("ipwatch/drop/")},
         "blocked_private": int(stats.get("ipwatch/blocked/private_address", 0)),
         "refused": list(stats.get("ipwatch/blocked/urls", [])),
+        "dns_refused": int(stats.get("downloader/exception_type_count/twisted.internet.error.DNSLookupError", 0)),
         "stored_new": int(stats.get("ipwatch/stored/new", 0)),
         "seconds": round(elapsed, 2),
         "pages_per_s": round(pages / elapsed, 1) if elapsed else None,

@@ -107,3 +107,48 @@ def test_distributed_frontier_in_redis(tmp_path: Path) -> None:
     assert json.loads(first.stdout.strip().splitlines()[-1])["listings"] == len(rows)
     assert json.loads(second.stdout.strip().splitlines()[-1])["listings"] == 0  # every page already in the frontier
     assert seen >= len(rows)
+
+
+def test_private_address_guard_after_redirects_and_at_connection(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A public page redirecting to a private address is refused at the hop; so is a name whose address turns
+    private when the connection resolves it (DNS rebinding), unless that host is allowed by name."""
+    from scrapy import Request
+    from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.http import Response
+    from scrapy.resolver import CachingThreadedResolver, dnscache
+    from scrapy.utils.test import get_crawler
+    from twisted.internet import defer
+    from twisted.internet.error import DNSLookupError
+
+    from crawler.middlewares import PrivateAddressMiddleware
+    from crawler.resolver import PublicOnlyResolver
+    from crawler.spiders.product import ProductSpider
+
+    crawler = get_crawler(ProductSpider, {"IPWATCH_ALLOW_PRIVATE": False})
+    spider = crawler._create_spider(start_urls=["http://93.184.215.14/"])
+    crawler.spider = spider
+    crawler.stats.open_spider()
+    start = Request("http://93.184.215.14/item/1")
+    hop = Response(start.url, status=302, headers={"Location": "http://169.254.169.254/latest/meta-data/"},
+                   request=start)
+    redirected = RedirectMiddleware.from_crawler(crawler).process_response(start, hop)
+    assert isinstance(redirected, Request) and "169.254.169.254" in redirected.url
+    guard = PrivateAddressMiddleware.from_crawler(crawler)
+    assert guard.process_request(start, spider) is None  # the public page itself is fetched
+    with pytest.raises(IgnoreRequest, match="non-public"):
+        guard.process_request(redirected, spider)  # every hop re-enters the downloader, and is refused
+    assert "169.254.169.254" in crawler.stats.get_value("ipwatch/blocked/urls")[0]
+
+    resolved = {"shop.example": "10.0.0.7", "mirror.internal": "10.0.0.8", "public.example": "93.184.215.14"}
+    monkeypatch.setattr(CachingThreadedResolver, "getHostByName",
+                        lambda self, name, timeout=(): defer.succeed(resolved[name]))
+    resolver = PublicOnlyResolver.from_crawler(get_crawler(settings_dict={"IPWATCH_ALLOWED_HOSTS": [
+        "mirror.internal"]}), reactor=None)
+    outcomes: dict[str, object] = {}
+    for name in resolved:
+        resolver.getHostByName(name).addBoth(lambda result, name=name: outcomes.__setitem__(name, result))
+    assert isinstance(outcomes["shop.example"].value, DNSLookupError)  # type: ignore[union-attr]
+    assert "non-public" in str(outcomes["shop.example"].value)  # type: ignore[union-attr]
+    assert outcomes["mirror.internal"] == "10.0.0.8" and outcomes["public.example"] == "93.184.215.14"
+    dnscache.clear()
