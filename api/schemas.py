@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 MAX_LISTINGS = 1000
 MAX_BATCH_CHARS = 2_000_000  # titles and descriptions of one request together: bounded work per request
+ID_MAX = 2**31 - 1  # ids and versions are 32-bit integer columns on PostgreSQL
+
+CaseId = Annotated[int, Path(ge=1, le=ID_MAX, description="A case id.")]
 
 
 class ListingIn(BaseModel):
@@ -111,11 +115,11 @@ class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     decision: Literal["infringing", "not_infringing", "needs_info"]
     note: str | None = Field(default=None, max_length=5000)
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=ID_MAX)
 
 
 class BulkDecisionItem(DecisionIn):
-    case_id: int = Field(ge=1)
+    case_id: int = Field(ge=1, le=ID_MAX)
 
 
 class BulkDecisionIn(BaseModel):

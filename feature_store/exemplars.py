@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, select
 
+from .faults import crash_point
 from .files import LibraryFileError
 from .index import APPROXIMATE_ABOVE, ExemplarIndex
 from .schema import BrandRow, ExemplarRow
@@ -108,6 +109,8 @@ class ExemplarStore:
             new_ids = np.array([r.id for r in added_rows], dtype=np.int64)
             total = session.scalar(select(func.count()).select_from(ExemplarRow).where(
                 ExemplarRow.kind == kind, ExemplarRow.model == self.model_name)) or 0
+            crash_point("exemplars_add.before_commit")
+        crash_point("exemplars_add.after_commit")  # the rows stored, the index not yet extended
         if len(new_ids):
             self._extend_index(kind, np.stack([np.frombuffer(r.embedding, dtype=np.float32) for r in added_rows]),
                                new_ids, total)
@@ -128,8 +131,7 @@ class ExemplarStore:
         """The kind's index from disk when it matches the database, else rebuilt from the database."""
         ids, _brands, vectors, _texts = self.rows(kind)
         loaded = ExemplarIndex.load(self.index_dir, kind)
-        if loaded is not None and loaded.manifest.get("n") == len(ids) and (
-                len(ids) == 0 or int(loaded.ids[-1]) == int(ids[-1])):
+        if loaded is not None and loaded.agrees_with(ids):
             return loaded
         built = ExemplarIndex.build(vectors, ids, self.approximate_above)
         built.manifest.update(kind=kind, model=self.model_name)
@@ -147,8 +149,13 @@ class ExemplarStore:
 
     def _extend_index(self, kind: str, vectors: np.ndarray, ids: np.ndarray, total: int) -> None:
         existing = ExemplarIndex.load(self.index_dir, kind)
-        if existing is not None and existing.manifest.get("n", -1) + len(ids) == total:
+        with self.sessions() as session:
+            stored = np.array(session.scalars(select(ExemplarRow.id).where(
+                ExemplarRow.kind == kind, ExemplarRow.model == self.model_name).order_by(ExemplarRow.id)).all(),
+                dtype=np.int64)
+        before = stored[: len(stored) - len(ids)]
+        if existing is not None and np.array_equal(stored[len(before):], ids) and existing.agrees_with(before):
             existing.add(vectors, ids)
             existing.save(self.index_dir, kind)
         else:
-            self.index(kind)  # missing or out of step: rebuild from the database
+            self.index(kind)  # missing or out of step (another writer, a crash): rebuild from the database

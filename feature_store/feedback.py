@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from .knowledge import ENRICHMENT_KINDS, BrandKnowledge, document_counts, name_key, product_lines
 from .schema import ExemplarRow, VariantProposalRow
@@ -62,17 +63,21 @@ class LibraryFeedback:
         return {"exemplar_added": bool(added), "proposals": proposals}
 
     def enrich(self, knowledge: BrandKnowledge, brand_ids: Iterable[str] | None = None,
-               mine: bool = True) -> list[tuple[str, str, str]]:
+               mine: bool = True, brands: list[Any] | None = None,
+               session: Session | None = None) -> list[tuple[str, str, str]]:
         """Propose what the knowledge base and the brands' own listings add to listed brands; the new proposals.
 
-        A text proposed before (pending, approved or rejected) is not proposed again.
+        A text proposed before (pending, approved or rejected) is not proposed again. ``brands`` and
+        ``session``: brands being imported in that open transaction, so the import and its proposals
+        are stored together or not at all.
         """
         wanted = set(brand_ids) if brand_ids is not None else None
-        brands = [b for b in self.library.brands() if wanted is None or b.id in wanted]
+        if brands is None:
+            brands = [b for b in self.library.brands() if wanted is None or b.id in wanted]
         findings = [(b.id, text, kind) for b in brands for text, kind in knowledge.proposals(b)]
         if mine and brands:
             findings += self._catalogue_lines(brands)
-        return self.propose(findings, None)
+        return self.propose(findings, None, session=session, listed_brands=brands if session else None)
 
     def _catalogue_lines(self, brands: list[Any]) -> list[tuple[str, str, str]]:
         """Product lines mined from each brand's exemplars (genuine catalogue and confirmed counterfeits)."""
@@ -100,19 +105,23 @@ class LibraryFeedback:
                     for line in product_lines(brand, own, n_own, total - own, len(rows) - n_own, stop, english)]
         return out
 
-    def propose(self, variants: list[tuple[str, str, str]], case_id: int | None) -> list[tuple[str, str, str]]:
+    def propose(self, variants: list[tuple[str, str, str]], case_id: int | None, session: Session | None = None,
+                listed_brands: list[Any] | None = None) -> list[tuple[str, str, str]]:
         """Record new proposals (brand, text, kind); a text already proposed or listed is skipped."""
-        listed = {(b.id, v) for b in self.library.brands() for v in [*b.known_variants, *b.all_names(), *b.aliases]}
+        if session is None:
+            with self.sessions.begin() as own:
+                return self.propose(variants, case_id, own, listed_brands)
+        brands = self.library.brands() if listed_brands is None else listed_brands
+        listed = {(b.id, v) for b in brands for v in [*b.known_variants, *b.all_names(), *b.aliases]}
         made = []
-        with self.sessions.begin() as session:
-            existing = {(r.brand_id, r.variant) for r in session.scalars(select(VariantProposalRow))}
-            for brand, variant, kind in variants:
-                if (brand, variant) in existing or (brand, variant) in listed:
-                    continue
-                existing.add((brand, variant))
-                session.add(VariantProposalRow(brand_id=brand, variant=variant, kind=kind, case_id=case_id,
-                                               status="pending", created_at=datetime.now(UTC)))
-                made.append((brand, variant, kind))
+        existing = {(r.brand_id, r.variant) for r in session.scalars(select(VariantProposalRow))}
+        for brand, variant, kind in variants:
+            if (brand, variant) in existing or (brand, variant) in listed:
+                continue
+            existing.add((brand, variant))
+            session.add(VariantProposalRow(brand_id=brand, variant=variant, kind=kind, case_id=case_id,
+                                           status="pending", created_at=datetime.now(UTC)))
+            made.append((brand, variant, kind))
         return made
 
     def proposals(self, status: str | None = "pending") -> list[dict[str, Any]]:

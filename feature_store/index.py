@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from .faults import crash_point
+
 APPROXIMATE_ABOVE = 100_000
 
 
@@ -79,12 +81,19 @@ class ExemplarIndex:
         import faiss
 
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{name}.tmp"
+        self.manifest["ids_sha256"] = ids_digest(self.ids)
+        tmp = folder / f".{name}.{os.getpid()}.tmp"  # per process: two writers never share a temporary file
         faiss.write_index(self.index, str(tmp.with_suffix(".faiss")))
         np.save(tmp.with_suffix(".ids.npy"), self.ids)
         tmp.with_suffix(".json").write_text(json.dumps(self.manifest, indent=1), encoding="utf-8")
-        for suffix in (".faiss", ".ids.npy", ".json"):
+        for suffix in (".faiss", ".ids.npy", ".json"):  # the manifest last: it vouches for the other two
             os.replace(tmp.with_suffix(suffix), folder / f"{name}{suffix}")
+            crash_point("index_save.between_renames")
+
+    def agrees_with(self, ids: np.ndarray) -> bool:
+        """Whether this index holds exactly the exemplars ``ids`` (the database's), in that order."""
+        return (self.manifest.get("n") == len(ids) == len(self.ids) == int(self.index.ntotal)
+                and self.manifest.get("ids_sha256") == ids_digest(self.ids) == ids_digest(ids))
 
     @classmethod
     def load(cls, folder: Path, name: str) -> ExemplarIndex | None:
@@ -95,6 +104,12 @@ class ExemplarIndex:
             return None
         index = faiss.read_index(str(paths[0]))
         return cls(index, np.load(paths[1]), json.loads(paths[2].read_text(encoding="utf-8")))
+
+
+def ids_digest(ids: np.ndarray) -> str:
+    import hashlib
+
+    return hashlib.sha256(np.ascontiguousarray(ids, dtype=np.int64).tobytes()).hexdigest()
 
 
 def measure_recall(index: Any, vectors: np.ndarray, rng: np.random.Generator, queries: int = 200, k: int = 10) -> float:

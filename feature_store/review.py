@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import audit
+from .faults import crash_point
 from .schema import ApiKeyRow, AuditRow, CaseRow, ListingRow
 from .store import LibraryStore
 
@@ -162,6 +163,7 @@ class ReviewStore:
                 session.add(case)
                 session.flush()
                 self._audit(session, actor, "case_created", case.id, None, _case_state(case))
+                crash_point("submit.before_commit")
                 out.append(Submitted(case.id, row.revision, True))
         return out
 
@@ -222,6 +224,7 @@ class ReviewStore:
             case.updated_at = _now()
             session.flush()  # "UPDATE ... WHERE version = <read>": a concurrent decision fails here
             self._audit(session, actor, "decision", case.id, before, _case_state(case))
+            crash_point("decide.before_commit")
             return {"id": case.id, "version": case.version, "status": case.status}
 
     @contextmanager

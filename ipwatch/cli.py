@@ -107,17 +107,22 @@ def brands() -> None:
 def brands_import(ctx: Context, file: Path) -> None:
     """Load a protection list (JSON, YAML or CSV); merge by id."""
     from feature_store import LibraryFileError, read_brands
+    from feature_store.faults import crash_point
 
     try:
         records = read_brands(file)
     except LibraryFileError as exc:
         raise click.ClickException(str(exc)) from exc
-    report = ctx.store.import_brands(records, note=f"brands import {file.name}")
+    knowledge, feedback = _knowledge(ctx), _feedback(ctx)
+    with ctx.store.sessions.begin() as session:  # the list and its proposals: stored together or not at all
+        report = ctx.store.import_brands(records, note=f"brands import {file.name}", session=session)
+        crash_point("brands_import.before_commit")
+        made = feedback.enrich(knowledge, brands=records, session=session)
+    crash_point("brands_import.after_commit")
     click.echo(
         f"brands: {report.added} added, {report.updated} updated, {report.unchanged} unchanged; "
         f"{report.total} on the list; library version {report.version}"
     )
-    made = _feedback(ctx).enrich(_knowledge(ctx), [b.id for b in records])
     if made:
         click.echo(f"knowledge base: {len(made)} proposals (other names, product lines, knock-off marks) for "
                    f"{len({b for b, _, _ in made})} brands, held for approval: ipwatch brands enrich")

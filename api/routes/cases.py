@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from feature_store.review import ReviewError, ReviewStore
 
 from ..deps import ReviewDep, Reviewer, Viewer
-from ..schemas import BulkDecisionIn, CasePage, DecisionIn, DecisionOut, NoticeIn
+from ..schemas import BulkDecisionIn, CaseId, CasePage, DecisionIn, DecisionOut, NoticeIn
 
 router = APIRouter(prefix="/v1/cases", tags=["review"])
 
@@ -45,23 +45,23 @@ def decide_many(body: BulkDecisionIn, review: ReviewDep, who: Reviewer, request:
 
 
 @router.post("/{case_id}/notice", summary="Notice, takedown and counter-notice states (15-day clock, art. 43)")
-def notice(case_id: int, body: NoticeIn, review: ReviewDep, who: Reviewer) -> dict:  # type: ignore[type-arg]
+def notice(case_id: CaseId, body: NoticeIn, review: ReviewDep, who: Reviewer) -> dict:  # type: ignore[type-arg]
     return review.record_notice(case_id, body.action, body.note, actor=who.name)
 
 
 @router.get("/{case_id}/notice", summary="The notice state and the counter-notice clock")
-def notice_clock(case_id: int, review: ReviewDep, _who: Viewer) -> dict:  # type: ignore[type-arg]
+def notice_clock(case_id: CaseId, review: ReviewDep, _who: Viewer) -> dict:  # type: ignore[type-arg]
     return review.notice_clock(case_id)
 
 
 @router.get("/{case_id}", summary="A case: listing, evidence, seller history, similar confirmed cases, audit trail")
-def get_case(case_id: int, review: ReviewDep, _who: Viewer) -> dict:  # type: ignore[type-arg]
+def get_case(case_id: CaseId, review: ReviewDep, _who: Viewer) -> dict:  # type: ignore[type-arg]
     return review.get_case(case_id)
 
 
 @router.post("/{case_id}/decision", response_model=DecisionOut,
              summary="Decide a case; a stale version gets 409 so reviewers never overwrite each other")
-def decide(case_id: int, body: DecisionIn, review: ReviewDep, who: Reviewer, request: Request) -> dict:  # type: ignore[type-arg]
+def decide(case_id: CaseId, body: DecisionIn, review: ReviewDep, who: Reviewer, request: Request) -> dict:  # type: ignore[type-arg]
     return _decide(request, review, case_id, body, who.name)
 
 

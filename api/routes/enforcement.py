@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 
 from ..deps import ReviewDep, Viewer
 from ..highlight import highlight
+from ..schemas import CaseId
 
 router = APIRouter(prefix="/v1", tags=["enforcement"])
 
@@ -47,7 +48,7 @@ def evidence_package(request: Request, case: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/cases/{case_id}/evidence", summary="Evidence package of a case (JSON, or ?format=html to print)")
-def evidence(case_id: int, request: Request, review: ReviewDep, _who: Viewer, format: str = "json"):  # type: ignore[no-untyped-def]  # noqa: A002
+def evidence(case_id: CaseId, request: Request, review: ReviewDep, _who: Viewer, format: str = "json"):  # type: ignore[no-untyped-def]  # noqa: A002
     package = evidence_package(request, review.get_case(case_id))
     return package if format != "html" else evidence_page(request, package)
 

@@ -17,7 +17,7 @@ from feature_store.review import Principal
 from ..access import REVIEWERS, VIEWERS, csrf_token
 from ..deps import ReviewDep, client_address
 from ..highlight import highlight
-from ..schemas import DecisionIn, DecisionOut
+from ..schemas import CaseId, DecisionIn, DecisionOut
 from .cases import _decide
 from .enforcement import evidence_package, evidence_page
 
@@ -94,7 +94,7 @@ def stats_page(request: Request) -> Response:
 
 
 @router.get("/cases/{case_id}/evidence", response_class=HTMLResponse)
-def evidence(case_id: int, request: Request, review: ReviewDep) -> Response:
+def evidence(case_id: CaseId, request: Request, review: ReviewDep) -> Response:
     if _session(request) is None:
         return RedirectResponse("/ui/login", status_code=303)
     return evidence_page(request, evidence_package(request, review.get_case(case_id)))
@@ -113,7 +113,7 @@ def _reviewer_session(request: Request, x_csrf_token: Annotated[str | None, Head
 
 
 @router.post("/cases/{case_id}/decision", response_model=DecisionOut)
-def decide(case_id: int, body: DecisionIn, request: Request, review: ReviewDep,
+def decide(case_id: CaseId, body: DecisionIn, request: Request, review: ReviewDep,
            who: Annotated[Principal, Depends(_reviewer_session)]) -> dict:  # type: ignore[type-arg]
     """The page's keyboard decisions."""
     return _decide(request, review, case_id, body, who.name)
