@@ -2,8 +2,8 @@
 
 A row's hash covers its sequence number, time, actor, action, case and the before/after states, plus the
 previous row's hash, so editing, deleting or reordering any row breaks the chain from that row on.
-Rows are appended under a lock (PostgreSQL: a transaction advisory lock; SQLite: the write lock the insert
-takes), so concurrent writers never fork the chain.
+Rows are appended under a lock (PostgreSQL: a transaction advisory lock; SQLite: the store's writer lock,
+feature_store/sessions.py), so concurrent writers never fork the chain.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from .schema import AuditRow
@@ -23,6 +23,11 @@ from .schema import AuditRow
 GENESIS = "0" * 64
 _PG_LOCK = 0x1F0A0D17  # advisory lock key held while a transaction appends audit rows
 _HEAD = "ipwatch_audit_head"  # session.info key: (id, hash) of the last row this transaction appended
+
+
+_AUDIT = AuditRow.__table__
+_LAST_ROW = select(_AUDIT.c.id, _AUDIT.c.row_hash).order_by(_AUDIT.c.id.desc()).limit(1)
+_INSERT = insert(_AUDIT)
 
 
 def _moment(at: datetime) -> str:
@@ -43,24 +48,25 @@ def _digest_of(row: AuditRow, prev_hash: str) -> str:
 
 
 def append(session: Session, actor: str, action: str, case_id: int | None,
-           before: dict[str, Any] | None, after: dict[str, Any] | None) -> AuditRow:
-    """Add one audit row to the session's transaction, chained to the row before it."""
-    if _HEAD not in session.info and session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
-    row = AuditRow(at=datetime.now(UTC), actor=actor, action=action, case_id=case_id, before=before, after=after)
-    session.add(row)
-    session.flush()  # the id; on SQLite this insert also takes the database's write lock
+           before: dict[str, Any] | None, after: dict[str, Any] | None) -> int:
+    """Add one audit row to the session's transaction, chained to the row before it; its id.
+
+    The caller holds the store's writer lock (SQLite; ``sessions.begin()`` takes it) or this takes
+    PostgreSQL's advisory lock, so the head read here is the head when the row commits; the row gets the
+    next id explicitly, and one INSERT writes it whole.
+    """
     head = session.info.get(_HEAD)
     if head is None:
-        previous = session.execute(select(AuditRow.id, AuditRow.row_hash).where(AuditRow.id < row.id)
-                                   .order_by(AuditRow.id.desc()).limit(1)).first()
-        prev_hash = GENESIS if previous is None else (previous.row_hash or GENESIS)
-    else:
-        prev_hash = head[1]
-    row.prev_hash = prev_hash
-    row.row_hash = _digest_of(row, prev_hash)
-    session.info[_HEAD] = (row.id, row.row_hash)
-    return row
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
+        last = session.execute(_LAST_ROW).first()
+        head = (0, GENESIS) if last is None else (last.id, last.row_hash or GENESIS)
+    row_id, at = head[0] + 1, datetime.now(UTC)
+    digest = row_digest(head[1], row_id, at, actor, action, case_id, before, after)
+    session.execute(_INSERT, {"id": row_id, "at": at, "actor": actor, "action": action, "case_id": case_id,
+                              "before": before, "after": after, "prev_hash": head[1], "row_hash": digest})
+    session.info[_HEAD] = (row_id, digest)
+    return row_id
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -39,6 +39,18 @@ NOTICE_TRANSITIONS = {
     "complaint_filed": (),
     "restored": (),
 }
+
+
+_LISTINGS, _CASES = ListingRow.__table__, CaseRow.__table__
+# Statements built once: executed with parameters, they hit SQLAlchemy's compiled cache on every call.
+_REVISIONS = select(_LISTINGS.c.id, _LISTINGS.c.content_hash, _LISTINGS.c.revision).where(
+    _LISTINGS.c.platform == bindparam("platform"), _LISTINGS.c.listing_id == bindparam("listing_id"))
+_CASE_OF_LISTING = select(_CASES.c.id).where(_CASES.c.listing_row == bindparam("row"))
+_INSERT_LISTING = insert(_LISTINGS).returning(_LISTINGS.c.id)
+_INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
+_CASE_STATE = select(_CASES.c.status, _CASES.c.version, _CASES.c.note, _CASES.c.decided_by).where(
+    _CASES.c.id == bindparam("case_id"))
+_DECIDE = update(_CASES).where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("read_version"))
 
 
 class ReviewError(ValueError):
@@ -143,28 +155,28 @@ class ReviewStore:
                 platform = str(listing.get("platform") or "unknown")
                 listing_id = str(listing["listing_id"])
                 digest = content_hash(listing)
-                existing = session.scalar(select(ListingRow).where(
-                    ListingRow.platform == platform, ListingRow.listing_id == listing_id,
-                    ListingRow.content_hash == digest))
-                if existing is not None:
-                    case = session.scalar(select(CaseRow).where(CaseRow.listing_row == existing.id))
-                    assert case is not None
-                    out.append(Submitted(case.id, existing.revision, False))
+                # every revision of this listing in one query: the same content again, or the next revision
+                revisions = session.execute(_REVISIONS, {"platform": platform, "listing_id": listing_id}).all()
+                same = next((r for r in revisions if r.content_hash == digest), None)
+                if same is not None:
+                    case_id = session.scalar(_CASE_OF_LISTING, {"row": same.id})
+                    assert case_id is not None
+                    out.append(Submitted(case_id, same.revision, False))
                     continue
-                latest = session.scalar(select(func.max(ListingRow.revision)).where(
-                    ListingRow.platform == platform, ListingRow.listing_id == listing_id)) or 0
-                row = ListingRow(platform=platform, listing_id=listing_id, content_hash=digest, revision=latest + 1,
-                                 seller_id=listing.get("seller_id"), data=listing, created_at=now)
-                session.add(row)
-                session.flush()
-                case = CaseRow(listing_row=row.id, status=OPEN, version=1, risk=float(result["risk"]),
-                               level=str(result["level"]), brand_id=result.get("brand_id"), platform=platform,
-                               seller_id=listing.get("seller_id"), result=result, created_at=now, updated_at=now)
-                session.add(case)
-                session.flush()
-                self._audit(session, actor, "case_created", case.id, None, _case_state(case))
+                revision = max((r.revision for r in revisions), default=0) + 1
+                row_id = session.scalar(_INSERT_LISTING, {
+                    "platform": platform, "listing_id": listing_id, "content_hash": digest, "revision": revision,
+                    "seller_id": listing.get("seller_id"), "data": listing, "created_at": now})
+                case_id = session.scalar(_INSERT_CASE, {
+                    "listing_row": row_id, "status": OPEN, "version": 1, "risk": float(result["risk"]),
+                    "level": str(result["level"]), "brand_id": result.get("brand_id"), "platform": platform,
+                    "seller_id": listing.get("seller_id"), "result": result, "note": None, "decided_by": None,
+                    "created_at": now, "updated_at": now})
+                assert case_id is not None
+                self._audit(session, actor, "case_created", case_id, None,
+                            {"status": OPEN, "version": 1, "note": None, "decided_by": None})
                 crash_point("submit.before_commit")
-                out.append(Submitted(case.id, row.revision, True))
+                out.append(Submitted(case_id, revision, True))
         return out
 
     def list_cases(
@@ -211,21 +223,22 @@ class ReviewStore:
         """Record a decision if ``version`` is current (optimistic concurrency), else refuse with 409."""
         if decision not in DECISIONS:
             raise ReviewError(f"unknown decision {decision!r}; use one of {', '.join(DECISIONS)}", 422)
-        with self._changing_case(case_id) as session:
-            case = session.get(CaseRow, case_id)
-            if case is None:
+        with self.sessions.begin() as session:
+            state = session.execute(_CASE_STATE, {"case_id": case_id}).first()
+            if state is None:
                 raise ReviewError(f"no case {case_id}", 404)
-            if case.version != version:
+            if state.version != version:
                 raise ReviewError(
-                    f"case {case_id} is at version {case.version}, not {version}: someone decided it meanwhile", 409)
-            before = _case_state(case)
-            case.status, case.note, case.decided_by = decision, note, actor
-            case.version += 1
-            case.updated_at = _now()
-            session.flush()  # "UPDATE ... WHERE version = <read>": a concurrent decision fails here
-            self._audit(session, actor, "decision", case.id, before, _case_state(case))
+                    f"case {case_id} is at version {state.version}, not {version}: someone decided it meanwhile", 409)
+            after = {"status": decision, "version": version + 1, "note": note, "decided_by": actor}
+            # "... WHERE version = <the version read>": of two reviewers deciding at once, one changes no row
+            changed = session.execute(_DECIDE, {"case_id": case_id, "read_version": version, **after,
+                                                "updated_at": _now()}).rowcount
+            if changed != 1:
+                raise ReviewError(f"case {case_id} was changed by someone else meanwhile; reload it", 409)
+            self._audit(session, actor, "decision", case_id, dict(state._mapping), after)
             crash_point("decide.before_commit")
-            return {"id": case.id, "version": case.version, "status": case.status}
+            return {"id": case_id, "version": version + 1, "status": decision}
 
     @contextmanager
     def _changing_case(self, case_id: int) -> Iterator[Session]:

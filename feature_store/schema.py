@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -112,6 +123,7 @@ class CaseRow(Base):
 
     # Every UPDATE is "... WHERE version = <the version read>": two reviewers deciding at once cannot both win.
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+    __table_args__ = (Index("ix_cases_queue", "status", "risk", "id"), Index("ix_cases_seller", "seller_id"))
 
 
 class AuditRow(Base):
@@ -128,6 +140,8 @@ class AuditRow(Base):
     after: Mapped[dict | None] = mapped_column(JSON)  # type: ignore[type-arg]
     prev_hash: Mapped[str | None] = mapped_column(String(64))  # the row before it (feature_store.audit)
     row_hash: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_audit_case", "case_id"),)
 
 
 class ExemplarRow(Base):

@@ -14,13 +14,14 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from detector import Brand, BrandNames, LexiconTerm, Library, library_version
 from detector.library import Knowledge
 
 from .knowledge import BrandKnowledge
 from .schema import BrandRow, LexiconRow, LibraryVersionRow, VariantProposalRow
+from .sessions import StoreSessions
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,8 @@ class LibraryStore:
                  apply_knowledge: bool = True) -> None:
         self.url = url
         self.engine = make_engine(url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        path = sqlite_file(normalise_url(url))
+        self.sessions = StoreSessions(self.engine, None if path is None else path.with_name(path.name + ".writer"))
         self.cache_dir = cache_dir
         self.knowledge_files = tuple(knowledge_files)
         self.apply_knowledge = apply_knowledge
@@ -122,6 +124,7 @@ class LibraryStore:
             command.upgrade(config, "head")
 
     def close(self) -> None:
+        self.sessions.close()
         self.engine.dispose()
 
     # -- brands -------------------------------------------------------------------------------

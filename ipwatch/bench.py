@@ -177,6 +177,12 @@ def crawl_suite(store: LibraryStore, size: int, progress: bool) -> dict[str, Any
     return run(store, size, progress)
 
 
+def soak_suite(store: LibraryStore, size: int, progress: bool) -> dict[str, Any]:
+    from .bench_soak import soak_suite as run
+
+    return run(store, size, progress)
+
+
 def _semantic(name: str) -> Callable[[LibraryStore, int, bool], dict[str, Any]]:
     def run(store: LibraryStore, size: int, progress: bool) -> dict[str, Any]:
         from . import bench_semantic
@@ -194,12 +200,14 @@ SUITES: dict[str, Callable[[LibraryStore, int, bool], dict[str, Any]]] = {
     "faiss": _semantic("faiss"),
     "end_to_end": _semantic("end_to_end"),
     "crawl": crawl_suite,
+    "soak": soak_suite,
 }
+LONG_SUITES = {"soak"}  # minutes each: run by name, not by "all"
 
 
 def run_benchmarks(store: LibraryStore, suite: str, size: int, progress: bool = True) -> dict[str, Any]:
     """Run one suite or all of them; figures from one run, with the machine they ran on."""
-    chosen = SUITES if suite == "all" else {suite: SUITES[suite]}
+    chosen = {k: v for k, v in SUITES.items() if k not in LONG_SUITES} if suite == "all" else {suite: SUITES[suite]}
     figures: dict[str, Any] = {"cpu_count": os.cpu_count(), "python": platform.python_version()}
     for run in chosen.values():
         figures.update(run(store, size, progress))
