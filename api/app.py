@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 
+import anyio
 import swagger_ui_bundle
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -67,6 +68,8 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         settle_heap()  # the loaded library out of the collector's full passes, which would stall requests
+        # Sync routes (the database ones) run in a thread pool; a few threads share one GIL better than 40
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
         yield
         gc.unfreeze()
         library_store.close()

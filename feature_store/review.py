@@ -50,6 +50,9 @@ _INSERT_LISTING = insert(_LISTINGS).returning(_LISTINGS.c.id)
 _INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
 _CASE_STATE = select(_CASES.c.status, _CASES.c.version, _CASES.c.note, _CASES.c.decided_by).where(
     _CASES.c.id == bindparam("case_id"))
+_QUEUE = select(_CASES.c.id, _CASES.c.version, _CASES.c.status, _CASES.c.risk, _CASES.c.level, _CASES.c.brand_id,
+               _CASES.c.result, _LISTINGS.c.revision, _LISTINGS.c.data).join(
+    _LISTINGS, _LISTINGS.c.id == _CASES.c.listing_row)
 _DECIDE = update(_CASES).where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("read_version"))
 
 
@@ -184,19 +187,21 @@ class ReviewStore:
         platform: str | None = None, seller_id: str | None = None, cursor: str | None = None, limit: int = 50,
     ) -> tuple[list[dict[str, Any]], str | None]:
         """The queue, highest risk first, with an opaque cursor for the next page."""
-        query = select(CaseRow, ListingRow).join(ListingRow, ListingRow.id == CaseRow.listing_row)
-        for column, value in ((CaseRow.status, status), (CaseRow.brand_id, brand_id), (CaseRow.level, level),
-                              (CaseRow.platform, platform), (CaseRow.seller_id, seller_id)):
+        query = _QUEUE
+        for column, value in ((_CASES.c.status, status), (_CASES.c.brand_id, brand_id), (_CASES.c.level, level),
+                              (_CASES.c.platform, platform), (_CASES.c.seller_id, seller_id)):
             if value is not None:
                 query = query.where(column == value)
         if cursor:
             risk, case_id = _decode_cursor(cursor)
-            query = query.where(or_(CaseRow.risk < risk, and_(CaseRow.risk == risk, CaseRow.id < case_id)))
-        query = query.order_by(CaseRow.risk.desc(), CaseRow.id.desc()).limit(limit + 1)
-        with self.sessions() as session:
+            query = query.where(or_(_CASES.c.risk < risk, and_(_CASES.c.risk == risk, _CASES.c.id < case_id)))
+        query = query.order_by(_CASES.c.risk.desc(), _CASES.c.id.desc()).limit(limit + 1)
+        with self.sessions() as session:  # plain rows, not ORM objects: the queue is read on every page view
             rows = session.execute(query).all()
-        items = [_case_item(case, listing) for case, listing in rows[:limit]]
-        next_cursor = _encode_cursor(rows[limit - 1][0]) if len(rows) > limit else None
+        items = [{"id": row.id, "version": row.version, "status": row.status, "risk": row.risk, "level": row.level,
+                  "brand_id": row.brand_id, "revision": row.revision, "listing": row.data, "result": row.result}
+                 for row in rows[:limit]]
+        next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
         return items, next_cursor
 
     def get_case(self, case_id: int) -> dict[str, Any]:
@@ -438,7 +443,7 @@ def _case_item(case: CaseRow, listing: ListingRow) -> dict[str, Any]:
             "brand_id": case.brand_id, "revision": listing.revision, "listing": listing.data, "result": case.result}
 
 
-def _encode_cursor(case: CaseRow) -> str:
+def _encode_cursor(case: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps([case.risk, case.id]).encode()).decode()
 
 

@@ -51,18 +51,25 @@ def sqlite_file(url: str) -> Path | None:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get WAL mode and foreign keys."""
+    """An engine for ``url``; SQLite files get WAL mode and foreign keys.
+
+    SQLite commits with synchronous=NORMAL, the setting WAL is designed for: a commit survives the process
+    being killed (tests/test_crash.py kills it mid-write) but not a power cut of the machine, which may
+    undo the last commits (never corrupt the file). Where that matters, use PostgreSQL.
+    """
     url = normalise_url(url)
     path = sqlite_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True, pool_pre_ping=True)
+    # a file needs no liveness ping per checkout; a server connection may have been dropped
+    engine = create_engine(url, future=True, pool_pre_ping=path is None)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()

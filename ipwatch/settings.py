@@ -73,6 +73,10 @@ class Settings(BaseSettings):
         default=200, ge=1,
         description="Requests a key may make at once before the per-second rate applies (answers 429, Retry-After).",
     )
+    api_threads: int = Field(
+        default=4, ge=1, le=200,
+        description="Threads per API worker for the database routes (one GIL: a few threads contend less than many).",
+    )
     max_body_bytes: int = Field(
         default=5_000_000,
         description="Largest HTTP request body the API accepts, in bytes.",

@@ -95,6 +95,7 @@ def test_schemathesis_finds_no_server_error(fuzzed_service: tuple[str, str]) -> 
         except Exception as exc:  # noqa: BLE001 - collected so one operation's failure does not hide others
             bad.append(f"{operation.method.upper()} {operation.path}: {str(exc)[:400]}")
     counts = _served_counts(base)
+    print(f"schemathesis: {sum(counts.values()) - before} requests served, by class {counts}")
     assert bad == [], "\n".join(bad)
     assert counts.get("5xx", 0) == 0, counts
     assert sum(counts.values()) - before >= REQUESTS_AT_LEAST, counts
