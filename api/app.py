@@ -81,6 +81,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.library_store = library_store
     app.state.review = ReviewStore(library_store)
     app.state.detector = detector
+    app.state.next_version_check = 0.0
+    app.state.reloading = False
     app.state.feedback = LibraryFeedback(library_store, settings.index_dir, settings.embedding_model)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     max_body = settings.max_body_bytes

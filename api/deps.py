@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
+from starlette.concurrency import run_in_threadpool
 
 from detector import Detector
 from feature_store import LibraryStore
 from feature_store.review import Principal, ReviewStore
+from ipwatch.running import running_detector
 
 
 def get_review(request: Request) -> ReviewStore:
@@ -20,8 +23,38 @@ def get_library_store(request: Request) -> LibraryStore:
     return request.app.state.library_store
 
 
-def get_detector(request: Request) -> Detector:
-    return request.app.state.detector
+VERSION_CHECK_SECONDS = 1.0  # how often a worker looks for a list change made through another worker or the CLI
+
+
+def reload_detector(app: Any) -> str:
+    """Recompile the detector over the stored library, keeping the loaded model and semantic stage."""
+    old: Detector = app.state.detector
+    app.state.detector = running_detector(app.state.settings, app.state.library_store, trained=old.model,
+                                          stage=old.semantic, model="rules" if old.model is None else None,
+                                          semantic=old.semantic is not None)
+    return app.state.detector.library.version
+
+
+async def get_detector(request: Request) -> Detector:
+    """The detector, reloaded when the stored library version moved on (checked at most once a second).
+
+    Every worker process polls one indexed row, so a change made through any worker or the CLI is scored
+    by all of them within about a second; the recompile runs off the event loop while requests keep the
+    old detector, and the compiled library usually comes from the on-disk cache the changing process wrote.
+    """
+    app = request.app
+    state = app.state
+    now = time.monotonic()
+    if now >= state.next_version_check and not state.reloading:
+        state.next_version_check = now + VERSION_CHECK_SECONDS
+        latest = await run_in_threadpool(state.library_store.latest_version)
+        if latest is not None and latest != state.detector.library.version:
+            state.reloading = True
+            try:
+                await run_in_threadpool(reload_detector, app)
+            finally:
+                state.reloading = False
+    return state.detector
 
 
 ReviewDep = Annotated[ReviewStore, Depends(get_review)]

@@ -122,6 +122,9 @@ class LibraryFeedback:
             session.add(VariantProposalRow(brand_id=brand, variant=variant, kind=kind, case_id=case_id,
                                            status="pending", created_at=datetime.now(UTC)))
             made.append((brand, variant, kind))
+        if any(kind in ENRICHMENT_KINDS for _brand, _variant, kind in made):
+            session.flush()  # undecided knowledge is matched at once: a new library version
+            self.library.record_version(session, f"{len(made)} knowledge proposal(s)")
         return made
 
     def proposals(self, status: str | None = "pending") -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from .schema import BrandRow, LexiconRow, LibraryVersionRow, VariantProposalRow
 from .sessions import StoreSessions
 
 log = logging.getLogger(__name__)
+_LATEST_VERSION = select(LibraryVersionRow.version).order_by(LibraryVersionRow.created_at.desc()).limit(1)
 
 
 @dataclass(frozen=True)
@@ -238,16 +239,28 @@ class LibraryStore:
         return None if self.cache_dir is None else self.cache_dir / f"library-{version}.pkl"
 
     def record_version(self, session: Session, note: str | None) -> str:
-        """Record the library version the stored list, lexicon and undecided knowledge make (in ``session``)."""
+        """Record the library version the stored list, lexicon and undecided knowledge make (in ``session``).
+
+        A version made current again (a change undone) is stamped again, so the newest row is always the
+        current version: what every API worker polls to reload (``latest_version``).
+        """
         brands, terms, knowledge = self._inputs(session)
         version = library_version(brands, terms, knowledge)
-        if session.get(LibraryVersionRow, version) is None:
+        row = session.get(LibraryVersionRow, version)
+        if row is None:
             session.add(
                 LibraryVersionRow(
                     version=version, created_at=datetime.now(UTC), brands=len(brands), terms=len(terms), note=note
                 )
             )
+        else:
+            row.created_at, row.note = datetime.now(UTC), note or row.note
         return version
+
+    def latest_version(self) -> str | None:
+        """The library version recorded last (one indexed row): cheap enough to poll every second."""
+        with self.sessions() as session:
+            return session.scalar(_LATEST_VERSION)
 
 
 @lru_cache(maxsize=1)

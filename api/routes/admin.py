@@ -7,11 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, HTTPException, Request
 from pydantic import ValidationError
 
-from detector import Brand, Detector, LexiconTerm
+from detector import Brand, LexiconTerm
 from feature_store.review import Principal
-from ipwatch.running import running_detector
 
-from ..deps import ReviewDep, require
+from ..deps import ReviewDep, reload_detector, require
 from ..schemas import KeyIn
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
@@ -32,13 +31,9 @@ def _validate(model: type[Brand] | type[LexiconTerm], records: list[dict[str, An
 
 
 def _reload(request: Request) -> str:
-    """Recompile the library the detector uses, so a new mark is protected at once."""
-    old: Detector = request.app.state.detector
-    request.app.state.detector = running_detector(request.app.state.settings, request.app.state.library_store,
-                                                  trained=old.model, stage=old.semantic,
-                                                  model="rules" if old.model is None else None,
-                                                  semantic=old.semantic is not None)
-    return request.app.state.detector.library.version
+    """Recompile the library this worker's detector uses, so a new mark is protected at once (the other
+    workers notice the new version within a second, ``api.deps.get_detector``)."""
+    return reload_detector(request.app)
 
 
 @router.get("/brands")
