@@ -265,6 +265,45 @@ def score(ctx: Context, file: TextIO, explain: bool, fmt: str, model: str | None
         sys.exit(1)
 
 
+@main.command("score-batch")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
+              help="Directory for the result partitions (part-NNNNN.parquet or .jsonl) and _manifest.json.")
+@click.option("--format", "fmt", type=click.Choice(["parquet", "jsonl"]), default="parquet", show_default=True)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 256),
+              help="Worker processes of the local Dask cluster.")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="A running Dask scheduler to use instead of a local cluster (its workers need ipwatch and the "
+                   "same store).")
+@click.option("--partition-rows", default=50_000, show_default=True, type=click.IntRange(1),
+              help="About this many listings per partition (Parquet: whole row groups).")
+@click.option("--explain", is_flag=True, help="Add each reason's detail and the brand it points at.")
+@click.option("--model", "model", default=None, help="Model version, or 'rules'; default: the promoted model.")
+@click.option("--no-semantic", is_flag=True, help="Lexical stage only (no embeddings).")
+@click.option("--overwrite", is_flag=True, help="Replace a batch of other input or versions in --out.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@pass_ctx
+def score_batch(ctx: Context, input_path: Path, out: Path, fmt: str, workers: int, scheduler: str | None,
+                partition_rows: int, explain: bool, model: str | None, no_semantic: bool, overwrite: bool,
+                as_json: bool) -> None:
+    """Score a catalogue (Parquet or JSONL) in partitions on Dask; re-runs skip finished partitions."""
+    from .batch import BatchError, run_batch
+
+    probe = ctx.detector(model, semantic=False)  # the versions every worker must load
+    try:
+        summary = run_batch(input_path, out, ctx.settings, probe.library.version, probe.model_version, model,
+                            not no_semantic, explain, fmt, workers, scheduler, partition_rows, overwrite,
+                            progress=not as_json)
+    except BatchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(summary))
+    else:
+        click.echo(f"{summary['rows']} listings scored in {summary['written']} partitions "
+                   f"({summary['skipped']} already done), {summary['errors']} bad rows, {summary['seconds']} s; "
+                   f"peak memory per worker {summary['peak_rss_mib_per_worker']} MiB -> {out}")
+
+
 # -- labelled sets and evaluation --------------------------------------------------------------
 
 
