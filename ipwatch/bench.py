@@ -177,6 +177,12 @@ def crawl_suite(store: LibraryStore, size: int, progress: bool) -> dict[str, Any
     return run(store, size, progress)
 
 
+def batch_suite(store: LibraryStore, size: int, progress: bool) -> dict[str, Any]:
+    from .bench_batch import batch_suite as run
+
+    return run(store, size, progress)
+
+
 def soak_suite(store: LibraryStore, size: int, progress: bool) -> dict[str, Any]:
     from .bench_soak import soak_suite as run
 
@@ -200,6 +206,7 @@ SUITES: dict[str, Callable[[LibraryStore, int, bool], dict[str, Any]]] = {
     "faiss": _semantic("faiss"),
     "end_to_end": _semantic("end_to_end"),
     "crawl": crawl_suite,
+    "batch": batch_suite,
     "soak": soak_suite,
 }
 LONG_SUITES = {"soak"}  # minutes each: run by name, not by "all"

@@ -778,7 +778,7 @@ def demo(ctx: Context, crawl: bool) -> None:
 
 @main.command()
 @click.option("--suite", type=click.Choice(["lexical", "train", "api", "embed", "faiss", "end_to_end", "crawl",
-                                            "soak", "all"]),
+                                            "batch", "soak", "all"]),
               default="all", show_default=True,
               help="One suite, or all but the minutes-long soak (5 min of mixed traffic on SQLite and PostgreSQL).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object of named figures.")
