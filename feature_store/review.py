@@ -394,6 +394,51 @@ class ReviewStore:
                before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
         audit.append(session, actor, action, case_id, before, after)
 
+    def rescore(self, score: Any, current_version: str, since: list[str] | None = None, batch: int = 1000,
+                actor: str = "rescore", progress: Any = None) -> dict[str, int]:
+        """Score open cases again after a list change; update (and audit) only those whose outcome changed.
+
+        ``score`` maps listings (dicts) to result dicts; ``since``: only cases scored with these library
+        versions (default: any version but ``current_version``). Cases are read in id order, ``batch`` at
+        a time, each batch in its own transaction; a case changed meanwhile by a reviewer is left alone
+        (compare-and-set on its version) and counted as ``skipped``.
+        """
+        counts = {"read": 0, "changed": 0, "unchanged": 0, "skipped": 0}
+        last_id = 0
+        while True:
+            with self.sessions() as session:
+                rows = session.execute(select(_CASES.c.id, _CASES.c.version, _CASES.c.result, _LISTINGS.c.data)
+                                       .join(_LISTINGS, _LISTINGS.c.id == _CASES.c.listing_row)
+                                       .where(_CASES.c.status == OPEN, _CASES.c.id > last_id)
+                                       .order_by(_CASES.c.id).limit(batch)).all()
+            if not rows:
+                return counts
+            last_id = rows[-1].id
+            stale = [r for r in rows if r.result.get("library_version") != current_version
+                     and (since is None or r.result.get("library_version") in since)]
+            counts["read"] += len(rows)
+            counts["unchanged"] += len(rows) - len(stale)
+            fresh = score([r.data for r in stale]) if stale else []
+            with self.sessions.begin() as session:
+                for row, result in zip(stale, fresh, strict=True):
+                    old = row.result
+                    if _judgement(old) == _judgement(result):
+                        counts["unchanged"] += 1
+                        continue
+                    result = {**result, "title": row.data["title"],
+                              **({"notice": old["notice"]} if "notice" in old else {})}
+                    changed = session.execute(_DECIDE, {
+                        "case_id": row.id, "read_version": row.version, "version": row.version + 1,
+                        "result": result, "risk": float(result["risk"]), "level": str(result["level"]),
+                        "brand_id": result.get("brand_id"), "updated_at": _now()}).rowcount
+                    if changed != 1:
+                        counts["skipped"] += 1
+                        continue
+                    self._audit(session, actor, "rescored", row.id, _outcome(old), _outcome(result))
+                    counts["changed"] += 1
+            if progress is not None:
+                progress(len(rows))
+
     def purge_expired(self, retention_days: int, now: datetime | None = None, dry_run: bool = True,
                       actor: str = "retention") -> list[int]:
         """Decided cases (and their listing revisions) last changed more than ``retention_days`` ago.
@@ -432,6 +477,17 @@ class ReviewStore:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _outcome(result: dict[str, Any]) -> dict[str, Any]:
+    """What a rescore compares and the audit log keeps: the judgement, not the library it came from."""
+    return {"risk": round(float(result["risk"]), 4), "flagged": result.get("flagged"), "level": result.get("level"),
+            "brand_id": result.get("brand_id"), "library_version": result.get("library_version"),
+            "signals": sorted({r.get("signal") for r in result.get("reasons", [])} - {None})}
+
+
+def _judgement(result: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in _outcome(result).items() if k != "library_version"}
 
 
 def _case_state(case: CaseRow) -> dict[str, Any]:

@@ -265,6 +265,36 @@ def score(ctx: Context, file: TextIO, explain: bool, fmt: str, model: str | None
         sys.exit(1)
 
 
+@main.command()
+@click.option("--since-version", "since", default=None, metavar="V",
+              help="Only cases scored with library version V or one recorded after it (ipwatch brands list shows "
+                   "the current one); default: every open case scored with another version than the current.")
+@click.option("--batch", "batch", default=1000, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@pass_ctx
+def rescore(ctx: Context, since: str | None, batch: int, as_json: bool) -> None:
+    """Score the open queue again after a list change; only cases whose outcome changed are updated (audited)."""
+    from detector import Listing
+    from feature_store.review import ReviewStore
+
+    detector = ctx.detector()
+    versions = [v.version for v in ctx.store.versions()]  # oldest first, by when each was last made current
+    if since is not None and since not in versions:
+        raise click.ClickException(f"no library version {since!r}; known: {', '.join(versions[-5:]) or 'none'}")
+    chosen = None if since is None else versions[versions.index(since):]
+
+    def score(records: list[dict]) -> list[dict]:  # type: ignore[type-arg]
+        return [r.to_dict(explain=True) for r in detector.score_many(Listing.model_validate(x) for x in records)]
+
+    counts = ReviewStore(ctx.store).rescore(score, detector.library.version, chosen, batch)
+    if as_json:
+        click.echo(json.dumps({**counts, "library_version": detector.library.version}))
+    else:
+        click.echo(f"rescored against library {detector.library.version}: {counts['changed']} changed (audited), "
+                   f"{counts['unchanged']} unchanged, {counts['skipped']} changed by a reviewer meanwhile, "
+                   f"{counts['read']} open cases read")
+
+
 @main.command("score-batch")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True,

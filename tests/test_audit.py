@@ -183,3 +183,46 @@ def test_retention_keeps_three_years_and_purges_only_past_it(database_url: str) 
     assert review.get_case(cases[0])["status"] == "infringing"
     assert review.audit_log()[-1]["action"] == "retention_purge" and review.verify_audit().ok
     store.close()
+
+
+def test_rescore_updates_only_changed_outcomes(cli, cli_env) -> None:  # type: ignore[no-untyped-def]
+    """After a list change, `ipwatch rescore` updates the cases the change affects, each with an audit row."""
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp())
+    first = folder / "first.json"
+    first.write_text(json.dumps({"brands": [
+        {"id": "nike", "names": {"en": ["Nike"], "zh": ["耐克"]}, "categories": ["shoes"]}]}), encoding="utf-8")
+    assert cli("brands", "import", str(first)).exit_code == 0
+    store = LibraryStore(cli_env["IPWATCH_DATABASE_URL"])
+    review = ReviewStore(store)
+    from ipwatch.running import running_detector
+    from ipwatch.settings import Settings
+
+    detector = running_detector(Settings(home=Path(cli_env["IPWATCH_HOME"]),
+                                         database_url=cli_env["IPWATCH_DATABASE_URL"]), store, "rules")
+    old_version = detector.library.version
+    listings = [{"listing_id": "r1", "title": "Zorvandi 同款 高仿 运动鞋"}, {"listing_id": "r2", "title": "耐克 高仿 莆田"},
+                {"listing_id": "r3", "title": "纯棉 T恤 男"}]
+    from detector import Listing
+
+    results = [r.to_dict(explain=True) for r in detector.score_many(Listing.model_validate(x) for x in listings)]
+    cases = [s.case_id for s in review.submit(list(zip(listings, results, strict=True)), actor="platform")]
+    second = folder / "second.json"
+    second.write_text(json.dumps({"brands": [
+        {"id": "zorvandi", "names": {"en": ["Zorvandi"], "zh": []}, "categories": ["shoes"]}]}), encoding="utf-8")
+    assert cli("brands", "import", str(second)).exit_code == 0
+    done = cli("rescore", "--since-version", old_version, "--json")
+    assert done.exit_code == 0, done.output
+    counts = json.loads(done.output.strip().splitlines()[-1])
+    assert counts["changed"] == 1 and counts["read"] == 3
+    assert review.get_case(cases[0])["result"]["brand_id"] == "zorvandi"
+    assert review.get_case(cases[0])["version"] == 2 and review.get_case(cases[1])["version"] == 1
+    rescored = [a for a in review.audit_log() if a["action"] == "rescored"]
+    assert len(rescored) == 1 and rescored[0]["case_id"] == cases[0]
+    assert rescored[0]["before"]["brand_id"] is None and rescored[0]["after"]["brand_id"] == "zorvandi"
+    again = json.loads(cli("rescore", "--json").output.strip().splitlines()[-1])
+    assert again["changed"] == 0 and review.verify_audit().ok
+    assert cli("rescore", "--since-version", "nope").exit_code != 0
+    store.close()
