@@ -177,6 +177,12 @@ def crawl_suite(store: LibraryStore, size: int, progress: bool) -> dict[str, Any
     return run(store, size, progress)
 
 
+def serve_workers_suite(store: LibraryStore, size: int, progress: bool) -> dict[str, Any]:
+    from .bench_api import serve_workers_suite as run
+
+    return run(store, size, progress)
+
+
 def batch_suite(store: LibraryStore, size: int, progress: bool) -> dict[str, Any]:
     from .bench_batch import batch_suite as run
 
@@ -207,9 +213,10 @@ SUITES: dict[str, Callable[[LibraryStore, int, bool], dict[str, Any]]] = {
     "end_to_end": _semantic("end_to_end"),
     "crawl": crawl_suite,
     "batch": batch_suite,
+    "serve_workers": serve_workers_suite,
     "soak": soak_suite,
 }
-LONG_SUITES = {"soak"}  # minutes each: run by name, not by "all"
+LONG_SUITES = {"soak", "batch", "serve_workers"}  # minutes each (or issue 12's scale-out): by name, not by "all"
 
 
 def run_benchmarks(store: LibraryStore, suite: str, size: int, progress: bool = True) -> dict[str, Any]:

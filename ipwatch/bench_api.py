@@ -30,7 +30,24 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def api_suite(_store: LibraryStore, _size: int, progress: bool) -> dict[str, Any]:
+def serve_workers_suite(store: LibraryStore, size: int, progress: bool) -> dict[str, Any]:
+    """POST /v1/score from 16 wrk connections against `serve --workers 2` beside `--workers 1`, one run."""
+    if not shutil.which("wrk"):
+        raise RuntimeError("the serve_workers suite needs wrk (make system-deps installs it)")
+    one = api_suite(store, size, progress, workers=1)
+    two = api_suite(store, size, progress, workers=2)
+    return {
+        "serve_1_worker_requests_per_s": one["api_requests_per_s"],
+        "serve_1_worker_p99_ms": one["api_p99_ms"],
+        "serve_2_workers_requests_per_s": two["api_requests_per_s"],
+        "serve_2_workers_p99_ms": two["api_p99_ms"],
+        "serve_2_workers_p99_limit_ms": API_P99_LIMIT_MS,
+        "serve_workers_speedup": round(two["api_requests_per_s"] / one["api_requests_per_s"], 2),
+        "serve_workers_speedup_goal": 1.5,
+    }
+
+
+def api_suite(_store: LibraryStore, _size: int, progress: bool, workers: int = 1) -> dict[str, Any]:
     """A real `ipwatch serve` in its own home with the bundled list; clients on keep-alive connections."""
     say = print if progress else (lambda *_a, **_k: None)
     with tempfile.TemporaryDirectory() as home:
@@ -44,10 +61,12 @@ def api_suite(_store: LibraryStore, _size: int, progress: bool) -> dict[str, Any
         env = {**os.environ, "IPWATCH_HOME": home, "IPWATCH_RATE_LIMIT_PER_SECOND": "1000000000"}
         env.pop("IPWATCH_DATABASE_URL", None)
         server = subprocess.Popen([sys.executable, "-m", "ipwatch.cli", "serve", "--port", str(port),
-                                   "--no-access-log"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                   "--workers", str(workers), "--no-access-log"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             _wait(port)
+            if workers > 1:
+                time.sleep(8)  # uvicorn starts its workers in turn; each compiles the library
             body = json.dumps({"listings": [{"title": "耐克 AJ1 高仿 莆田 男鞋", "price": 199}]}).encode()
             headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
             say(f"api: warming up, then {CLIENTS} clients x {REQUESTS_PER_CLIENT} requests")
@@ -72,8 +91,8 @@ def api_suite(_store: LibraryStore, _size: int, progress: bool) -> dict[str, Any
                 thread.join()
             elapsed = time.perf_counter() - started
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            os.killpg(server.pid, 15)
+            server.wait(timeout=30)
     latencies.sort()
     return {
         "api_client": "python http.client threads",

@@ -808,9 +808,10 @@ def demo(ctx: Context, crawl: bool) -> None:
 
 @main.command()
 @click.option("--suite", type=click.Choice(["lexical", "train", "api", "embed", "faiss", "end_to_end", "crawl",
-                                            "batch", "soak", "all"]),
+                                            "batch", "serve_workers", "soak", "all"]),
               default="all", show_default=True,
-              help="One suite, or all but the minutes-long soak (5 min of mixed traffic on SQLite and PostgreSQL).")
+              help="One suite, or all but the long ones: soak (5 min of mixed traffic on SQLite and PostgreSQL), "
+                   "batch (1,000,000 listings on Dask) and serve_workers (1 and 2 API workers).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object of named figures.")
 @click.option("--n", "size", default=100_000, show_default=True, help="Listings per throughput run.")
 @pass_ctx
