@@ -113,7 +113,7 @@ class ExemplarStore:
         crash_point("exemplars_add.after_commit")  # the rows stored, the index not yet extended
         if len(new_ids):
             self._extend_index(kind, np.stack([np.frombuffer(r.embedding, dtype=np.float32) for r in added_rows]),
-                               new_ids, total)
+                               new_ids)
         return ExemplarReport(kind, len(added_rows), len(records) - len(added_rows), int(total))
 
     def rows(self, kind: str) -> tuple[np.ndarray, list[str], np.ndarray, list[str]]:
@@ -147,7 +147,7 @@ class ExemplarStore:
             out.setdefault(kind, {})[brand] = count
         return out
 
-    def _extend_index(self, kind: str, vectors: np.ndarray, ids: np.ndarray, total: int) -> None:
+    def _extend_index(self, kind: str, vectors: np.ndarray, ids: np.ndarray) -> None:
         existing = ExemplarIndex.load(self.index_dir, kind)
         with self.sessions() as session:
             stored = np.array(session.scalars(select(ExemplarRow.id).where(

@@ -27,6 +27,7 @@ from .store import LibraryStore
 ROLES = ("submitter", "reviewer", "analyst", "admin")
 DECISIONS = ("infringing", "not_infringing", "needs_info")
 OPEN = "open"
+MIN_RETENTION_DAYS = 1096  # three years, counting a leap day (E-Commerce Law art. 31)
 COUNTER_NOTICE_WINDOW = timedelta(days=15)  # E-Commerce Law art. 43
 NOTICE_ACTIONS = ("notice_sent", "taken_down", "counter_notice", "complaint_filed", "restored")
 NOTICE_STATE = {"notice_sent": "notice_sent", "taken_down": "taken_down", "counter_notice": "counter_notice",
@@ -446,7 +447,7 @@ class ReviewStore:
         Open cases and cases inside a notice or counter-notice are kept whatever their age. Unless ``dry_run``,
         they are deleted in one transaction with one audit row naming them; the audit log itself is never purged.
         """
-        if retention_days < 1096:
+        if retention_days < MIN_RETENTION_DAYS:
             raise ReviewError("retention shorter than 3 years is not allowed (E-Commerce Law art. 31)", 422)
         cutoff = (now or _now()) - timedelta(days=retention_days)
         with self.sessions.begin() as session:

@@ -63,7 +63,8 @@ def plan(path: Path, rows_per_partition: int = ROWS_PER_PARTITION) -> list[Parti
 
 def _plan_jsonl(path: Path, rows_per_partition: int) -> list[Partition]:
     """Byte ranges cut after a newline, about ``rows_per_partition`` lines each (one pass over the file)."""
-    cuts, line, lines_here, offset, first = [], 1, 0, 0, 1
+    cuts: list[Partition] = []
+    line, lines_here, offset = 1, 0, 0
     starts = [(0, 1)]
     with path.open("rb") as handle:
         for raw in handle:

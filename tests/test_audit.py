@@ -203,8 +203,8 @@ def test_rescore_updates_only_changed_outcomes(cli, cli_env) -> None:  # type: i
     detector = running_detector(Settings(home=Path(cli_env["IPWATCH_HOME"]),
                                          database_url=cli_env["IPWATCH_DATABASE_URL"]), store, "rules")
     old_version = detector.library.version
-    listings = [{"listing_id": "r1", "title": "Zorvandi 同款 高仿 运动鞋"}, {"listing_id": "r2", "title": "耐克 高仿 莆田"},
-                {"listing_id": "r3", "title": "纯棉 T恤 男"}]
+    listings = [{"listing_id": "r1", "title": "Zorvandi 同款 高仿 运动鞋"},
+                {"listing_id": "r2", "title": "耐克 高仿 莆田"}, {"listing_id": "r3", "title": "纯棉 T恤 男"}]
     from detector import Listing
 
     results = [r.to_dict(explain=True) for r in detector.score_many(Listing.model_validate(x) for x in listings)]

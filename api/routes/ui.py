@@ -103,10 +103,9 @@ def evidence(case_id: CaseId, request: Request, review: ReviewDep) -> Response:
 def _reviewer_session(request: Request, x_csrf_token: Annotated[str | None, Header()] = None) -> Principal:
     """A reviewer's session, a same-site origin and the page's CSRF token; checked before the body is read."""
     _same_site(request)
-    who = _session(request, REVIEWERS)
-    if who is None:
-        raise HTTPException(401 if _session(request) is None else 403,
-                            "a reviewer or admin session is required / 需要审核员登录")
+    who = _session(request)
+    if who is None or who.role not in REVIEWERS:
+        raise HTTPException(401 if who is None else 403, "a reviewer or admin session is required / 需要审核员登录")
     if x_csrf_token != csrf_token(request.cookies[COOKIE]):
         raise HTTPException(403, "missing or wrong X-CSRF-Token: reload the page / 请刷新页面")
     return who
