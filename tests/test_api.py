@@ -98,6 +98,24 @@ def test_intake_is_idempotent_with_revisions(service) -> None:  # type: ignore[n
     assert third["created"] and third["revision"] == 2 and third["case_id"] != first["case_id"]
 
 
+def test_bodies_built_without_revalidation_match_their_documented_models(service) -> None:  # type: ignore[no-untyped-def]
+    """/v1/score, /v1/listings and /v1/cases skip FastAPI's response validation (api/responses.py): each body
+    must still be exactly what the route's response_model documents."""
+    from api.schemas import CasePage, ScoreResponse, SubmitResponse
+
+    client, headers, _ = service
+    listings = [{"listing_id": f"m{i}", "platform": "tb", "title": t, "price": 99, "seller_id": "s"}
+                for i, t in enumerate(["耐克 AJ1 高仿 莆田", "红富士苹果 5斤", "Rolex replica AAA watch"])]
+    for path, model, body in (("/v1/score", ScoreResponse, {"listings": listings}),
+                              ("/v1/listings", SubmitResponse, {"listings": listings})):
+        response = client.post(path, json=body, headers=headers["submitter"])
+        assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+        parsed = response.json()
+        assert model.model_validate(parsed).model_dump(exclude_unset=True) == parsed
+    page = client.get("/v1/cases?limit=2", headers=headers["reviewer"]).json()
+    assert CasePage.model_validate(page).model_dump() == page and len(page["items"]) == 2 and page["next_cursor"]
+
+
 def test_queue_decisions_concurrency_and_audit(service) -> None:  # type: ignore[no-untyped-def]
     client, headers, review = service
     titles = ["耐克 AJ1 高仿 莆田", "奈克 气垫跑步鞋", "LV同款 老花包", "男士 T恤 纯棉", "Rolex replica AAA"]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from feature_store.review import ReviewError, ReviewStore
 
 from ..deps import ReviewDep, Reviewer, Viewer
+from ..responses import trusted_json
 from ..schemas import BulkDecisionIn, CaseId, CasePage, DecisionIn, DecisionOut, NoticeIn
 
 router = APIRouter(prefix="/v1/cases", tags=["review"])
@@ -25,11 +26,11 @@ def list_cases(
     seller_id: str | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> dict:  # type: ignore[type-arg]
+) -> Response:
     items, next_cursor = review.list_cases(status=None if status == "all" else status, brand_id=brand_id,
                                            level=level, platform=platform, seller_id=seller_id, cursor=cursor,
                                            limit=limit)
-    return {"items": items, "next_cursor": next_cursor}
+    return trusted_json({"items": items, "next_cursor": next_cursor})  # the store builds CaseItem's shape
 
 
 @router.post("/decisions", summary="Decide several cases; each is checked and recorded on its own (409s reported)")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -11,6 +9,7 @@ from detector import Listing
 
 from ..deps import DetectorDep, ReviewDep, Submitter
 from ..metrics import LISTINGS_SCORED
+from ..responses import trusted_json
 from ..schemas import ScoreRequest, ScoreResponse, SubmitRequest, SubmitResponse
 
 router = APIRouter(prefix="/v1", tags=["scoring"])
@@ -28,18 +27,17 @@ async def score(body: ScoreRequest, detector: DetectorDep, _who: Submitter) -> R
     # hand-off per request. Larger batches (or embeddings) go to the thread pool so others are not held up.
     results = run() if len(listings) <= INLINE_BATCH and detector.semantic is None else await run_in_threadpool(run)
     LISTINGS_SCORED.inc(len(results))
-    # The results are built by the detector in the documented shape: skip re-validating them.
-    return Response(json.dumps({"results": results}, ensure_ascii=False), media_type="application/json")
+    return trusted_json({"results": results})  # built by the detector in the documented shape
 
 
 @router.post("/listings", response_model=SubmitResponse, summary="Store and score listings into the review queue")
-def submit(body: SubmitRequest, detector: DetectorDep, review: ReviewDep, who: Submitter) -> dict:  # type: ignore[type-arg]
+def submit(body: SubmitRequest, detector: DetectorDep, review: ReviewDep, who: Submitter) -> Response:
     records = [item.model_dump(exclude_none=True) for item in body.listings]
     results = [r.to_dict(explain=True) for r in detector.score_many(Listing.model_validate(x) for x in records)]
     stored = review.submit(list(zip(records, results, strict=True)), actor=who.name)
     LISTINGS_SCORED.inc(len(results))
-    return {"items": [
+    return trusted_json({"items": [
         {"listing_id": record["listing_id"], "case_id": s.case_id, "revision": s.revision, "created": s.created,
          "result": result}
         for record, result, s in zip(records, results, stored, strict=True)
-    ]}
+    ]})
