@@ -17,14 +17,33 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feature_store.faults import crash_point
+
+from .heap import settle_heap
+
+if TYPE_CHECKING:
+    from detector import ScoreResult
+
+    from .listings_io import ParsedLine
 
 ROWS_PER_PARTITION = 50_000
 MANIFEST = "_manifest.json"
 RESULT_COLUMNS = ("line", "listing_id", "risk", "flagged", "level", "brand_id", "reasons", "library_version",
                   "model_version", "error")
+
+
+# Dask's diagnostics that sample a worker while it computes: the statistical profiler reads the scoring
+# thread's stack every 10 ms, the GIL monitor takes the GIL every millisecond and the event-loop watchdog
+# ticks every 20 ms, all in the same process as the scoring and under its GIL. Off (ticks rarer), two workers
+# scored 1.71-1.75x one process instead of 1.51x (`ipwatch bench --suite batch`). Workers of a remote
+# cluster take the same settings from their own configuration (DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED…).
+QUIET_WORKERS = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.gil.enabled": False,
+    "distributed.admin.tick.interval": "500ms",
+}
 
 
 class BatchError(RuntimeError):
@@ -124,6 +143,7 @@ def _detector(task: dict[str, Any]) -> Any:
             raise BatchError(f"the protection list changed during the batch: library {detector.library.version}, "
                              f"planned {task['library_version']}; run the batch again")
         _LOADED[key] = detector
+        settle_heap()  # the compiled library out of the collector's full passes, as `ipwatch score` does
     return _LOADED[key]
 
 
@@ -141,42 +161,72 @@ def score_partition(task: dict[str, Any]) -> dict[str, Any]:
     part = Partition(**task["partition"])
     parsed = (ParsedLine(number, None, None, record) if isinstance(record, str) else parse_record(record, number)
               for number, record in _records(part))
-    rows = []
+    sink = _JsonlPart() if task["format"] == "jsonl" else _ParquetPart()
     for line, result in score_stream(detector, parsed):
-        if result is None:
-            rows.append({"line": line.line, "listing_id": line.listing_id, "error": line.error})
-        else:
-            rows.append({"line": line.line, **result.to_dict(task["explain"])})
+        sink.add(line, result, task["explain"])
     final = Path(task["out"]) / f"part-{part.index:05d}.{task['format']}"
     tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
-    _write(rows, tmp, task["format"])
+    sink.write(tmp)
     crash_point("batch_partition.before_rename")
     os.replace(tmp, final)
-    return {"index": part.index, "rows": len(rows), "errors": sum(1 for r in rows if "error" in r),
+    return {"index": part.index, "rows": sink.rows, "errors": sink.errors,
             "seconds": round(time.perf_counter() - started, 3), "worker": os.getpid(),
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
-def _write(rows: list[dict[str, Any]], path: Path, fmt: str) -> None:
-    if fmt == "jsonl":
-        with path.open("w", encoding="utf-8") as out:
-            for row in rows:
-                out.write(json.dumps({k: v for k, v in row.items() if k != "line"}, ensure_ascii=False) + "\n")
-        return
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+class _JsonlPart:
+    """A partition's results as JSON lines: the objects `ipwatch score` prints."""
 
-    columns: dict[str, list[Any]] = {name: [] for name in RESULT_COLUMNS}
-    for row in rows:
-        for name in RESULT_COLUMNS:
-            value = row.get(name)
-            columns[name].append(json.dumps(value, ensure_ascii=False) if name == "reasons" and value is not None
-                                 else value)
-    schema = pa.schema([("line", pa.int64()), ("listing_id", pa.string()), ("risk", pa.float64()),
-                        ("flagged", pa.bool_()), ("level", pa.string()), ("brand_id", pa.string()),
-                        ("reasons", pa.string()), ("library_version", pa.string()), ("model_version", pa.string()),
-                        ("error", pa.string())])
-    pq.write_table(pa.table(columns, schema=schema), path)
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.rows = self.errors = 0
+
+    def add(self, line: ParsedLine, result: ScoreResult | None, explain: bool) -> None:
+        self.rows += 1
+        if result is None:
+            self.errors += 1
+            record: dict[str, Any] = {"listing_id": line.listing_id, "error": line.error}
+        else:
+            record = result.to_dict(explain)
+        self.lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def write(self, path: Path) -> None:
+        with path.open("w", encoding="utf-8") as out:
+            out.writelines(self.lines)
+
+
+class _ParquetPart:
+    """A partition's results as Parquet columns, filled straight from the results (no row dicts)."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, list[Any]] = {name: [] for name in RESULT_COLUMNS}
+        self._value_columns = [self.columns[name] for name in RESULT_COLUMNS[1:]]
+        self.rows = self.errors = 0
+
+    def add(self, line: ParsedLine, result: ScoreResult | None, explain: bool) -> None:
+        self.rows += 1
+        self.columns["line"].append(line.line)
+        if result is None:
+            self.errors += 1
+            values: tuple[Any, ...] = (line.listing_id, None, None, None, None, None, None, None, line.error)
+        else:
+            # most listings have no reason at all: "[]" without a trip through the encoder
+            reasons = json.dumps([r.to_dict(explain) for r in result.reasons], ensure_ascii=False) \
+                if result.reasons else "[]"
+            values = (result.listing_id, result.risk, result.flagged, result.level, result.brand_id, reasons,
+                      result.library_version, result.model_version, result.error)
+        for column, value in zip(self._value_columns, values, strict=True):
+            column.append(value)
+
+    def write(self, path: Path) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = pa.schema([("line", pa.int64()), ("listing_id", pa.string()), ("risk", pa.float64()),
+                            ("flagged", pa.bool_()), ("level", pa.string()), ("brand_id", pa.string()),
+                            ("reasons", pa.string()), ("library_version", pa.string()),
+                            ("model_version", pa.string()), ("error", pa.string())])
+        pq.write_table(pa.table(self.columns, schema=schema), path)
 
 
 # -- client side ---------------------------------------------------------------------------------
@@ -211,8 +261,6 @@ def run_batch(input_path: Path, out: Path, settings: Any, library_version: str, 
               model: str | None, semantic: bool, explain: bool, fmt: str, workers: int, scheduler: str | None,
               rows_per_partition: int, overwrite: bool, progress: bool) -> dict[str, Any]:
     """Plan, skip what is written, score the rest on Dask; a summary with per-worker peak memory."""
-    from dask.distributed import Client, LocalCluster, as_completed
-
     parts = plan(input_path, rows_per_partition)
     manifest = {**fingerprint(input_path), "library_version": library_version, "model_version": model_version,
                 "semantic": semantic, "explain": explain, "format": fmt, "rows_per_partition": rows_per_partition,
@@ -225,21 +273,7 @@ def run_batch(input_path: Path, out: Path, settings: Any, library_version: str, 
     scoring_s = 0.0
     summaries: list[dict[str, Any]] = []
     if todo:
-        cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                      dashboard_address=None, memory_limit=0)
-        client = Client(scheduler) if scheduler else Client(cluster)
-        try:
-            client.wait_for_workers(1 if scheduler else workers)
-            client.run(warm_worker, base)  # every worker loads the library and model now, once
-            submitted = time.perf_counter()
-            futures = [client.submit(score_partition, {**base, "partition": asdict(p)}, retries=2, pure=False,
-                                     key=f"ipwatch-partition-{p.index}-{time.time_ns()}") for p in todo]
-            summaries = list(_collect(as_completed(futures), len(futures), progress))
-            scoring_s = time.perf_counter() - submitted  # from warm workers: the rate a long catalogue runs at
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+        summaries, scoring_s = _score_on_dask(todo, base, workers, scheduler, progress)
         for orphan in out.glob(".part-*.tmp"):  # left by an attempt whose worker died; its retry wrote the part
             orphan.unlink(missing_ok=True)
     elapsed = time.perf_counter() - started
@@ -254,6 +288,30 @@ def run_batch(input_path: Path, out: Path, settings: Any, library_version: str, 
             "peak_rss_mib_per_worker": sorted(peaks.values()), "out": str(out)}
 
 
+def _score_on_dask(todo: list[Partition], base: dict[str, Any], workers: int, scheduler: str | None,
+                   progress: bool) -> tuple[list[dict[str, Any]], float]:
+    """Score ``todo`` on a local cluster (or the scheduler's); the summaries and the seconds from warm workers."""
+    import dask
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    with dask.config.set(QUIET_WORKERS):  # the local cluster's workers inherit it (a remote one: see QUIET_WORKERS)
+        cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                      dashboard_address=None, memory_limit=0)
+        client = Client(scheduler) if scheduler else Client(cluster)
+        try:
+            client.wait_for_workers(1 if scheduler else workers)
+            client.run(warm_worker, base)  # every worker loads the library and model now, once
+            submitted = time.perf_counter()
+            futures = [client.submit(score_partition, {**base, "partition": asdict(p)}, retries=2, pure=False,
+                                     key=f"ipwatch-partition-{p.index}-{time.time_ns()}") for p in todo]
+            summaries = list(_collect(as_completed(futures), len(futures), progress))
+            return summaries, time.perf_counter() - submitted  # from warm workers: a long catalogue's rate
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
 def _collect(completed: Any, total: int, progress: bool) -> Iterator[dict[str, Any]]:
     if not progress:
         for future in completed:
@@ -261,11 +319,15 @@ def _collect(completed: Any, total: int, progress: bool) -> Iterator[dict[str, A
         return
     from rich.progress import Progress
 
-    with Progress(transient=True) as bar:
+    # Redrawn when a partition lands, not 10 times a second: the client shares the cores with the workers
+    # (a live bar cost them about a tenth of their rate in `bench --suite batch`).
+    with Progress(transient=True, auto_refresh=False) as bar:
         task = bar.add_task("scoring partitions / 分区评分", total=total)
+        bar.refresh()
         for future in completed:
             yield future.result()
             bar.advance(task)
+            bar.refresh()
 
 
 def read_results(out: Path) -> Iterator[dict[str, Any]]:
