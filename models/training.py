@@ -19,6 +19,7 @@ from eval.metrics import binary_metrics, choose_threshold
 from .estimator import CalibratedRiskModel, ListingFeatures
 
 TARGET_PRECISION = 0.95
+ANCHOR = FEATURE_NAMES.index("rule_logit")  # the model corrects the rules rather than replacing them
 
 
 @dataclass
@@ -66,11 +67,12 @@ def train_model(
     train_idx, test_idx = next(splitter.split(X, y, groups))
     if len(set(y[test_idx])) < 2 or len(set(y[train_idx])) < 2:
         raise ValueError("the held-out split lacks one of the labels; add rows or change --seed")
-    estimator = CalibratedRiskModel(C=C).fit(X[train_idx], y[train_idx])
+    estimator = CalibratedRiskModel(C=C, anchor=ANCHOR).fit(X[train_idx], y[train_idx])
     risks = estimator.predict_proba(X[test_idx])[:, 1]
     threshold = choose_threshold(y[test_idx], risks)
     hashed = data_hash(rows)
-    params = {"C": C, "holdout": holdout, "seed": seed, "calibration": "sigmoid", "estimator": "logistic_regression"}
+    params = {"C": C, "holdout": holdout, "seed": seed, "calibration": "sigmoid", "estimator": "logistic_regression",
+              "anchor": FEATURE_NAMES[ANCHOR], "anchor_scale": estimator.anchor_scale}
     version = "model-" + hashlib.sha256(
         json.dumps([hashed, params, detector.library.version, FEATURE_NAMES]).encode()
     ).hexdigest()[:10]
@@ -102,7 +104,7 @@ def cross_validate(detector: Detector, rows: list[dict[str, Any]], folds: int = 
     for train_idx, test_idx in GroupKFold(n_splits=folds).split(X, y, groups):
         if len(set(y[train_idx])) < 2 or len(set(y[test_idx])) < 2:
             continue
-        estimator = CalibratedRiskModel(C=C).fit(X[train_idx], y[train_idx])
+        estimator = CalibratedRiskModel(C=C, anchor=ANCHOR).fit(X[train_idx], y[train_idx])
         risks = estimator.predict_proba(X[test_idx])[:, 1]
         per_fold.append(held_out_metrics(y[test_idx], risks, choose_threshold(y[test_idx], risks)))
     if not per_fold:

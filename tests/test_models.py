@@ -26,7 +26,8 @@ def trained(detector: Detector, labelled: list[dict]):  # type: ignore[no-untype
 
 def test_estimators_follow_the_sklearn_contract(detector: Detector, labelled: list[dict]) -> None:
     model = CalibratedRiskModel(C=0.5)
-    assert clone(model).get_params() == {"C": 0.5, "cv": 5, "class_weight": "balanced"}
+    assert clone(model).get_params() == {"C": 0.5, "cv": 5, "class_weight": "balanced", "anchor": None,
+                                         "anchor_scale": 10.0}
     listings = [Listing.model_validate(r) for r in labelled]
     features = ListingFeatures(detector).fit(listings).transform(listings)
     assert features.shape == (len(listings), len(FEATURE_NAMES))
@@ -37,6 +38,23 @@ def test_estimators_follow_the_sklearn_contract(detector: Detector, labelled: li
     assert np.allclose(np.log(p / (1 - p)), model.decision_function(features), atol=1e-6)
     assert np.allclose(model.contributions(features).sum(axis=1) + model.intercept_,
                        model.decision_function(features))
+
+
+def test_the_anchor_column_escapes_the_penalty(detector: Detector, labelled: list[dict]) -> None:
+    """Strongly regularised, a model anchored on the rules' log-odds stays the rules plus small corrections;
+    unanchored, the penalty shrinks the rules' weight like any other and the corrections weigh more."""
+    listings = [Listing.model_validate(r) for r in labelled]
+    features = ListingFeatures(detector).fit(listings).transform(listings)
+    y = np.array([r["label"] for r in labelled])
+    anchor = FEATURE_NAMES.index("rule_logit")
+    anchored = CalibratedRiskModel(C=0.01, anchor=anchor).fit(features, y).coef_
+    plain = CalibratedRiskModel(C=0.01).fit(features, y).coef_
+
+    def largest_other(coef: np.ndarray) -> float:  # the largest correction, relative to the rules' weight
+        return float(np.delete(np.abs(coef), anchor).max() / coef[anchor])
+
+    assert anchored[anchor] > 1.0 and largest_other(anchored) < 0.02
+    assert largest_other(plain) > 10 * largest_other(anchored)
 
 
 def test_model_explanations_come_from_the_model(detector: Detector, trained) -> None:  # type: ignore[no-untyped-def]
