@@ -7,6 +7,7 @@ of their sum, and every contribution is reported as a reason with its span in th
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from .lexical import EVASION_KINDS, BrandHit, LexicalEvidence
@@ -304,8 +305,8 @@ class RuleScorer:
                 continue
             weight = float(rules["terms"].get(term.category, rules["terms"]["default"]))
             weight *= float(rules["strength"][term.strength])
-            if term.category in rules["adjacent_categories"] and not _beside_brand(hit, choice, rules["adjacency"],
-                                                                                   evidence):
+            if term.category in rules["adjacent_categories"] and not _beside_brand(
+                    hit, choice, rules["adjacency"], evidence, int(rules["adjacency_words"])):
                 weight = min(weight, float(rules["extra_term"]))
             scored.append((weight, hit, term))
         claim_weight = float(rules["terms"]["learned_claim"])
@@ -405,26 +406,37 @@ def _cue_after(evidence: LexicalEvidence, choice: BrandChoice) -> bool:
 _SEGMENT_BREAKS = frozenset(",，;；|/、。!！?？【】[]()（）")
 
 
-def _beside_brand(hit: object, choice: BrandChoice | None, gap: int, evidence: LexicalEvidence) -> bool:
-    """Whether a term stands within ``gap`` characters of a mention of the chosen brand, in the same segment.
+def _beside_brand(hit: object, choice: BrandChoice | None, gap: int, evidence: LexicalEvidence,
+                  gap_words: int = 0) -> bool:
+    """Whether a term stands beside a mention of the chosen brand, in the same segment.
 
-    Punctuation ends a segment: in "斯凯奇,唐嫣同款" the 同款 is the actress's, not the brand's.
+    Beside means within ``gap`` normalised characters, or, for a term written in Latin letters (dupe,
+    inspired by), within ``gap_words`` words: an English noun phrase is counted in words ("Guerlain honey
+    oil serum dupe"), a Chinese one in characters (LV同款). Punctuation ends a segment: in "斯凯奇,唐嫣同款"
+    the 同款 is the actress's, not the brand's.
     """
     if choice is None:
         return False
     start, end = hit.start, hit.end  # type: ignore[attr-defined]
     original = evidence.text.original
+    term_start, term_end = evidence.span(start, end)
+    latin = gap_words > 0 and original[term_start:term_end].isascii()
     for h in choice.hits:
-        if 0 <= start - h.end <= gap:
-            left, right = (h.start, h.end), (start, end)
-        elif 0 <= h.start - end <= gap:
-            left, right = (start, end), (h.start, h.end)
+        if h.end <= start:
+            left, right, apart = (h.start, h.end), (start, end), start - h.end
+        elif end <= h.start:
+            left, right, apart = (start, end), (h.start, h.end), h.start - end
         else:
             continue
         between = original[evidence.span(*left)[1] : evidence.span(*right)[0]]  # removed separators included
-        if not _SEGMENT_BREAKS.intersection(between):
+        if _SEGMENT_BREAKS.intersection(between):
+            continue
+        if apart <= gap or (latin and len(_WORD_RE.findall(between)) <= gap_words):
             return True
     return False
+
+
+_WORD_RE = re.compile(r"[^\W_]+")
 
 
 def _signal_for(hit: BrandHit) -> str:

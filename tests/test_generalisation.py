@@ -78,6 +78,15 @@ def test_price_speaks_for_the_brands_own_kind(sparse: Detector) -> None:
     assert result.flagged and any(r.signal == "price_ratio" for r in result.reasons)
 
 
+def test_brand_riding_in_english_is_beside_the_brand_in_words(sparse: Detector) -> None:
+    """A Latin term rides on a brand a few words away ("Tissot PRX 40mm automatic dupe"); a Chinese one
+    must stand within a few characters (LV同款); punctuation ends the phrase either way."""
+    riding = sparse.score(Listing(title="Tissot PRX 40mm automatic dupe"))
+    assert riding.flagged and any(r.signal == "brand_riding" and r.weight > 1 for r in riding.reasons), riding
+    apart = sparse.score(Listing(title="dupe strap for sale, Tissot PRX 40mm"))
+    assert not apart.flagged and all(r.weight <= 1 for r in apart.reasons if r.signal == "brand_riding")
+
+
 def test_learned_claims_in_other_words(sparse: Detector) -> None:
     claim = sparse.score(Listing(title="天梭 手表 跟专柜的没有任何差别 放心拍"))
     assert claim.flagged, claim
