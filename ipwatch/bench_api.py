@@ -64,7 +64,7 @@ def api_suite(_store: LibraryStore, _size: int, progress: bool, workers: int = 1
                                    "--workers", str(workers), "--no-access-log"], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
-            _wait(port)
+            _wait(port, server)
             if workers > 1:
                 time.sleep(8)  # uvicorn starts its workers in turn; each compiles the library
             body = json.dumps({"listings": [{"title": "耐克 AJ1 高仿 莆田 男鞋", "price": 199}]}).encode()
@@ -143,14 +143,18 @@ def _with_wrk(port: int, body: bytes, headers: dict[str, str]) -> dict[str, Any]
     }
 
 
-def _wait(port: int) -> None:
-    for _ in range(200):
+def _wait(port: int, server: subprocess.Popen | None = None, timeout: float = 180.0) -> None:  # type: ignore[type-arg]
+    """Until the server accepts connections: start-up compiles the library, tens of seconds on a busy machine."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server is not None and server.poll() is not None:
+            raise RuntimeError(f"the API server exited with status {server.returncode} before it answered")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return
         except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("the API server did not start")
+            time.sleep(0.1)
+    raise RuntimeError(f"the API server did not answer within {timeout:.0f} s")
 
 
 def _client(port: int, body: bytes, headers: dict[str, str], count: int, out: list[float]) -> None:
