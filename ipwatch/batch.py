@@ -35,10 +35,10 @@ RESULT_COLUMNS = ("line", "listing_id", "risk", "flagged", "level", "brand_id", 
 
 
 # Dask's diagnostics that sample a worker while it computes: the statistical profiler reads the scoring
-# thread's stack every 10 ms, the GIL monitor takes the GIL every millisecond and the event-loop watchdog
-# ticks every 20 ms, all in the same process as the scoring and under its GIL. Off (ticks rarer), two workers
-# scored 1.71-1.75x one process instead of 1.51x (`ipwatch bench --suite batch`). Workers of a remote
-# cluster take the same settings from their own configuration (DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED…).
+# thread's stack every 10 ms, the event-loop watchdog ticks every 20 ms and, where gilknocker is installed,
+# the GIL monitor takes the GIL every millisecond, all in the same process as the scoring, under its GIL.
+# Off (ticks rarer), two workers scored 1.71-1.75x one process instead of 1.51x (`bench --suite batch`).
+# Workers of a remote cluster take these from their own configuration (DASK_DISTRIBUTED__WORKER__PROFILE__…).
 QUIET_WORKERS = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.system-monitor.gil.enabled": False,
