@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Select, Text, and_, bindparam, cast, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -54,6 +54,10 @@ _CASE_STATE = select(_CASES.c.status, _CASES.c.version, _CASES.c.note, _CASES.c.
 _QUEUE = select(_CASES.c.id, _CASES.c.version, _CASES.c.status, _CASES.c.risk, _CASES.c.level, _CASES.c.brand_id,
                _CASES.c.result, _LISTINGS.c.revision, _LISTINGS.c.data).join(
     _LISTINGS, _LISTINGS.c.id == _CASES.c.listing_row)
+# the same page with the listing and result as their stored JSON text, for a response that sends them as they are
+_QUEUE_TEXT = select(_CASES.c.id, _CASES.c.version, _CASES.c.status, _CASES.c.risk, _CASES.c.level,
+                     _CASES.c.brand_id, cast(_CASES.c.result, Text).label("result"), _LISTINGS.c.revision,
+                     cast(_LISTINGS.c.data, Text).label("data")).join(_LISTINGS, _LISTINGS.c.id == _CASES.c.listing_row)
 _DECIDE = update(_CASES).where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("read_version"))
 
 
@@ -188,15 +192,7 @@ class ReviewStore:
         platform: str | None = None, seller_id: str | None = None, cursor: str | None = None, limit: int = 50,
     ) -> tuple[list[dict[str, Any]], str | None]:
         """The queue, highest risk first, with an opaque cursor for the next page."""
-        query = _QUEUE
-        for column, value in ((_CASES.c.status, status), (_CASES.c.brand_id, brand_id), (_CASES.c.level, level),
-                              (_CASES.c.platform, platform), (_CASES.c.seller_id, seller_id)):
-            if value is not None:
-                query = query.where(column == value)
-        if cursor:
-            risk, case_id = _decode_cursor(cursor)
-            query = query.where(or_(_CASES.c.risk < risk, and_(_CASES.c.risk == risk, _CASES.c.id < case_id)))
-        query = query.order_by(_CASES.c.risk.desc(), _CASES.c.id.desc()).limit(limit + 1)
+        query = _queue_page(_QUEUE, status, brand_id, level, platform, seller_id, cursor, limit)
         with self.sessions() as session:  # plain rows, not ORM objects: the queue is read on every page view
             rows = session.execute(query).all()
         items = [{"id": row.id, "version": row.version, "status": row.status, "risk": row.risk, "level": row.level,
@@ -204,6 +200,25 @@ class ReviewStore:
                  for row in rows[:limit]]
         next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
         return items, next_cursor
+
+    def queue_page_json(
+        self, *, status: str | None = OPEN, brand_id: str | None = None, level: str | None = None,
+        platform: str | None = None, seller_id: str | None = None, cursor: str | None = None, limit: int = 50,
+    ) -> bytes:
+        """:meth:`list_cases` as the JSON body of ``GET /v1/cases``, each listing and result spliced in as the
+        JSON text the database holds: the page is read on every queue view, and decoding and encoding 40
+        objects was two thirds of its time."""
+        query = _queue_page(_QUEUE_TEXT, status, brand_id, level, platform, seller_id, cursor, limit)
+        with self.sessions() as session:
+            rows = session.execute(query).all()
+        items = []
+        for row in rows[:limit]:
+            head = json.dumps({"id": row.id, "version": row.version, "status": row.status, "risk": row.risk,
+                               "level": row.level, "brand_id": row.brand_id, "revision": row.revision},
+                              ensure_ascii=False, separators=(",", ":"))
+            items.append(f'{head[:-1]},"listing":{row.data},"result":{row.result}}}')
+        next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+        return f'{{"items":[{",".join(items)}],"next_cursor":{json.dumps(next_cursor)}}}'.encode()
 
     def get_case(self, case_id: int) -> dict[str, Any]:
         """A case with its listing, result, the seller's history and similar confirmed cases."""
@@ -498,6 +513,19 @@ def _case_state(case: CaseRow) -> dict[str, Any]:
 def _case_item(case: CaseRow, listing: ListingRow) -> dict[str, Any]:
     return {"id": case.id, "version": case.version, "status": case.status, "risk": case.risk, "level": case.level,
             "brand_id": case.brand_id, "revision": listing.revision, "listing": listing.data, "result": case.result}
+
+
+def _queue_page(query: Select[Any], status: str | None, brand_id: str | None, level: str | None,
+                platform: str | None, seller_id: str | None, cursor: str | None, limit: int) -> Select[Any]:
+    """``query`` filtered, after ``cursor``, highest risk first, one row past the page (is there a next?)."""
+    for column, value in ((_CASES.c.status, status), (_CASES.c.brand_id, brand_id), (_CASES.c.level, level),
+                          (_CASES.c.platform, platform), (_CASES.c.seller_id, seller_id)):
+        if value is not None:
+            query = query.where(column == value)
+    if cursor:
+        risk, case_id = _decode_cursor(cursor)
+        query = query.where(or_(_CASES.c.risk < risk, and_(_CASES.c.risk == risk, _CASES.c.id < case_id)))
+    return query.order_by(_CASES.c.risk.desc(), _CASES.c.id.desc()).limit(limit + 1)
 
 
 def _encode_cursor(case: Any) -> str:

@@ -103,7 +103,7 @@ def test_bodies_built_without_revalidation_match_their_documented_models(service
     must still be exactly what the route's response_model documents."""
     from api.schemas import CasePage, ScoreResponse, SubmitResponse
 
-    client, headers, _ = service
+    client, headers, review = service
     listings = [{"listing_id": f"m{i}", "platform": "tb", "title": t, "price": 99, "seller_id": "s"}
                 for i, t in enumerate(["耐克 AJ1 高仿 莆田", "红富士苹果 5斤", "Rolex replica AAA watch"])]
     for path, model, body in (("/v1/score", ScoreResponse, {"listings": listings}),
@@ -114,6 +114,10 @@ def test_bodies_built_without_revalidation_match_their_documented_models(service
         assert model.model_validate(parsed).model_dump(exclude_unset=True) == parsed
     page = client.get("/v1/cases?limit=2", headers=headers["reviewer"]).json()
     assert CasePage.model_validate(page).model_dump() == page and len(page["items"]) == 2 and page["next_cursor"]
+    # the stored JSON text spliced in says what the decoded rows say, on every page and filter
+    for query in ({"limit": 2}, {"limit": 2, "cursor": page["next_cursor"]}, {"brand_id": "nike"}, {"status": None}):
+        items, cursor = review.list_cases(**query)
+        assert json.loads(review.queue_page_json(**query)) == {"items": items, "next_cursor": cursor}
 
 
 def test_queue_decisions_concurrency_and_audit(service) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Request, Response
 from feature_store.review import ReviewError, ReviewStore
 
 from ..deps import ReviewDep, Reviewer, Viewer
-from ..responses import trusted_json
 from ..schemas import BulkDecisionIn, CaseId, CasePage, DecisionIn, DecisionOut, NoticeIn
 
 router = APIRouter(prefix="/v1/cases", tags=["review"])
@@ -27,10 +26,9 @@ def list_cases(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response:
-    items, next_cursor = review.list_cases(status=None if status == "all" else status, brand_id=brand_id,
-                                           level=level, platform=platform, seller_id=seller_id, cursor=cursor,
-                                           limit=limit)
-    return trusted_json({"items": items, "next_cursor": next_cursor})  # the store builds CaseItem's shape
+    body = review.queue_page_json(status=None if status == "all" else status, brand_id=brand_id, level=level,
+                                  platform=platform, seller_id=seller_id, cursor=cursor, limit=limit)
+    return Response(body, media_type="application/json")  # CaseItem's shape, built by the store
 
 
 @router.post("/decisions", summary="Decide several cases; each is checked and recorded on its own (409s reported)")
