@@ -360,11 +360,11 @@ class LexicalMatcher:
         found.extend(self._fuzzy_hits(nt, windows, found))
         # Knowledge that is an ordinary word (Box, Love, 飞天) counts only in context: alone it is the word.
         found = [h for h in found if not (h.from_knowledge and h.needs_context and not (
-            has_terms or categories & lib.brand_kinds[h.brand]))]
+            has_terms or lib.of_brand_kind(categories, h.brand)))]
         for hit in found:
             if hit.needs_context:
                 # a brand whose labels name no kind the taxonomy knows takes any kind of product as context
-                if has_terms or categories & lib.brand_kinds[hit.brand] or (
+                if has_terms or lib.of_brand_kind(categories, hit.brand) or (
                         categories and lib.brands[hit.brand].categories and not lib.brand_kinds_known[hit.brand]):
                     hit.needs_context = False
         return _prefer_longest(found)

@@ -100,6 +100,10 @@ class ProductKinds:
 
     def related(self, kinds: set[str]) -> frozenset[str]:
         """Kinds that count as the same kind of product: the kinds, those they include, and their parents."""
+        return self.narrower(kinds) | self.broader(kinds)
+
+    def narrower(self, kinds: set[str]) -> frozenset[str]:
+        """The kinds and every kind they include (electronics: audio, games)."""
         out = set(kinds)
         pending = list(kinds)
         while pending:
@@ -107,8 +111,12 @@ class ProductKinds:
                 if child not in out:
                     out.add(child)
                     pending.append(child)
-        out |= {parent for parent, children in self.includes.items() if set(children) & set(kinds)}
         return frozenset(out)
+
+    def broader(self, kinds: set[str]) -> frozenset[str]:
+        """The kinds that include one of them and are not among them (outdoor and sportswear for shoes)."""
+        return frozenset(parent for parent, children in self.includes.items()
+                         if set(children) & set(kinds) and parent not in kinds)
 
 
 @dataclass(frozen=True)
@@ -288,10 +296,25 @@ class Library:
     claims: ClaimDetector  # the learned counterfeit-claim detector
     brand_kinds: list[frozenset[str]]  # per brand: the kinds of product it makes (with related kinds)
     brand_kinds_known: list[bool]  # per brand: whether any of its category labels names a kind of the taxonomy
+    # per brand: the wider kinds among brand_kinds (outdoor for a brand of shoes): a domain, not a product
+    brand_broad_kinds: list[frozenset[str]] = field(default_factory=list)
     near_guard: frozenset[str] = frozenset()  # real words one character from a three-character name
     everyday_lines: frozenset[str] = frozenset()  # knowledge-base lines that are ordinary words: need context
     everyday_names: frozenset[str] = frozenset()  # Latin house-mark names that are English words (citizen, champion)
     brand_index: dict[str, int] = field(default_factory=dict)
+
+    def of_brand_kind(self, categories: frozenset[str] | set[str], b_idx: int) -> bool:
+        """Whether a title's kinds make it the brand's kind of product.
+
+        A wider kind alone (户外 for a brand of shoes) counts only when the title names no other kind:
+        "回力镖 户外 玩具" is a toy for the outdoors, not a shoe.
+        """
+        own = self.brand_kinds[b_idx]
+        matched = categories & own
+        if not matched:
+            return False
+        broad = self.brand_broad_kinds[b_idx] if self.brand_broad_kinds else frozenset()
+        return bool(matched - broad) or not (categories - own)
 
     def kinds_of_label(self, label: str) -> frozenset[str]:
         """The kinds a listing's own category label (as a platform sends it) stands for."""
@@ -414,10 +437,9 @@ class Library:
             for word in keywords:
                 context.add(word, "category", category)
         known_kinds = set(kinds.keywords)
-        brand_kinds = [
-            kinds.related({k for label in b.categories for k in kinds.kinds_of_label(label, known_kinds)})
-            for b in brands
-        ]
+        labelled = [{k for label in b.categories for k in kinds.kinds_of_label(label, known_kinds)} for b in brands]
+        brand_kinds = [kinds.related(own) for own in labelled]
+        brand_broad_kinds = [kinds.broader(own) - kinds.narrower(own) for own in labelled]
         words = _chinese_words()
         if two_char_codes:
             for word, _count in words:
@@ -447,6 +469,7 @@ class Library:
             words=two_char_words,
             kinds=kinds,
             brand_kinds=brand_kinds,
+            brand_broad_kinds=brand_broad_kinds,
             brand_kinds_known=[bool(k & known_kinds) for k in brand_kinds],
             everyday_names=_everyday_names(brands),
             near_guard=frozenset(near_guard),

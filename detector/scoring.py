@@ -208,7 +208,7 @@ class RuleScorer:
                                          f"{semantic.genuine_sim:.2f} to the genuine catalogue"))
 
     def _in_category(self, evidence: LexicalEvidence, brand: Brand) -> bool:
-        return bool(evidence.categories & self.library.brand_kinds[self.library.brand_index[brand.id]])
+        return self.library.of_brand_kind(evidence.categories, self.library.brand_index[brand.id])
 
     def _everyday_word(
         self, evidence: LexicalEvidence, choice: BrandChoice, semantic: SemanticEvidence | None

@@ -74,6 +74,16 @@ def test_a_mark_on_another_kind_of_product_reads_in_its_everyday_sense(
     assert "other_product_kind" in signals and "price_ratio" not in signals
 
 
+def test_a_wider_kind_alone_does_not_make_a_listing_the_brands_kind(sparse: Detector) -> None:
+    # HOKA makes footwear; 户外 (outdoor) is a domain that includes footwear, 保温杯 a product it does not make
+    cup = sparse.score(Listing(title="HOKA 户外 保温杯 大容量", price=5.0, currency="USD"))
+    assert not cup.flagged and "other_product_kind" in {r.signal for r in cup.reasons}
+    shoes = sparse.score(Listing(title="HOKA 户外 越野跑鞋", price=5.0, currency="USD"))
+    assert shoes.flagged and "price_ratio" in {r.signal for r in shoes.reasons}
+    alone = sparse.score(Listing(title="HOKA 户外 新款", price=5.0, currency="USD"))
+    assert "other_product_kind" not in {r.signal for r in alone.reasons}  # the domain alone still counts
+
+
 def test_price_speaks_for_the_brands_own_kind(sparse: Detector) -> None:
     result = sparse.score(Listing(title="HOKA Bondi 8 running shoes", price=19.0, currency="USD"))
     assert result.flagged and any(r.signal == "price_ratio" for r in result.reasons)
