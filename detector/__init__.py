@@ -121,15 +121,32 @@ class Detector:
         groups: dict[str | None, list[Reason]] = {}
         for reason in assessment.reasons:
             groups.setdefault(reason.feature, []).append(reason)
+        shown: set[str] = set()  # features whose contribution a reason carries
         for group, reasons in groups.items():
             total = 0.0
             if group is not None:
-                own = by_feature.get(feature_of(group) or "", 0.0) if group in assessment.parts else 0.0
+                feature = feature_of(group) or ""
+                own = by_feature.get(feature, 0.0) if group in assessment.parts and feature not in shown else 0.0
+                shown.add(feature)
                 total = own + rule_weight * assessment.parts.get(group, 0.0)
             rule_total = sum(r.weight for r in reasons)
             for reason in reasons:  # shared in proportion to the rule weights (the strongest term leads)
                 part = reason.weight / rule_total if rule_total else 1.0 / len(reasons)
                 reason.weight = round(float(total * part), 3)
+        # What no reason carries (indicators such as the number of brand hits, rule parts without a reason):
+        # one reason, so that the reasons and the model's intercept add up to the risk's log-odds.
+        rest = {f: c for f, c in by_feature.items() if f not in shown and abs(c) >= 0.0005}
+        rest.update({f"rule:{g}": rule_weight * v for g, v in assessment.parts.items()
+                     if g not in groups and abs(rule_weight * v) >= 0.0005})
+        base = rule_weight * (rule_value - sum(assessment.parts.values()))  # the rules' bias and fixed terms
+        if abs(base) >= 0.0005:
+            rest["rule:base"] = base
+        if rest:
+            listed = sorted(rest.items(), key=lambda kv: -abs(kv[1]))
+            assessment.reasons.append(Reason(
+                signal="model_adjustment", text="", weight=round(float(sum(rest.values())), 3),
+                detail="the model's weights on what no other reason shows: "
+                       + ", ".join(f"{f} {c:+.2f}" for f, c in listed[:6])))
         return self.scorer.result(listing, assessment, logit, self.threshold, self.model_version)
 
     def score_many(self, listings: Iterable[Listing], batch_size: int = 512) -> Iterator[ScoreResult]:

@@ -105,14 +105,22 @@ def score_rows(detector: Detector, rows: list[dict[str, Any]]) -> ScoredSet:
     )
 
 
-def choose_threshold(labels: np.ndarray, risks: np.ndarray, target: float = 0.95) -> float:
-    """A threshold with the most recall at precision ≥ ``target``, in the middle of the safe interval.
+def choose_threshold(labels: np.ndarray, risks: np.ndarray, target: float = 0.95, default: float | None = None) -> float:
+    """A threshold with precision ≥ ``target`` on this set.
 
-    Any threshold above the highest risk left out and up to the lowest risk let in gives the same
-    figures on this set; the middle (in log-odds) leaves room on both sides for new data.
+    ``default`` (a model's 0.5: for calibrated risks, "more likely infringing than not") is kept when
+    it reaches the target here: a set that its features separate (a generated one) would otherwise
+    pull the threshold down to its easiest positives, and new listings are not that easy. Otherwise
+    the most recall at precision ≥ ``target``, in the middle (in log-odds) of the safe interval: any
+    threshold above the highest risk left out and up to the lowest risk let in gives the same figures
+    on this set, and the middle leaves room on both sides for new data.
     """
     from sklearn.metrics import precision_recall_curve
 
+    if default is not None:
+        flagged = risks >= default
+        if flagged.any() and float(np.mean(labels[flagged])) >= target:
+            return default
     precision, recall, thresholds = precision_recall_curve(labels, risks)
     ok = np.flatnonzero(precision[:-1] >= target)
     if len(ok) == 0:

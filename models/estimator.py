@@ -47,12 +47,13 @@ class CalibratedRiskModel(BaseEstimator, ClassifierMixin):
     """
 
     def __init__(self, C: float = 1.0, cv: int = 5, class_weight: str | None = "balanced",  # noqa: N803
-                 anchor: int | None = None, anchor_scale: float = 10.0) -> None:
+                 anchor: int | None = None, anchor_scale: float = 10.0, label_noise: float = 0.0) -> None:
         self.C = C
         self.cv = cv
         self.class_weight = class_weight
         self.anchor = anchor
         self.anchor_scale = anchor_scale
+        self.label_noise = label_noise
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> CalibratedRiskModel:  # noqa: N803
         X = np.array(X, dtype=float)  # noqa: N806 - a copy: the anchor column is rescaled below
@@ -61,9 +62,19 @@ class CalibratedRiskModel(BaseEstimator, ClassifierMixin):
         if self.anchor is not None:
             scale[self.anchor] = self.anchor_scale
         X *= scale  # noqa: N806
-        base = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=5000)
         folds = max(2, min(self.cv, int(np.bincount(y, minlength=2).min())))
-        calibrated = CalibratedClassifierCV(base, method="sigmoid", cv=folds, ensemble=False).fit(X, y)
+        counts = np.bincount(y, minlength=2).astype(float)
+        weight = (len(y) / (2 * counts))[y] if self.class_weight == "balanced" else np.ones(len(y))
+        if self.label_noise:
+            # Each row also counted with the other label at weight ε: the targets are 1-ε and ε, so a set the
+            # features separate cannot drive the log-odds to infinity (and every risk to 0 or 1).
+            eps = float(self.label_noise)
+            X = np.vstack([X, X])  # noqa: N806
+            weight = np.concatenate([weight * (1 - eps), weight * eps])
+            y = np.concatenate([y, 1 - y])
+        base = LogisticRegression(C=self.C, max_iter=5000)
+        calibrated = CalibratedClassifierCV(base, method="sigmoid", cv=folds, ensemble=False).fit(
+            X, y, sample_weight=weight)
         fitted = calibrated.calibrated_classifiers_[0]
         lr: LogisticRegression = fitted.estimator
         sigmoid = fitted.calibrators[0]

@@ -44,3 +44,15 @@ def test_dev_set_meets_the_foundation_goals(detector: Detector) -> None:
     assert report["precision"] >= 0.90 and report["recall"] >= 0.80
     for kind in ("authorized", "accessory", "homonym", "second_hand", "unlisted_brand", "generic", "genuine_retail"):
         assert report["groups"][kind]["flag_rate"] <= 0.05, kind
+
+
+def test_choose_threshold_keeps_a_default_that_reaches_the_target() -> None:
+    from eval.metrics import choose_threshold
+
+    labels = np.array([0] * 50 + [1] * 50)
+    risks = np.concatenate([np.linspace(0.0, 0.1, 50), np.linspace(0.3, 1.0, 50)])  # separable at 0.1-0.3
+    assert choose_threshold(labels, risks, default=0.5) == 0.5  # precision 1.0 at 0.5: kept
+    assert 0.1 < choose_threshold(labels, risks) <= 0.3  # most recall: inside the gap
+    noisy = risks.copy()
+    noisy[:10] = 0.6  # ten negatives above 0.5: precision there falls below 0.95
+    assert choose_threshold(labels, noisy, default=0.5) > 0.6
