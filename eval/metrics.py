@@ -105,7 +105,9 @@ def score_rows(detector: Detector, rows: list[dict[str, Any]]) -> ScoredSet:
     )
 
 
-def choose_threshold(labels: np.ndarray, risks: np.ndarray, target: float = 0.95, default: float | None = None) -> float:
+def choose_threshold(
+    labels: np.ndarray, risks: np.ndarray, target: float = 0.95, default: float | None = None
+) -> float:
     """A threshold with precision ≥ ``target`` on this set.
 
     ``default`` (a model's 0.5: for calibrated risks, "more likely infringing than not") is kept when

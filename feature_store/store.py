@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import pickle
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -229,10 +231,14 @@ class LibraryStore:
         library = Library.compile(brands, terms, knowledge)
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(".tmp")
-            with tmp.open("wb") as handle:
-                pickle.dump(library, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(cached)
+            # a file of its own: API workers starting together compile the same version at the same time
+            tmp = cached.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+            try:
+                with tmp.open("wb") as handle:
+                    pickle.dump(library, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                tmp.replace(cached)
+            finally:
+                tmp.unlink(missing_ok=True)
         return library
 
     def _cache_path(self, version: str) -> Path | None:

@@ -157,11 +157,12 @@ def _soak_one(url: str, home: Path, seconds: int, say: Any) -> dict[str, Any]:
                *((f"soak-reviewer-{n}", "reviewer") for n in range(REVIEWERS))]}
     store.close()
     port = _free_port()
+    server_log = (home / "server.log").open("wb")
     env = {**os.environ, "IPWATCH_HOME": str(home), "IPWATCH_DATABASE_URL": url,
            "IPWATCH_RATE_LIMIT_PER_SECOND": "1000000000"}  # a few keys carry all the load
     server = subprocess.Popen([sys.executable, "-m", "ipwatch.cli", "serve", "--port", str(port), "--workers",
-                               str(WORKERS), "--no-access-log"], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+                               str(WORKERS), "--no-access-log"], env=env, stdout=server_log,
+                              stderr=subprocess.STDOUT, start_new_session=True)
     out_path = home / "soak.out"
     script = home / "soak.lua"
     script.write_text(WRK_SCRIPT.format(
@@ -171,11 +172,17 @@ def _soak_one(url: str, home: Path, seconds: int, say: Any) -> dict[str, Any]:
     try:
         _wait_for_workers(port)
         say(f"soak: {seconds} s of mixed traffic, {CLIENTS} connections, {WORKERS} workers")
-        subprocess.run(["wrk", "-t", "2", "-c", str(CLIENTS), "-d", f"{seconds}s", "--timeout", "5s", "-s", str(script),
-                        f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True)
+        ran = subprocess.run(["wrk", "-t", "2", "-c", str(CLIENTS), "-d", f"{seconds}s", "--timeout", "5s",
+                              "-s", str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True,
+                             check=False)
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
+        server_log.close()
+    if ran.returncode:
+        tail = (home / "server.log").read_text(encoding="utf-8", errors="replace")[-1500:]
+        raise RuntimeError(f"wrk failed ({ran.returncode}): {(ran.stderr or ran.stdout).strip()[-300:]}\n"
+                           f"server log:\n{tail}")
     lines = out_path.read_text(encoding="utf-8").splitlines()
     fields = lines[0].split()
     requests, duration = int(fields[1]), float(fields[2])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -695,17 +696,27 @@ def demo_shop(folder: Path | None, products: int, port: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Server processes; each builds its own app from the same settings.")
+              help="Server processes; each builds its own app from the same settings and listens on the port "
+                   "with its own socket (SO_REUSEPORT), so the kernel spreads connections across them.")
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log every request.")
 @pass_ctx
 def serve(ctx: Context, host: str, port: int, workers: int, access_log: bool) -> None:
     """Run the API (and its OpenAPI docs at /docs) and the triage page (/ui)."""
+    if workers > 1:
+        from .serving import ServeError, run_workers
+
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
+        # Once, before the workers: the store's migrations (two workers migrating one fresh database race)
+        # and the compiled library's cache, which the workers then load instead of each compiling it.
+        ctx.store.load_library()
+        ctx.close()
+        try:
+            run_workers(host, port, workers, access_log)
+        except ServeError as exc:
+            raise click.ClickException(str(exc)) from exc
+        return
     import uvicorn
 
-    if workers > 1:
-        uvicorn.run("api.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                    log_level="info", access_log=access_log)
-        return
     from api import create_app
 
     uvicorn.run(create_app(ctx.settings), host=host, port=port, log_level="info", access_log=access_log)

@@ -77,7 +77,8 @@ def train_model(
     threshold = choose_threshold(y[test_idx], risks, default=DEFAULT_THRESHOLD)
     hashed = data_hash(rows)
     params = {"C": C, "holdout": holdout, "seed": seed, "calibration": "sigmoid", "estimator": "logistic_regression",
-              "anchor": FEATURE_NAMES[ANCHOR], "anchor_scale": estimator.anchor_scale, "label_noise": estimator.label_noise}
+              "anchor": FEATURE_NAMES[ANCHOR], "anchor_scale": estimator.anchor_scale,
+              "label_noise": estimator.label_noise}
     version = "model-" + hashlib.sha256(
         json.dumps([hashed, params, detector.library.version, FEATURE_NAMES]).encode()
     ).hexdigest()[:10]
@@ -111,7 +112,8 @@ def cross_validate(detector: Detector, rows: list[dict[str, Any]], folds: int = 
             continue
         estimator = CalibratedRiskModel(C=C, anchor=ANCHOR, label_noise=LABEL_NOISE).fit(X[train_idx], y[train_idx])
         risks = estimator.predict_proba(X[test_idx])[:, 1]
-        per_fold.append(held_out_metrics(y[test_idx], risks, choose_threshold(y[test_idx], risks, default=DEFAULT_THRESHOLD)))
+        threshold = choose_threshold(y[test_idx], risks, default=DEFAULT_THRESHOLD)
+        per_fold.append(held_out_metrics(y[test_idx], risks, threshold))
     if not per_fold:
         raise ValueError("no fold had both labels; the set is too small for cross-validation")
     keys = ("precision", "recall", "pr_auc", "roc_auc", "brier")

@@ -113,6 +113,30 @@ def test_stale_library_cache_is_rebuilt(tmp_path: Path, bundled_brands: list[Bra
     store.close()
 
 
+def test_processes_compiling_the_same_library_at_once_share_the_cache(tmp_path: Path,
+                                                                      bundled_brands: list[Brand]) -> None:
+    """API workers start together and each compiles the library: none may fail on the other's cache file."""
+    import multiprocessing
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    store = LibraryStore(url, cache_dir=tmp_path / "cache")
+    store.import_brands(bundled_brands)
+    store.close()
+    spawn = multiprocessing.get_context("spawn")
+    with spawn.Pool(3) as pool:
+        versions = pool.starmap(_load_version, [(url, tmp_path / "cache")] * 3)
+    assert len(set(versions)) == 1
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [f"library-{versions[0]}.pkl"]  # no temporary left
+
+
+def _load_version(url: str, cache: Path) -> str:
+    store = LibraryStore(url, cache_dir=cache)
+    try:
+        return store.load_library().version
+    finally:
+        store.close()
+
+
 def test_a_fresh_store_has_the_bundled_lexicon_and_imports_extend_it(
         database_url: str, bundled_terms: list[LexiconTerm]) -> None:
     store = LibraryStore(database_url)

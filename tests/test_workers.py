@@ -76,3 +76,60 @@ def test_a_list_change_reaches_every_worker(tmp_path: Path, database_url: str) -
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
+
+
+def _serve(tmp_path: Path, database_url: str, stderr: int = subprocess.DEVNULL) -> tuple[subprocess.Popen, str]:  # type: ignore[type-arg]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "IPWATCH_HOME": str(tmp_path / "home"), "IPWATCH_DATABASE_URL": database_url}
+    server = subprocess.Popen([sys.executable, "-m", "ipwatch.cli", "serve", "--port", str(port), "--workers", "2",
+                               "--no-access-log"], env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+                              start_new_session=True)
+    return server, f"http://127.0.0.1:{port}"
+
+
+@pytest.mark.slow
+def test_connections_opened_at_once_spread_over_the_workers(tmp_path: Path) -> None:
+    """16 keep-alive connections opened together (a connection pool, a load generator) reach both workers:
+    each worker listens with its own socket, so one worker cannot accept them all."""
+    import http.client
+
+    server, base = _serve(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite'}")
+    try:
+        wait_until_serving(server, base)
+        seen: set[int] = set()
+        deadline = time.monotonic() + 120
+        while len(seen) < 2:  # both workers up (they start in turn)
+            assert time.monotonic() < deadline, "the second worker never answered"
+            seen.add(_call(base, "/healthz")["worker"])
+        port = int(base.rsplit(":", 1)[1])
+        connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(16)]
+        for connection in connections:
+            connection.connect()
+        by_connection = []
+        for _ in range(3):  # each connection keeps its worker
+            for connection in connections:
+                connection.request("GET", "/healthz")
+                by_connection.append(json.loads(connection.getresponse().read())["worker"])
+        assert set(by_connection) == seen, f"16 connections reached only {set(by_connection)}"
+        for connection in connections:
+            connection.close()
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+
+
+def test_serve_refuses_a_port_in_use_and_a_store_it_cannot_open(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        env = {**os.environ, "IPWATCH_HOME": str(tmp_path / "home")}
+        ran = subprocess.run([sys.executable, "-m", "ipwatch.cli", "serve", "--port", str(port), "--workers", "2"],
+                             env=env, capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 1 and f"port {port}" in ran.stderr and "in use" in ran.stderr
+    # a database no one can open: said once, before any worker starts (and none is restarted in a loop)
+    server, _ = _serve(tmp_path, "postgresql://nobody@127.0.0.1:1/none", stderr=subprocess.PIPE)
+    _, stderr = server.communicate(timeout=120)
+    assert server.returncode == 1 and b"cannot open the store" in stderr and b"worker" not in stderr
