@@ -69,7 +69,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         settle_heap()  # the loaded library out of the collector's full passes, which would stall requests
         # Sync routes (the database ones) run in a thread pool; a few threads share one GIL better than 40
-        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.resolved_api_threads
         yield
         gc.unfreeze()
         library_store.close()

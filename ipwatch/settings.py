@@ -73,9 +73,11 @@ class Settings(BaseSettings):
         default=200, ge=1,
         description="Requests a key may make at once before the per-second rate applies (answers 429, Retry-After).",
     )
-    api_threads: int = Field(
-        default=4, ge=1, le=200,
-        description="Threads per API worker for the database routes (one GIL: a few threads contend less than many).",
+    api_threads: int | None = Field(
+        default=None, ge=1, le=200,
+        description="Threads per API worker for the database routes; default 1 on SQLite (its writes queue for one "
+                    "writer anyway, and a second thread only hands the GIL to and fro while the writer holds the "
+                    "lock), 4 on PostgreSQL (whose round trips a few threads overlap).",
     )
     max_body_bytes: int = Field(
         default=5_000_000,
@@ -110,6 +112,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'ipwatch.db').resolve()}"
+
+    @property
+    def resolved_api_threads(self) -> int:
+        """The database routes' threads per worker: ``api_threads``, else by the database."""
+        if self.api_threads is not None:
+            return self.api_threads
+        return 1 if self.resolved_database_url.startswith("sqlite") else 4
 
     @property
     def knowledge_paths(self) -> list[Path]:

@@ -23,3 +23,9 @@ def test_bad_threshold_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_default_database_is_sqlite_in_home(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path)
     assert settings.resolved_database_url == f"sqlite:///{(tmp_path / 'ipwatch.db').resolve()}"
+
+
+def test_api_threads_follow_the_database_unless_set(tmp_path: Path) -> None:
+    assert Settings(home=tmp_path).resolved_api_threads == 1  # SQLite: one writer
+    assert Settings(home=tmp_path, database_url="postgresql://db/x").resolved_api_threads == 4
+    assert Settings(home=tmp_path, api_threads=3).resolved_api_threads == 3
