@@ -19,7 +19,7 @@ from feature_store.feedback import LibraryFeedback
 from feature_store.review import ReviewError, ReviewStore
 from ipwatch.heap import settle_heap
 from ipwatch.running import library_store as open_library_store
-from ipwatch.running import running_detector
+from ipwatch.running import running_detector, warm_up
 from ipwatch.settings import Settings
 
 from .access import undeclared
@@ -67,6 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
     detector = running_detector(settings, library_store)
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        warm_up(detector)  # before the first request, not during it
         settle_heap()  # the loaded library out of the collector's full passes, which would stall requests
         # Sync routes (the database ones) run in a thread pool; a few threads share one GIL better than 40
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.resolved_api_threads

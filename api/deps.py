@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from detector import Detector
 from feature_store import LibraryStore
 from feature_store.review import Principal, ReviewStore
-from ipwatch.running import running_detector
+from ipwatch.running import running_detector, warm_up
 
 
 def get_review(request: Request) -> ReviewStore:
@@ -29,10 +29,11 @@ VERSION_CHECK_SECONDS = 1.0  # how often a worker looks for a list change made t
 def reload_detector(app: Any) -> str:
     """Recompile the detector over the stored library, keeping the loaded model and semantic stage."""
     old: Detector = app.state.detector
-    app.state.detector = running_detector(app.state.settings, app.state.library_store, trained=old.model,
-                                          stage=old.semantic, model="rules" if old.model is None else None,
-                                          semantic=old.semantic is not None)
-    return app.state.detector.library.version
+    new = running_detector(app.state.settings, app.state.library_store, trained=old.model, stage=old.semantic,
+                           model="rules" if old.model is None else None, semantic=old.semantic is not None)
+    warm_up(new)  # requests keep the old detector until the new one has scored once
+    app.state.detector = new
+    return new.library.version
 
 
 async def get_detector(request: Request) -> Detector:

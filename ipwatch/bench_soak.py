@@ -30,7 +30,7 @@ from feature_store import LibraryStore, bundled_lexicon, bundled_protection_list
 from feature_store.review import ReviewStore
 from feature_store.schema import AuditRow, CaseRow, ListingRow
 
-from .bench_api import _free_port
+from .bench_api import _free_port, below_the_client
 
 CLIENTS = 16
 WORKERS = 2
@@ -162,7 +162,7 @@ def _soak_one(url: str, home: Path, seconds: int, say: Any) -> dict[str, Any]:
            "IPWATCH_RATE_LIMIT_PER_SECOND": "1000000000"}  # a few keys carry all the load
     server = subprocess.Popen([sys.executable, "-m", "ipwatch.cli", "serve", "--port", str(port), "--workers",
                                str(WORKERS), "--no-access-log"], env=env, stdout=server_log,
-                              stderr=subprocess.STDOUT, start_new_session=True)
+                              stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=below_the_client)
     out_path = home / "soak.out"
     script = home / "soak.lua"
     script.write_text(WRK_SCRIPT.format(
