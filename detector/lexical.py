@@ -344,6 +344,14 @@ class LexicalMatcher:
             found.append(BrandHit(hit.ref, "initials", hit.start, hit.end, hit.word, needs_context=True,
                                   detail=f"{original} = pinyin initials of {hit.word}"))
 
+        for hit in by_kind.get("short_lookalike", []):
+            original = nt.original_text(hit.start, hit.end)
+            if (_overlaps_any(hit, exact_spans) or not original.isupper() or not original.isascii()
+                    or not _standalone(view, hit.start, hit.end)):
+                continue
+            found.append(BrandHit(hit.ref, "lookalike", hit.start, hit.end, hit.word, needs_context=True,
+                                  detail=f"{original} looks like {hit.word} (a three-letter mark changed)"))
+
         found.extend(self._swapped_hits(nt, by_kind, exact_spans))
 
         for hit in (*by_kind.get("mixed", []), *by_kind.get("shape", [])):

@@ -24,7 +24,7 @@ import yaml
 from .claims import CLAIM_CATEGORIES, ClaimDetector
 from .pinyin import PinyinTables, pinyin_tables
 from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
-from .text import _bulk, normalise_term
+from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
 COMPILER_VERSION = 24  # bump when Library.compile changes what it builds
@@ -346,6 +346,7 @@ class Library:
                 three_char.setdefault(("p", w[:2]), []).append(w)
                 three_char.setdefault(("s", w[1:]), []).append(w)
         window = 1  # the most words in a mark that fuzzy matching compares against
+        three_letter: list[tuple[str, int, str]] = []  # (mark, brand, as listed): three-letter house marks
 
         for b_idx, brand in enumerate(brands):
             for name in brand.all_names():
@@ -376,6 +377,8 @@ class Library:
                     collapsed = collapse_repeats(joined)
                     fuzzy.setdefault(len(collapsed), []).append((collapsed, b_idx, word, len(tokens)))
                     window = max(window, len(tokens))
+                elif is_house_mark and LATIN_RE.match(form) and joined.isalpha() and len(joined) == 3:
+                    three_letter.append((joined, b_idx, word))
             for zh in [*brand.names.zh, *(a for a in brand.aliases if CJK_ONLY_RE.match(a))]:
                 if not CJK_ONLY_RE.match(zh) or len(zh) < 2:
                     continue
@@ -413,6 +416,21 @@ class Library:
                     if key in dictionary or key in own_forms:
                         continue  # a real word (天峻, 宁梭?) is not a disguise
                     builder.add_form(key, kind, b_idx, f"{zh}\t{how}")
+
+        # Three-letter marks (JBL, MCM): one of the first two letters changed (MKM), or l written as I (JBI),
+        # in capitals and standing alone, in the brand's kind of product. Never an English word or a listed form.
+        english, taken_forms = english_words(), set(builder.keys())
+        short_forms: dict[str, set[tuple[int, str]]] = {}
+        for mark, b_idx, word in three_letter:
+            own = normalise_term(mark)  # skeleton form: JBL's key is jbi, so JBI meets the key and is no name
+            if "l" in word.lower():
+                builder.add_form(own, "short_lookalike", b_idx, word)
+            for form in _three_letter_lookalikes(own):
+                short_forms.setdefault(form, set()).add((b_idx, word))
+        for form, marks in short_forms.items():
+            if len(marks) == 1 and form not in english and form not in taken_forms:  # one mark's, and no word
+                b_idx, word = next(iter(marks))
+                builder.add_form(form, "short_lookalike", b_idx, word)
 
         term_forms = set()
         for t_idx, term in enumerate(terms):
@@ -528,7 +546,17 @@ def _prefilter_rule(patterns: list[Pattern]) -> int:
     """How the prefilter counts a key: as the full pass would count its most lenient pattern."""
     if not all(p.latin for p in patterns):
         return NO_RULE
-    return INITIALS if all(p.kind == "initials" for p in patterns) else LATIN
+    return INITIALS if all(p.kind in CAPITALS_ONLY for p in patterns) else LATIN
+
+
+CAPITALS_ONLY = frozenset({"initials", "short_lookalike"})  # kinds that count only where written in capitals
+
+
+def _three_letter_lookalikes(key: str) -> set[str]:
+    """Knock-offs of a three-letter mark's key (skeleton form): one of the first two letters changed (MKM for
+    MCM); the last letter stays, as in the longer marks' knock-offs."""
+    letters = set("abcdefghijklmnopqrstuvwxyz".translate(SKELETON))
+    return {key[:i] + c + key[i + 1:] for i in (0, 1) for c in letters if c != key[i]}
 
 
 def collapse_repeats(word: str) -> str:

@@ -34,6 +34,8 @@ def detector(bundled_terms: list[LexiconTerm]) -> Detector:
         _brand("apple", ["苹果"], ["Apple"], ["phones", "electronics"], {"CNY": 7000}, ["MacBook"]),
         _brand("supreme", [], ["Supreme"], ["apparel"], {"USD": 150}, ["box logo"]),
         _brand("skechers", ["斯凯奇"], ["Skechers"], ["shoes"], {"CNY": 500}),
+        _brand("kef", [], ["KEF"], ["audio"], {"USD": 600}),
+        _brand("blk", [], ["BLK"], ["bags"], {"USD": 400}),
     ]
     return Detector(Library.compile(brands, bundled_terms))
 
@@ -77,6 +79,19 @@ def test_knock_off_marks_of_short_names(detector: Detector, title: str, brand: s
     result = _score(detector, title, price=20, currency="USD")
     assert result.flagged and result.brand_id == brand, result
     assert "lookalike_name" in _signals(result)
+
+
+def test_three_letter_marks_changed_in_capitals_in_their_kind_of_product(detector: Detector) -> None:
+    changed = _score(detector, "KBF bookshelf speakers pair wooden", price=60, currency="USD")
+    assert changed.flagged and changed.brand_id == "kef" and "lookalike_name" in _signals(changed)
+    reason = next(r for r in changed.reasons if r.signal == "lookalike_name")
+    assert reason.text == "KBF" and "three-letter mark" in (reason.detail or "")
+    capital_i = _score(detector, "BIK leather backpack studded", price=40, currency="USD")  # I for l
+    assert capital_i.flagged and capital_i.brand_id == "blk"
+    assert _score(detector, "kbf bookshelf speakers pair", price=60, currency="USD").brand_id is None  # lower case
+    assert not _score(detector, "KBF 中学 数学 教辅 书", price=20).flagged  # another kind of product
+    assert _score(detector, "REF bookshelf speakers pair", price=60, currency="USD").brand_id is None  # a word
+    assert _score(detector, "KEG speakers pair", price=60, currency="USD").brand_id is None  # the last letter stays
 
 
 def test_a_short_mark_changed_needs_context(detector: Detector) -> None:
