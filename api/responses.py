@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import Response
 
 
-def trusted_json(content: Any, status_code: int = 200) -> Response:
+def trusted_json(content: Any) -> Response:
     """``content`` as compact UTF-8 JSON, not re-validated."""
     body = json.dumps(content, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
-    return Response(body, status_code=status_code, media_type="application/json")
+    return Response(body, media_type="application/json")

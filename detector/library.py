@@ -27,7 +27,7 @@ from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 24  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 25  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 _REPEATS_RE = re.compile(r"(.)\1+")
@@ -139,9 +139,9 @@ def _read_rules(name: str) -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def rules_digest() -> str:
-    """Content hash of the rule files: any edit to them makes a new library version."""
+    """Content hash of the rule files and the shape table: any edit to them makes a new library version."""
     names = ("lexical.yaml", "scoring.yaml", "product_kinds.yaml", "claims.yaml")
-    text = "\0".join(_rules_text(name) for name in names)
+    text = "\0".join([*(_rules_text(name) for name in names), _shapes_text()])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -192,12 +192,15 @@ def english_words() -> frozenset[str]:
 STRADDLE_MIN_FREQUENCY = 15  # jieba counts: below this a two-character "word" is too rare to trust
 
 
+def _shapes_text() -> str:
+    return resources.files("detector").joinpath("data/shapes.tsv").read_text(encoding="utf-8")
+
+
 @lru_cache(maxsize=1)
 def shape_table() -> dict[str, str]:
-    """Chinese characters that look alike (``data/shapes.tsv``, derived from char-similar's structural data)."""
-    text = resources.files("detector").joinpath("data/shapes.tsv").read_text(encoding="utf-8")
+    """Chinese characters that look alike (``data/shapes.tsv``, built by scripts/build_shape_table.py)."""
     table = {}
-    for line in text.splitlines():
+    for line in _shapes_text().splitlines():
         if line and not line.startswith("#"):
             ch, alike = line.split("\t")
             table[ch] = alike[:SHAPES_PER_CHARACTER]
@@ -296,8 +299,7 @@ class Library:
     claims: ClaimDetector  # the learned counterfeit-claim detector
     brand_kinds: list[frozenset[str]]  # per brand: the kinds of product it makes (with related kinds)
     brand_kinds_known: list[bool]  # per brand: whether any of its category labels names a kind of the taxonomy
-    # per brand: the wider kinds among brand_kinds (outdoor for a brand of shoes): a domain, not a product
-    brand_broad_kinds: list[frozenset[str]] = field(default_factory=list)
+    brand_broad_kinds: list[frozenset[str]]  # per brand: the wider kinds among brand_kinds (outdoor for shoes)
     near_guard: frozenset[str] = frozenset()  # real words one character from a three-character name
     everyday_lines: frozenset[str] = frozenset()  # knowledge-base lines that are ordinary words: need context
     everyday_names: frozenset[str] = frozenset()  # Latin house-mark names that are English words (citizen, champion)
@@ -313,8 +315,7 @@ class Library:
         matched = categories & own
         if not matched:
             return False
-        broad = self.brand_broad_kinds[b_idx] if self.brand_broad_kinds else frozenset()
-        return bool(matched - broad) or not (categories - own)
+        return bool(matched - self.brand_broad_kinds[b_idx]) or not (categories - own)
 
     def kinds_of_label(self, label: str) -> frozenset[str]:
         """The kinds a listing's own category label (as a platform sends it) stands for."""
@@ -373,12 +374,13 @@ class Library:
                 tokens = WORD_RE.findall(form)
                 joined = "".join(tokens)
                 is_house_mark = word in brand.names.en or (word in brand.aliases and len(tokens) > 1)
-                if is_house_mark and LATIN_RE.match(form) and joined.isalpha() and len(joined) >= 4:
-                    collapsed = collapse_repeats(joined)
-                    fuzzy.setdefault(len(collapsed), []).append((collapsed, b_idx, word, len(tokens)))
-                    window = max(window, len(tokens))
-                elif is_house_mark and LATIN_RE.match(form) and joined.isalpha() and len(joined) == 3:
-                    three_letter.append((joined, b_idx, word))
+                if is_house_mark and LATIN_RE.match(form) and joined.isalpha():
+                    if len(joined) >= 4:
+                        collapsed = collapse_repeats(joined)
+                        fuzzy.setdefault(len(collapsed), []).append((collapsed, b_idx, word, len(tokens)))
+                        window = max(window, len(tokens))
+                    elif len(joined) == 3:
+                        three_letter.append((joined, b_idx, word))
             for zh in [*brand.names.zh, *(a for a in brand.aliases if CJK_ONLY_RE.match(a))]:
                 if not CJK_ONLY_RE.match(zh) or len(zh) < 2:
                     continue

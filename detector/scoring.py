@@ -407,7 +407,7 @@ _SEGMENT_BREAKS = frozenset(",，;；|/、。!！?？【】[]()（）")
 
 
 def _beside_brand(hit: object, choice: BrandChoice | None, gap: int, evidence: LexicalEvidence,
-                  gap_words: int = 0) -> bool:
+                  gap_words: int) -> bool:
     """Whether a term stands beside a mention of the chosen brand, in the same segment.
 
     Beside means within ``gap`` normalised characters, or, for a term written in Latin letters (dupe,

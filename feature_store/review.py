@@ -51,12 +51,12 @@ _INSERT_LISTING = insert(_LISTINGS).returning(_LISTINGS.c.id)
 _INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
 _CASE_STATE = select(_CASES.c.status, _CASES.c.version, _CASES.c.note, _CASES.c.decided_by).where(
     _CASES.c.id == bindparam("case_id"))
-_QUEUE = select(_CASES.c.id, _CASES.c.version, _CASES.c.status, _CASES.c.risk, _CASES.c.level, _CASES.c.brand_id,
-               _CASES.c.result, _LISTINGS.c.revision, _LISTINGS.c.data).join(
-    _LISTINGS, _LISTINGS.c.id == _CASES.c.listing_row)
+_QUEUE_FIELDS = ("id", "version", "status", "risk", "level", "brand_id", "revision")  # a queue item, then its
+# listing and result
+_QUEUE_HEAD = (*(_CASES.c[f] for f in _QUEUE_FIELDS[:-1]), _LISTINGS.c.revision)
+_QUEUE = select(*_QUEUE_HEAD, _CASES.c.result, _LISTINGS.c.data).join(_LISTINGS, _LISTINGS.c.id == _CASES.c.listing_row)
 # the same page with the listing and result as their stored JSON text, for a response that sends them as they are
-_QUEUE_TEXT = select(_CASES.c.id, _CASES.c.version, _CASES.c.status, _CASES.c.risk, _CASES.c.level,
-                     _CASES.c.brand_id, cast(_CASES.c.result, Text).label("result"), _LISTINGS.c.revision,
+_QUEUE_TEXT = select(*_QUEUE_HEAD, cast(_CASES.c.result, Text).label("result"),
                      cast(_LISTINGS.c.data, Text).label("data")).join(_LISTINGS, _LISTINGS.c.id == _CASES.c.listing_row)
 _DECIDE = update(_CASES).where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("read_version"))
 
@@ -195,9 +195,7 @@ class ReviewStore:
         query = _queue_page(_QUEUE, status, brand_id, level, platform, seller_id, cursor, limit)
         with self.sessions() as session:  # plain rows, not ORM objects: the queue is read on every page view
             rows = session.execute(query).all()
-        items = [{"id": row.id, "version": row.version, "status": row.status, "risk": row.risk, "level": row.level,
-                  "brand_id": row.brand_id, "revision": row.revision, "listing": row.data, "result": row.result}
-                 for row in rows[:limit]]
+        items = [{**_queue_head(row), "listing": row.data, "result": row.result} for row in rows[:limit]]
         next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
         return items, next_cursor
 
@@ -213,9 +211,7 @@ class ReviewStore:
             rows = session.execute(query).all()
         items = []
         for row in rows[:limit]:
-            head = json.dumps({"id": row.id, "version": row.version, "status": row.status, "risk": row.risk,
-                               "level": row.level, "brand_id": row.brand_id, "revision": row.revision},
-                              ensure_ascii=False, separators=(",", ":"))
+            head = json.dumps(_queue_head(row), ensure_ascii=False, separators=(",", ":"))
             items.append(f'{head[:-1]},"listing":{row.data},"result":{row.result}}}')
         next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
         return f'{{"items":[{",".join(items)}],"next_cursor":{json.dumps(next_cursor)}}}'.encode()
@@ -513,6 +509,10 @@ def _case_state(case: CaseRow) -> dict[str, Any]:
 def _case_item(case: CaseRow, listing: ListingRow) -> dict[str, Any]:
     return {"id": case.id, "version": case.version, "status": case.status, "risk": case.risk, "level": case.level,
             "brand_id": case.brand_id, "revision": listing.revision, "listing": listing.data, "result": case.result}
+
+
+def _queue_head(row: Any) -> dict[str, Any]:
+    return {field: getattr(row, field) for field in _QUEUE_FIELDS}
 
 
 def _queue_page(query: Select[Any], status: str | None, brand_id: str | None, level: str | None,

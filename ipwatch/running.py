@@ -56,11 +56,10 @@ def running_detector(settings: Settings, store: LibraryStore, model: str | None 
 def warm_up(detector: Detector) -> None:
     """Score the bundled demo listings once, so that a new worker's first requests do not pay for what the
     first scores build (measured: the first /v1/score on a fresh worker 124 ms, the next ones about 1 ms)."""
-    import json
     from importlib import resources
 
-    from detector import Listing
+    from .listings_io import read_listings
 
-    text = (resources.files("ipwatch") / "data" / "demo_listings.jsonl").read_text(encoding="utf-8")
-    listings = [Listing.model_validate(json.loads(line)) for line in text.splitlines() if line.strip()]
+    with (resources.files("ipwatch") / "data" / "demo_listings.jsonl").open(encoding="utf-8") as handle:
+        listings = [parsed.listing for parsed in read_listings(handle) if parsed.listing is not None]
     list(detector.score_many(listings))
