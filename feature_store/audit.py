@@ -16,13 +16,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from .schema import AuditRow
+from .sessions import StoreSessions
 
 GENESIS = "0" * 64
 _PG_LOCK = 0x1F0A0D17  # advisory lock key held while a transaction appends audit rows
-_HEAD = "ipwatch_audit_head"  # session.info key: (id, hash) of the last row this transaction appended
+_HEAD = "ipwatch_audit_head"  # session.info key (SQLite): (id, hash) of the last row this transaction appended
 
 
 _AUDIT = AuditRow.__table__
@@ -38,9 +39,12 @@ def _moment(at: datetime) -> str:
 
 def row_digest(prev_hash: str, row_id: int, at: datetime, actor: str, action: str, case_id: int | None,
                before: Any, after: Any) -> str:
-    body = json.dumps([row_id, _moment(at), actor, action, case_id, before, after],
-                      ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    body = _body([row_id, _moment(at), actor, action, case_id, before, after])
     return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+
+
+def _body(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def _digest_of(row: AuditRow, prev_hash: str) -> str:
@@ -51,22 +55,38 @@ def append(session: Session, actor: str, action: str, case_id: int | None,
            before: dict[str, Any] | None, after: dict[str, Any] | None) -> int:
     """Add one audit row to the session's transaction, chained to the row before it; its id.
 
-    The caller holds the store's writer lock (SQLite; ``sessions.begin()`` takes it) or this takes
-    PostgreSQL's advisory lock, so the head read here is the head when the row commits; the row gets the
-    next id explicitly, and one INSERT writes it whole.
+    PostgreSQL: one call of ``ipwatch_audit_append`` (migration 0007) takes the advisory lock, reads the
+    head, hashes and inserts, so the lock is held for that statement and the commit. SQLite: the caller
+    holds the store's writer lock (``sessions.begin()`` takes it), so the head read here is the head when
+    the row commits. Either way the row gets the next id explicitly and one INSERT writes it whole.
     """
+    at = datetime.now(UTC)
+    if session.get_bind().dialect.name == "postgresql":
+        return _append_postgresql(session, at, actor, action, case_id, before, after)
     head = session.info.get(_HEAD)
     if head is None:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
         last = session.execute(_LAST_ROW).first()
         head = (0, GENESIS) if last is None else (last.id, last.row_hash or GENESIS)
-    row_id, at = head[0] + 1, datetime.now(UTC)
+    row_id = head[0] + 1
     digest = row_digest(head[1], row_id, at, actor, action, case_id, before, after)
     session.execute(_INSERT, {"id": row_id, "at": at, "actor": actor, "action": action, "case_id": case_id,
                               "before": before, "after": after, "prev_hash": head[1], "row_hash": digest})
     session.info[_HEAD] = (row_id, digest)
     return row_id
+
+
+_PG_APPEND = text("SELECT ipwatch_audit_append(:at, :actor, :action, :case_id, CAST(:before AS json), "
+                  "CAST(:after AS json), :tail, :lock)")
+
+
+def _append_postgresql(session: Session, at: datetime, actor: str, action: str, case_id: int | None,
+                       before: dict[str, Any] | None, after: dict[str, Any] | None) -> int:
+    """The database picks the id and the previous hash; it hashes ``head + "\\n[" + id + "," + tail``,
+    where tail is :func:`row_digest`'s JSON array after its first element, written here."""
+    tail = _body([0, _moment(at), actor, action, case_id, before, after])[len("[0,"):]
+    return int(session.scalar(_PG_APPEND, {
+        "at": at, "actor": actor, "action": action, "case_id": case_id, "tail": tail, "lock": _PG_LOCK,
+        "before": None if before is None else _body(before), "after": None if after is None else _body(after)}))
 
 
 @dataclass(frozen=True)
@@ -104,9 +124,9 @@ def check_rows(rows: Iterable[AuditRow]) -> ChainReport:
     return ChainReport(count, head_id, prev_hash)
 
 
-def verify(sessions: sessionmaker[Session]) -> ChainReport:
-    """Check the whole stored chain, streaming rows in id order."""
-    with sessions() as session:
+def verify(sessions: StoreSessions) -> ChainReport:
+    """Check the whole stored chain, streaming rows in id order (a server-side cursor on PostgreSQL)."""
+    with sessions.snapshot() as session:
         rows = session.scalars(select(AuditRow).order_by(AuditRow.id).execution_options(yield_per=2000))
         try:
             return check_rows(rows)

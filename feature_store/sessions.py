@@ -5,7 +5,10 @@ sleeps 1, 2, 5 … 100 ms between tries: under load, tails of seconds. Here ever
 (the write transactions) first takes a lock: a thread lock inside the process, then ``flock`` on a file
 beside the database across processes (API workers, CLI, crawler). Waiters are woken by the kernel the
 moment the writer commits. Reads (``sessions()``) never wait: WAL readers see the last commit.
-PostgreSQL needs none of this: its sessions are plain.
+PostgreSQL needs no writer lock. There, reads run without a transaction (autocommit): at READ COMMITTED,
+the store's level, every statement takes its own snapshot inside a transaction too, so a read sees the same
+rows and saves the BEGIN and ROLLBACK round trips. A read that needs a transaction (a server-side cursor)
+asks for ``snapshot()``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,14 +30,26 @@ class StoreSessions(sessionmaker[Session]):
 
     def __init__(self, engine: Engine, writer_lock: Path | None) -> None:
         super().__init__(engine, expire_on_commit=False)
+        self._engine = engine
+        self._read_bind = engine.execution_options(isolation_level="AUTOCOMMIT") \
+            if engine.dialect.name == "postgresql" else engine
         self._writer_lock = writer_lock
         self._thread_lock = threading.RLock()
         self._held = threading.local()
         self._fd: int | None = None
 
+    def __call__(self, **local_kw: Any) -> Session:
+        """A session for reads (autocommit on PostgreSQL)."""
+        local_kw.setdefault("bind", self._read_bind)
+        return super().__call__(**local_kw)
+
+    def snapshot(self) -> Session:
+        """A read session inside a transaction, for server-side cursors."""
+        return super().__call__(bind=self._engine)
+
     @contextmanager
     def begin(self) -> Iterator[Session]:  # type: ignore[override]
-        with self.writing(), super().begin() as session:
+        with self.writing(), self.snapshot() as session, session.begin():
             yield session
 
     @contextmanager

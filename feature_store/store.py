@@ -6,6 +6,7 @@ import logging
 import os
 import pickle
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session
 
 from detector import Brand, BrandNames, LexiconTerm, Library, library_version
@@ -64,20 +66,47 @@ def make_engine(url: str) -> Engine:
     path = sqlite_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    # a file needs no liveness ping per checkout; a server connection may have been dropped
-    engine = create_engine(url, future=True, pool_pre_ping=path is None)
+    engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=5000")
-            cursor.close()
-
+        _sqlite_pragmas(engine)
+    else:
+        _ping_when_idle(engine)
     return engine
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+IDLE_PING_SECONDS = 10.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a server connection's liveness when it comes out of the pool after a rest.
+
+    ``pool_pre_ping`` pings on every checkout: a round trip per request, a tenth of a busy API's database
+    time. A connection the server or a network device dropped has usually sat idle; one in steady use is
+    checked by its own statements, and a disconnect they meet invalidates the whole pool.
+    """
+    @event.listens_for(engine, "checkin")
+    def _rested_since(_dbapi_connection, record):  # type: ignore[no-untyped-def]
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection, record, _proxy):  # type: ignore[no-untyped-def]
+        if time.monotonic() - record.info.get("checked_in", 0.0) < IDLE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"a pooled connection was dropped while idle: {exc}") from exc
 
 
 class LibraryStore:

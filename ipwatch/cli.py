@@ -696,8 +696,8 @@ def demo_shop(folder: Path | None, products: int, port: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Server processes; each builds its own app from the same settings and listens on the port "
-                   "with its own socket (SO_REUSEPORT), so the kernel spreads connections across them.")
+              help="Server processes; each builds its own app from the same settings and accepts from the "
+                   "one port while it holds no more connections than the others, so the load is spread evenly.")
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log every request.")
 @pass_ctx
 def serve(ctx: Context, host: str, port: int, workers: int, access_log: bool) -> None:

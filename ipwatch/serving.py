@@ -1,11 +1,16 @@
-"""``ipwatch serve --workers N``: N uvicorn workers on one port, each with its own listening socket.
+"""``ipwatch serve --workers N``: N uvicorn workers on one port, the connections spread evenly over them.
 
-uvicorn's own supervisor gives every worker the one socket its parent bound. Whichever worker wakes
-first accepts every connection waiting, so a client that opens its connections at once (a platform's
-connection pool, a load generator) can find all of them on one worker while the others idle: measured
-here, 16 keep-alive connections on 2 workers left one at 100% of a core and the other at 0.1%. Each
-worker here binds the port itself with SO_REUSEPORT, and the kernel spreads new connections across
-the workers' sockets.
+A worker is one Python process: one core at most. Keep-alive clients (a platform's connection pool, a load
+generator) open their connections once, so where a connection lands decides which core serves it for
+good. uvicorn's own supervisor lets every worker accept from the socket its parent bound, and whichever
+wakes first takes every connection waiting: 16 connections opened at once left one worker at 100% of a
+core and the other at 0.1%. SO_REUSEPORT sockets, one per worker, let the kernel hash connections to
+workers instead: 16 connections split 11/5 as often as 8/8, and the soak's p99 followed the busier worker.
+
+So here the parent binds the port and every worker accepts from that socket itself, but only while it
+holds no more connections than the least loaded serving worker (a count per worker in shared memory). A
+connection waiting longer than ``DEFER_SECONDS`` is taken by whoever sees it, so a stalled worker never
+strands one.
 
 The supervisor starts the workers, restarts one that dies after it has served, stops them all on
 SIGINT or SIGTERM, and gives up (exit 1) when a worker dies while starting, which is a configuration
@@ -14,10 +19,13 @@ error that restarting would only repeat.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import multiprocessing
+import select
 import signal
 import socket
+import sys
 import time
 from typing import Any
 
@@ -27,6 +35,9 @@ APP_FACTORY = "api.app:app_from_environment"
 BACKLOG = 2048
 POLL_SECONDS = 0.5
 STOP_SECONDS = 30.0
+TURN_POLL_SECONDS = 0.02  # how often a worker over its share looks again
+DEFER_SECONDS = 0.1  # a connection left waiting this long is taken by any worker
+NOT_SERVING = -1  # a worker's load slot while it starts or after it died
 
 
 class ServeError(RuntimeError):
@@ -37,12 +48,11 @@ def _socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     return sock
 
 
-def check_port(host: str, port: int) -> None:
-    """Refuse a port another server already listens on (SO_REUSEPORT would otherwise share it with it)."""
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket every worker accepts from; ServeError when the port is taken."""
     probe_host = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host
     try:
         with socket.create_connection((probe_host, port), timeout=1.0):
@@ -53,32 +63,96 @@ def check_port(host: str, port: int) -> None:
     try:
         sock.bind((host, port))
     except OSError as exc:
-        raise ServeError(f"cannot bind {host}:{port}: {exc.strerror or exc}") from exc
-    finally:
         sock.close()
+        raise ServeError(f"cannot bind {host}:{port}: {exc.strerror or exc}") from exc
+    sock.listen(BACKLOG)
+    sock.setblocking(False)
+    return sock
 
 
-def _worker(host: str, port: int, access_log: bool, ready: Any) -> None:
-    """One worker process: its own socket on the shared port, one uvicorn server over the app."""
+def _counted(protocol_class: type, loads: Any, slot: int) -> type:
+    """``protocol_class`` keeping this worker's count of open connections in ``loads[slot]``."""
+
+    class Counted(protocol_class):  # type: ignore[misc, valid-type]
+        def connection_made(self, transport: Any) -> None:
+            loads[slot] += 1  # only this process writes its slot
+            super().connection_made(transport)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            loads[slot] -= 1
+            super().connection_lost(exc)
+
+    return Counted
+
+
+def _my_turn(loads: Any, slot: int) -> bool:
+    serving = [load for load in loads if load != NOT_SERVING]
+    return not serving or loads[slot] <= min(serving)
+
+
+def _worker(listener: socket.socket, slot: int, loads: Any, access_log: bool, ready: Any) -> None:
+    """One worker process: uvicorn over the app, accepting from ``listener`` when it is its turn."""
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-            await super().startup(sockets=sockets)
-            if self.started:
-                ready.set()  # the app is built (library compiled) and the socket listens
+            await self.lifespan.startup()  # builds the app: library compiled, detector warmed up
+            if self.lifespan.should_exit:
+                sys.exit(STARTUP_FAILURE)
+            protocol_class = _counted(self.config.http_protocol_class, loads, slot)
 
-    sock = _socket(host, port)
-    sock.bind((host, port))
-    sock.listen(BACKLOG)
+            def create_protocol(_loop: asyncio.AbstractEventLoop | None = None) -> asyncio.Protocol:
+                return protocol_class(config=self.config, server_state=self.server_state,  # type: ignore[no-any-return]
+                                      app_state=self.lifespan.state, _loop=_loop)
+
+            self.servers = []
+            self.acceptor = asyncio.get_running_loop().create_task(_accept(listener, create_protocol, loads, slot))
+            loads[slot] = 0
+            self.started = True
+            ready.set()
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            loads[slot] = NOT_SERVING
+            self.acceptor.cancel()
+            listener.close()
+            await super().shutdown(sockets)
+
     config = uvicorn.Config(APP_FACTORY, factory=True, log_level="info", access_log=access_log)
-    Server(config).run(sockets=[sock])
+    Server(config).run()
+
+
+async def _accept(listener: socket.socket, create_protocol: Any, loads: Any, slot: int) -> None:
+    """Accept connections while this worker is the least loaded, or when one has waited too long."""
+    loop = asyncio.get_running_loop()
+    listener.setblocking(False)
+    waiting_since: float | None = None
+    while True:
+        if not _my_turn(loads, slot):
+            await asyncio.sleep(TURN_POLL_SECONDS)
+            if not select.select([listener], [], [], 0)[0]:
+                waiting_since = None
+                continue
+            now = time.monotonic()
+            waiting_since = waiting_since or now
+            if now - waiting_since < DEFER_SECONDS:
+                continue
+        waiting_since = None
+        try:
+            connection, _ = await loop.sock_accept(listener)
+        except OSError as exc:  # out of file descriptors, a connection reset before it was accepted
+            log.warning("accept failed: %s", exc)
+            await asyncio.sleep(TURN_POLL_SECONDS)
+            continue
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        await loop.connect_accepted_socket(create_protocol, connection)
 
 
 def run_workers(host: str, port: int, workers: int, access_log: bool) -> None:
     """Serve with ``workers`` processes until SIGINT or SIGTERM; raises ServeError when they cannot serve."""
-    check_port(host, port)
+    listener = bind(host, port)
     spawn = multiprocessing.get_context("spawn")
+    loads = spawn.RawArray("i", [NOT_SERVING] * workers)
     stopping = False
 
     def stop(_signum: int, _frame: Any) -> None:
@@ -89,7 +163,9 @@ def run_workers(host: str, port: int, workers: int, access_log: bool) -> None:
 
     def start(slot: int) -> tuple[Any, Any]:
         ready = spawn.Event()
-        process = spawn.Process(target=_worker, args=(host, port, access_log, ready), name=f"ipwatch-worker-{slot}")
+        loads[slot] = NOT_SERVING
+        process = spawn.Process(target=_worker, args=(listener, slot, loads, access_log, ready),
+                                name=f"ipwatch-worker-{slot}")
         process.start()
         log.info("worker %d started (pid %s)", slot, process.pid)
         return process, ready
@@ -120,5 +196,6 @@ def run_workers(host: str, port: int, workers: int, access_log: bool) -> None:
                 process.join()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        listener.close()
     if failure:
         raise ServeError(failure)

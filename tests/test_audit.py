@@ -22,7 +22,9 @@ def _filled(url: str) -> tuple[LibraryStore, ReviewStore, list[int]]:
     listings = [({"listing_id": f"l{i}", "platform": "taobao", "title": f"耐克 气垫 {i}"},
                  {"risk": 0.9, "level": "high", "brand_id": "nike", "reasons": []}) for i in range(6)]
     cases = [s.case_id for s in review.submit(listings, actor="platform")]
-    review.decide(cases[0], "infringing", "莆田 高仿", 1, actor="alice")
+    # quotes, a backslash, a newline and a character outside the BMP: the database's hash (PostgreSQL hashes
+    # the row itself, migration 0007) must spell the row as feature_store.audit does
+    review.decide(cases[0], "infringing", '莆田 "高仿" \\ 😀\n同款', 1, actor="alice")
     review.record_notice(cases[0], "notice_sent", None, actor="alice")
     review.revoke_key("alice", actor="root")
     return store, review, cases

@@ -91,8 +91,8 @@ def _serve(tmp_path: Path, database_url: str, stderr: int = subprocess.DEVNULL) 
 
 @pytest.mark.slow
 def test_connections_opened_at_once_spread_over_the_workers(tmp_path: Path) -> None:
-    """16 keep-alive connections opened together (a connection pool, a load generator) reach both workers:
-    each worker listens with its own socket, so one worker cannot accept them all."""
+    """16 keep-alive connections opened together (a connection pool, a load generator) are shared evenly:
+    a worker accepts only while it holds no more connections than the other."""
     import http.client
 
     server, base = _serve(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite'}")
@@ -113,6 +113,9 @@ def test_connections_opened_at_once_spread_over_the_workers(tmp_path: Path) -> N
                 connection.request("GET", "/healthz")
                 by_connection.append(json.loads(connection.getresponse().read())["worker"])
         assert set(by_connection) == seen, f"16 connections reached only {set(by_connection)}"
+        per_worker = [by_connection[:16].count(worker) for worker in seen]
+        assert max(per_worker) - min(per_worker) <= 2, f"16 connections split {per_worker}"
+        assert by_connection[:16] * 3 == by_connection, "a connection changed worker"
         for connection in connections:
             connection.close()
     finally:
