@@ -22,6 +22,7 @@ from .claims import CLAIM_CATEGORIES
 from .library import Library, collapse_repeats, english_words, everyday_key
 from .scanner import is_ascii_alnum, is_ascii_letter, stands_apart, straddles
 from .text import (
+    LEET,
     SKELETON,
     NormalisedText,
     _bulk,
@@ -145,6 +146,15 @@ class LexicalMatcher:
         self._near_starts = {(first, length + d) for first, length in self._targets_by_start for d in range(-2, 3)}
         self._near_seconds = {(second, length + d) for second, length in self._targets_by_second
                               for d in range(-2, 3)}
+        # Latin names and aliases of three or more letters by their plain form, for a mark that a model
+        # number follows (iphone4): the fold of a closing digit into a letter (Gucc1) would hide it.
+        self._latin_marks: dict[str, tuple[int, str, str]] = {}
+        for b_idx, brand in enumerate(library.brands):
+            for kind, words in (("alias", brand.aliases), ("name", brand.names.en)):
+                for word in words:
+                    plain = plain_form(word)
+                    if len(plain) >= 3 and plain.isascii() and plain.isalpha():
+                        self._latin_marks[plain] = (b_idx, word, kind)
 
     def analyse(self, title: str, category: str | None = None) -> LexicalEvidence:
         """Find brand and signal evidence in ``title``."""
@@ -365,6 +375,7 @@ class LexicalMatcher:
             found.append(BrandHit(hit.ref, hit.kind, hit.start, hit.end, name, needs_context=weak,
                                   detail=f"{original} imitates {name} ({how})"))
 
+        found.extend(self._numbered_marks(nt, windows, found))
         found.extend(self._fuzzy_hits(nt, windows, found))
         # Knowledge that is an ordinary word (Box, Love, 飞天) counts only in context: alone it is the word.
         found = [h for h in found if not (h.from_knowledge and h.needs_context and not (
@@ -458,6 +469,22 @@ class LexicalMatcher:
         sizes = range(min(self.library.fuzzy_window, len(tokens)), 0, -1)
         runs = [(n, list(map(" ".join, zip(*(islice(words, i, None) for i in range(n)), strict=False)))) for n in sizes]
         return tokens, runs
+
+    def _numbered_marks(self, nt: NormalisedText, windows: _Windows | None, known: list[BrandHit]) -> list[BrandHit]:
+        """Latin tokens written as a listed mark and then digits (iphone4, Galaxy5): the mark, undisguised."""
+        if windows is None or not self._latin_marks:
+            return []
+        out = []
+        for start, end in windows[0]:
+            if nt.text[end - 1] not in _LEET_LETTERS or _overlaps_any_span(start, end, known):
+                continue
+            original = nt.original_text(start, end)
+            stripped = original.rstrip("0123456789")
+            mark = self._latin_marks.get(plain_form(stripped)) if stripped != original else None
+            if mark is not None:
+                b_idx, word, kind = mark
+                out.append(BrandHit(b_idx, kind, start, end, word, detail=f"{original} is {word} and a model number"))
+        return out
 
     def _fuzzy_hits(self, nt: NormalisedText, windows: _Windows | None, known: list[BrandHit]) -> list[BrandHit]:
         """Latin tokens, and runs of up to ``fuzzy_window`` of them, that look like a brand name."""
@@ -649,6 +676,13 @@ def _separators(text: str) -> str:
 def _inside_word(view: str, start: int) -> bool:
     """A Latin key starting inside a Latin word: what :func:`stands_apart` rejects where nothing was removed."""
     return "a" <= view[start - 1] <= "z" and ("a" <= view[start] <= "z" or "0" <= view[start] <= "9")
+
+
+_LEET_LETTERS = frozenset(LEET.values())
+
+
+def _overlaps_any_span(start: int, end: int, hits: list[BrandHit]) -> bool:
+    return any(start < h.end and h.start < end for h in hits)
 
 
 def _standalone(view: str, start: int, end: int) -> bool:

@@ -31,7 +31,7 @@ def detector(bundled_terms: list[LexiconTerm]) -> Detector:
         _brand("thermos", [], ["Thermos"], ["drinkware"], {"USD": 35}),
         _brand("citizen", [], ["Citizen"], ["watches"], {"USD": 250}),
         _brand("braun", ["博朗"], ["Braun"], ["shavers"], {"CNY": 900}),
-        _brand("apple", ["苹果"], ["Apple"], ["phones", "electronics"], {"CNY": 7000}, ["MacBook"]),
+        _brand("apple", ["苹果"], ["Apple"], ["phones", "electronics"], {"CNY": 7000}, ["MacBook", "iPhone"]),
         _brand("supreme", [], ["Supreme"], ["apparel"], {"USD": 150}, ["box logo"]),
         _brand("skechers", ["斯凯奇"], ["Skechers"], ["shoes"], {"CNY": 500}),
         _brand("kef", [], ["KEF"], ["audio"], {"USD": 600}),
@@ -139,3 +139,13 @@ def test_unknown_category_labels_do_not_make_another_kind(detector: Detector) ->
     # "shavers" names no kind the taxonomy knows: 剃须刀 is not read as a knife, the price speaks
     result = _score(detector, "博朗 9系 Pro 剃须刀 全新 国行", price=60)
     assert result.flagged and "other_product_kind" not in _signals(result)
+
+
+def test_a_mark_followed_by_its_model_number_is_the_mark_not_a_respelling(detector: Detector) -> None:
+    # a digit closing a word is read as a letter (Gucc1), but iphone4 is the whole mark and a model number
+    holder = _score(detector, "iphone4 4s 吸盘 手机支架 车载", price=15)
+    assert not holder.flagged and "lookalike_name" not in _signals(holder)
+    copy = _score(detector, "iphone4 高仿 手机 超薄", price=300)
+    assert copy.flagged and copy.brand_id == "apple"
+    assert "brand_alias" in _signals(copy) and "lookalike_name" not in _signals(copy)
+    assert "obfuscated_name" in _signals(_score(detector, "1phone 15 pro 原装 手机", price=900))
