@@ -126,11 +126,13 @@ async def _accept(listener: socket.socket, create_protocol: Any, loads: Any, slo
     """Accept connections while this worker is the least loaded, or when one has waited too long."""
     loop = asyncio.get_running_loop()
     listener.setblocking(False)
+    pending = select.poll()  # poll, not select: a listener past fd 1023 is fine
+    pending.register(listener, select.POLLIN)
     waiting_since: float | None = None
     while True:
         if not _my_turn(loads, slot):
             await asyncio.sleep(TURN_POLL_SECONDS)
-            if not select.select([listener], [], [], 0)[0]:
+            if not pending.poll(0):
                 waiting_since = None
                 continue
             now = time.monotonic()

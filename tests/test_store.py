@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from detector import Brand, LexiconTerm
-from feature_store import LibraryFileError, LibraryStore, read_brands, read_terms
+from feature_store import LibraryFileError, LibraryStore, make_engine, read_brands, read_terms
 
 NIKE = {"id": "nike", "names": {"zh": ["耐克"], "en": ["Nike"]}, "aliases": ["Air Jordan", "AJ"],
         "owner": "Nike, Inc.", "categories": ["shoes"], "tier": "key", "authorized_sellers": ["nike-official"],
@@ -147,3 +147,33 @@ def test_a_fresh_store_has_the_bundled_lexicon_and_imports_extend_it(
     assert report.added == 1 and report.total == len(bundled_terms) + 1  # the bundled terms kept, not replaced
     assert extra.term in {t.term for t in store.terms()}
     store.close()
+
+
+def test_a_connection_the_server_dropped_while_idle_is_replaced(database_url: str,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool pings a connection only after a rest (not on every checkout); one the server closed
+    meanwhile is replaced, not handed to a request. Reads run without a transaction on PostgreSQL."""
+    from sqlalchemy import text
+
+    from feature_store import store as store_module
+
+    store = LibraryStore(database_url)
+    try:
+        with store.sessions() as session:
+            backend = session.scalar(text("SELECT pg_backend_pid()")) if store.engine.dialect.name == "postgresql" \
+                else None
+            if backend is not None:
+                # autocommit: no transaction is open between statements (txid_current_if_assigned is NULL)
+                assert session.scalar(text("SELECT txid_current_if_assigned()")) is None
+        if backend is None:
+            pytest.skip("SQLite files are not pooled server connections")
+        other = make_engine(database_url)  # another pool: the store's one connection is the one to drop
+        with other.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:
+            assert admin.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        other.dispose()
+        monkeypatch.setattr(store_module, "IDLE_PING_SECONDS", 0.0)
+        with store.sessions() as session:
+            assert session.scalar(text("SELECT pg_backend_pid()")) != backend
+        assert store.versions() is not None
+    finally:
+        store.close()
