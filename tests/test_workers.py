@@ -123,6 +123,62 @@ def test_connections_opened_at_once_spread_over_the_workers(tmp_path: Path) -> N
         server.wait(timeout=30)
 
 
+@pytest.mark.slow
+def test_a_killed_worker_is_replaced_and_takes_its_share_of_connections(tmp_path: Path) -> None:
+    """kill -9 one worker while it holds connections: a new worker starts, and connections opened after
+    that are shared evenly between it and the survivor (the dead worker's count is not left behind)."""
+    import http.client
+    import signal
+
+    server, base = _serve(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite'}")
+    port = int(base.rsplit(":", 1)[1])
+
+    def workers_of(connections: list[http.client.HTTPConnection]) -> list[int]:
+        answered = []
+        for connection in connections:
+            connection.request("GET", "/healthz")
+            answered.append(json.loads(connection.getresponse().read())["worker"])
+        return answered
+
+    try:
+        wait_until_serving(server, base)
+        first = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(8)]
+        deadline = time.monotonic() + 120
+        while len(set(workers_of(first))) < 2:  # both workers up (they start in turn)
+            assert time.monotonic() < deadline, "the second worker never answered"
+            for connection in first:
+                connection.close()
+            first = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(8)]
+        victim = workers_of(first)[0]
+        os.kill(victim, signal.SIGKILL)
+        for connection in first:
+            connection.close()
+        deadline = time.monotonic() + 120
+        while True:  # a new worker answers beside the survivor
+            assert time.monotonic() < deadline, "no worker replaced the killed one"
+            probe = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(4)]
+            try:
+                seen = set(workers_of(probe))
+            except (ConnectionError, http.client.HTTPException):
+                seen = set()
+            for connection in probe:
+                connection.close()
+            if len(seen) == 2 and victim not in seen:
+                break
+            time.sleep(0.5)
+        connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(16)]
+        for connection in connections:
+            connection.connect()
+        answered = workers_of(connections)
+        per_worker = [answered.count(worker) for worker in set(answered)]
+        assert len(per_worker) == 2 and max(per_worker) - min(per_worker) <= 2, f"16 connections split {per_worker}"
+        for connection in connections:
+            connection.close()
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+
+
 def test_serve_refuses_a_port_in_use_and_a_store_it_cannot_open(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
