@@ -365,7 +365,9 @@ class LexicalMatcher:
         found.extend(self._swapped_hits(nt, by_kind, exact_spans))
 
         for hit in (*by_kind.get("mixed", []), *by_kind.get("shape", [])):
-            if _overlaps_any(hit, exact_spans) or self._straddles_words(nt, hit.start, hit.end):
+            # a doubled character (新秀丽丽) holds the whole name: the longer form explains the text
+            holds_name = any(hit.start <= s and e <= hit.end and e - s < hit.end - hit.start for s, e in exact_spans)
+            if (_overlaps_any(hit, exact_spans) and not holds_name) or self._straddles_words(nt, hit.start, hit.end):
                 continue  # zd福|建: the kept character belongs to the word beside it
             name, how = hit.word.split("\t")
             original = nt.original_text(hit.start, hit.end)

@@ -27,7 +27,7 @@ from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 25  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 26  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 _REPEATS_RE = re.compile(r"(.)\1+")
@@ -215,7 +215,8 @@ def derived_variants(zh: str, shapes: dict[str, str]) -> list[tuple[str, str, st
 
     * ``mixed``: one run of its characters in pinyin initials or full pinyin, the rest as written
       (JND鹅 and jianada鹅 for 加拿大鹅, Lulu乐蒙 for 露露乐蒙, 始祖N for 始祖鸟);
-    * ``shape``: one character swapped for a look-alike from the shape table (始祖乌, 天棱).
+    * ``shape``: one character swapped for a look-alike from the shape table (始祖乌, 天棱), or one
+      written twice (新秀丽丽), the Chinese counterpart of a doubled letter (Thermoss).
     """
     from pypinyin import Style, lazy_pinyin
 
@@ -237,6 +238,8 @@ def derived_variants(zh: str, shapes: dict[str, str]) -> list[tuple[str, str, st
     for i, ch in enumerate(zh):
         for other in shapes.get(ch, ""):
             out.append((zh[:i] + other + zh[i + 1:], "shape", f"{other} looks like {ch}"))
+        if n >= 3 and ch not in zh[max(i - 1, 0):i] + zh[i + 1:i + 2]:  # 娃哈哈: a doubled character already
+            out.append((zh[:i + 1] + zh[i:], "shape", f"{ch} written twice"))
     return out
 
 

@@ -149,3 +149,13 @@ def test_a_mark_followed_by_its_model_number_is_the_mark_not_a_respelling(detect
     assert copy.flagged and copy.brand_id == "apple"
     assert "brand_alias" in _signals(copy) and "lookalike_name" not in _signals(copy)
     assert "obfuscated_name" in _signals(_score(detector, "1phone 15 pro 原装 手机", price=900))
+
+
+def test_a_character_written_twice_is_a_respelling_of_a_long_name(detector: Detector) -> None:
+    # the Chinese counterpart of a doubled letter (Thermoss): a name of three or more characters only,
+    # for two-character names run into ordinary words (精工工艺 is fine workmanship)
+    doubled = _score(detector, "露露乐乐蒙 瑜伽裤 裸感 高腰", price=600)
+    assert doubled.flagged and doubled.brand_id == "lululemon"
+    reason = next(r for r in doubled.reasons if r.signal == "lookalike_character")
+    assert reason.text == "露露乐乐蒙" and "乐 written twice" in (reason.detail or "")
+    assert not _score(detector, "精工工艺 实木 砧板", price=60).flagged
