@@ -1,6 +1,6 @@
 """Analyst tooling: labelled-set generation, loading and metrics."""
 
-from .generator import NEGATIVE_KINDS, POSITIVE_FAMILIES, generate_labelled_set
+from .generator import DERIVED_FAMILIES, NEGATIVE_KINDS, POSITIVE_FAMILIES, generate_labelled_set
 from .metrics import (
     LabelledSetError,
     ScoredSet,
@@ -17,6 +17,7 @@ from .metrics import (
 from .real_titles import real_titles
 
 __all__ = [
+    "DERIVED_FAMILIES",
     "NEGATIVE_KINDS",
     "POSITIVE_FAMILIES",
     "LabelledSetError",

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from detector import Brand
+from detector.library import derived_variants, shape_table
 from detector.pinyin import fuzzy_syllable, pinyin_tables
 
 POSITIVE_FAMILIES = (
@@ -25,6 +26,10 @@ POSITIVE_FAMILIES = (
     "product_line", "brand_riding", "knockoff_mark", "other_claims", "low_price",
 )
 NEGATIVE_KINDS = ("authorized", "accessory", "homonym", "second_hand", "unlisted_brand", "generic", "genuine_retail")
+# Families of variants the detector derives from a name (detector.library.derived_variants), generated after
+# the others so that adding them left every earlier row of a seed as it was.
+DERIVED_FAMILIES = ("lookalike_char", "mixed_script", "diacritics")
+ACCENTS = {"a": "àáâä", "e": "èéêë", "i": "ìíîï", "o": "òóôö", "u": "ùúûü", "n": "ñ", "c": "ç"}
 CJK_NAME = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 LATIN_NAME = re.compile(r"^[A-Za-z][A-Za-z .'&-]+$")
 
@@ -184,6 +189,37 @@ class _Builder:
             chars = [chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in chars]
         forged = "".join(chars)
         return self.row(brand, f"{forged} {self.product(brand, lang)} {self.filler(lang)}", 1, "latin_lookalike", lang)
+
+    def _derived(self, brand: Brand, kind: str) -> dict[str, Any] | None:
+        """A Chinese name written as the detector's derivations foresee: a look-alike or doubled character
+        (``shape``), or a run of it in pinyin initials or pinyin (``mixed``)."""
+        zh = [n for n in brand.names.zh if CJK_NAME.match(n)]
+        if not zh:
+            return None
+        forms = [form for form, made, _how in derived_variants(self.pick(zh), shape_table()) if made == kind]
+        if not forms:
+            return None
+        group = "lookalike_char" if kind == "shape" else "mixed_script"
+        return self.row(brand, f"{self.pick(forms)} {self.product(brand, 'zh')} {self.filler('zh')}", 1, group, "zh")
+
+    def lookalike_char(self, brand: Brand, lang: str) -> dict[str, Any] | None:
+        return self._derived(brand, "shape")
+
+    def mixed_script(self, brand: Brand, lang: str) -> dict[str, Any] | None:
+        return self._derived(brand, "mixed")
+
+    def diacritics(self, brand: Brand, lang: str) -> dict[str, Any] | None:
+        latin = [n for n in brand.names.en if LATIN_NAME.match(n) and len(n) >= 4]
+        if not latin:
+            return None
+        chars = list(self.pick(latin))
+        spots = [i for i, c in enumerate(chars) if c.lower() in ACCENTS]
+        if not spots:
+            return None
+        i = self.pick(spots)
+        accented = self.pick(list(ACCENTS[chars[i].lower()]))
+        chars[i] = accented.upper() if chars[i].isupper() else accented
+        return self.row(brand, f"{''.join(chars)} {self.product(brand, 'en')} {self.filler('en')}", 1, "diacritics", "en")
 
     def separators(self, brand: Brand, lang: str) -> dict[str, Any] | None:
         name = self.name(brand, lang)
@@ -379,7 +415,7 @@ def generate_labelled_set(
     rows: list[dict[str, Any]] = real_negatives(brands, builder.rng, per_family) if real else []
     if exemplars:
         rows += described_products(brands, exemplars, builder.rng, per_family)
-    for group in (*POSITIVE_FAMILIES, *NEGATIVE_KINDS):
+    for group in (*POSITIVE_FAMILIES, *NEGATIVE_KINDS, *DERIVED_FAMILIES):
         make: Callable[[Brand, str], dict[str, Any] | None] = getattr(builder, group)
         made, attempts = 0, 0
         while made < per_family and attempts < per_family * 40:

@@ -29,12 +29,12 @@ def test_metrics_match_independent_computation(detector: Detector) -> None:
 
 
 def test_generator_is_seeded_and_covers_every_family(detector: Detector) -> None:
-    from eval import NEGATIVE_KINDS, POSITIVE_FAMILIES
+    from eval import DERIVED_FAMILIES, NEGATIVE_KINDS, POSITIVE_FAMILIES
 
     first = generate_labelled_set(detector.library.brands, seed=5, per_family=5)
     second = generate_labelled_set(detector.library.brands, seed=5, per_family=5)
     assert first == second
-    assert {r["group"] for r in first} == set(POSITIVE_FAMILIES) | set(NEGATIVE_KINDS)
+    assert {r["group"] for r in first} == set(POSITIVE_FAMILIES) | set(NEGATIVE_KINDS) | set(DERIVED_FAMILIES)
     assert {r["lang"] for r in first} == {"zh", "en"}
 
 
