@@ -308,6 +308,8 @@ class LexicalMatcher:
                 for pattern in patterns:
                     if not in_pinyin and pattern.latin and not stands_apart(joined, start, end, nt.gaps, base):
                         continue
+                    if pattern.kind == "term" and _runs_into_digits(joined, end):
+                        continue  # 超a85 is a chipset (a85), not 超A grade: a term's closing letter starts a code
                     hits[index].append((pattern.kind, pattern.ref, start - base, end - base, pattern.word))
         return hits
 
@@ -681,6 +683,11 @@ def _inside_word(view: str, start: int) -> bool:
 
 
 _LEET_LETTERS = frozenset(LEET.values())
+
+
+def _runs_into_digits(view: str, end: int) -> bool:
+    """A key ending in a Latin letter that a digit follows: the letter begins a model code (a85, x1)."""
+    return end < len(view) and "0" <= view[end] <= "9" and "a" <= view[end - 1] <= "z"
 
 
 def _overlaps_any_span(start: int, end: int, hits: list[BrandHit]) -> bool:

@@ -105,3 +105,11 @@ def test_a_brand_added_today_is_protected_today(bundled_terms: list[LexiconTerm]
     assert flagged("卓维斯 蓝牙耳机", price=199.0)  # price far below the reference
     assert not flagged("卓维斯 蓝牙耳机 官方", price=1999.0)
     assert not flagged("适用于卓维斯 耳机套 替换", price=9.0)
+
+
+def test_a_term_whose_closing_letter_starts_a_model_code_is_no_term(score) -> None:  # type: ignore[no-untyped-def]
+    # real Taobao title: 超a85 is "beyond the A85 chipset", not 超A (super-A grade copies)
+    board = score("华硕 f1a75-v 主板 全固 超a85 a55", price=400)
+    assert "counterfeit_term" not in {r.signal for r in board.reasons}
+    for title in ("耐克 超a 跑鞋", "耐克 超A货 跑鞋", "耐克 aj1 超a级"):
+        assert "counterfeit_term" in {r.signal for r in score(title, price=300).reasons}, title
