@@ -151,8 +151,12 @@ async def _accept(listener: socket.socket, create_protocol: Any, loads: Any, slo
             log.warning("accept failed: %s", exc)
             await asyncio.sleep(TURN_POLL_SECONDS)
             continue
-        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        await loop.connect_accepted_socket(create_protocol, connection)
+        try:
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            await loop.connect_accepted_socket(create_protocol, connection)
+        except OSError as exc:  # the client went away between accept and set-up: the acceptor goes on
+            log.warning("dropped a connection while setting it up: %s", exc)
+            connection.close()
 
 
 def run_workers(host: str, port: int, workers: int, access_log: bool) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -118,6 +119,19 @@ def test_connections_opened_at_once_spread_over_the_workers(tmp_path: Path) -> N
         assert by_connection[:16] * 3 == by_connection, "a connection changed worker"
         for connection in connections:
             connection.close()
+        for _ in range(50):  # clients that reset before or while being accepted leave both acceptors running
+            with socket.create_connection(("127.0.0.1", port)) as reset:
+                reset.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        after = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(16)]
+        for connection in after:  # held open together: the turns share them between both workers
+            connection.connect()
+        answered = []
+        for connection in after:
+            connection.request("GET", "/healthz")
+            answered.append(json.loads(connection.getresponse().read())["worker"])
+        for connection in after:
+            connection.close()
+        assert set(answered) == seen, f"after 50 resets only {set(answered)} answered"
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
