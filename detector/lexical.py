@@ -480,7 +480,7 @@ class LexicalMatcher:
             return []
         out = []
         for start, end in windows[0]:
-            if nt.text[end - 1] not in _LEET_LETTERS or _overlaps_any_span(start, end, known):
+            if nt.text[end - 1] not in _LEET_LETTERS or any(start < h.end and h.start < end for h in known):
                 continue
             original = nt.original_text(start, end)
             stripped = original.rstrip("0123456789")
@@ -688,10 +688,6 @@ _LEET_LETTERS = frozenset(LEET.values())
 def _runs_into_digits(view: str, end: int) -> bool:
     """A key ending in a Latin letter that a digit follows: the letter begins a model code (a85, x1)."""
     return end < len(view) and "0" <= view[end] <= "9" and "a" <= view[end - 1] <= "z"
-
-
-def _overlaps_any_span(start: int, end: int, hits: list[BrandHit]) -> bool:
-    return any(start < h.end and h.start < end for h in hits)
 
 
 def _standalone(view: str, start: int, end: int) -> bool:

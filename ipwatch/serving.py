@@ -71,7 +71,6 @@ def bind(host: str, port: int) -> socket.socket:
         sock.close()
         raise ServeError(f"cannot bind {host}:{port}: {exc.strerror or exc}") from exc
     sock.listen(BACKLOG)
-    sock.setblocking(False)
     return sock
 
 
