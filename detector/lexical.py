@@ -19,7 +19,7 @@ from rapidfuzz.distance import OSA, Levenshtein
 from rapidfuzz.process import cdist
 
 from .claims import CLAIM_CATEGORIES
-from .library import Library, collapse_repeats, english_words, everyday_key
+from .library import Library, ProductKinds, collapse_repeats, english_words, everyday_key
 from .scanner import is_ascii_alnum, is_ascii_letter, stands_apart, straddles
 from .text import (
     LEET,
@@ -267,7 +267,7 @@ class LexicalMatcher:
         exempt = by_kind.get("exempt", [])
         terms = [t for t in by_kind.get("term", []) if not _inside_any(t, exempt)]
         terms = _drop_contained(terms)
-        categories = {h.ref for h in _longest_only(by_kind.get("category", []))}
+        categories = _head_kinds(_longest_only(by_kind.get("category", [])), nt.text, self.library.kinds)
         if category:
             categories |= self.library.kinds_of_label(category)
 
@@ -711,6 +711,29 @@ def _inside_any(hit: Hit, others: list[Hit], strictly_longer: bool = False) -> b
             if not strictly_longer or (other.end - other.start) > (hit.end - hit.start):
                 return True
     return False
+
+
+def _head_kinds(hits: list[Hit], text: str, kinds: ProductKinds) -> set[str]:
+    """The kinds of product a title names, leaving out a kind that only modifies a narrower one after it.
+
+    An English noun compound names its last noun: a "backpack keychain" is a keychain (accessories,
+    a kind the taxonomy puts under bags), "sports shoes" are shoes. Only a Latin kind word directly
+    followed (one space) by a Latin word of a kind it includes is such a modifier: titles are also
+    lists of keywords ("backpack hiking"), and those kinds all count. Chinese kind words are left
+    whole: a single character such as 包 or 表 starts too many other words (包邮, 表白) to read a compound.
+    """
+    spans: dict[tuple[int, int], set[str]] = {}
+    for hit in hits:
+        spans.setdefault((hit.start, hit.end), set()).add(hit.ref)
+    out: set[str] = set()
+    for span, here in spans.items():
+        inside = kinds.narrower(here) - here
+        modifies = text[span[0]:span[1]].isascii() and any(
+            text[span[1]:other[0]] == " " and text[other[0]:other[1]].isascii() and there <= inside
+            for other, there in spans.items())
+        if not modifies:
+            out |= here
+    return out
 
 
 def _longest_only(hits: list[Hit]) -> list[Hit]:

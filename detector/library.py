@@ -73,6 +73,7 @@ class ProductKinds:
     keywords: dict[str, list[str]]
     includes: dict[str, list[str]]
     labels: dict[str, str]  # a category label as a protection list may write it → the kind
+    accessory_kinds: frozenset[str] = frozenset()  # kinds bought to go with another kind (keychains)
 
     def kinds_of_label(self, label: str, known: set[str]) -> set[str]:
         """The kinds a category label stands for: itself, a synonym, or the kinds its words name."""
@@ -173,7 +174,8 @@ def load_product_kinds() -> ProductKinds:
     for kind, words in raw["kinds"].items():
         keywords.setdefault(kind, []).extend(words)
     labels = {" ".join(str(label).lower().split()): kind for kind, items in raw["labels"].items() for label in items}
-    return ProductKinds(int(raw["version"]), keywords, {k: list(v) for k, v in raw["includes"].items()}, labels)
+    return ProductKinds(int(raw["version"]), keywords, {k: list(v) for k, v in raw["includes"].items()}, labels,
+                        frozenset(raw.get("accessory_kinds", [])))
 
 
 @lru_cache(maxsize=1)
@@ -303,6 +305,7 @@ class Library:
     brand_kinds: list[frozenset[str]]  # per brand: the kinds of product it makes (with related kinds)
     brand_kinds_known: list[bool]  # per brand: whether any of its category labels names a kind of the taxonomy
     brand_broad_kinds: list[frozenset[str]]  # per brand: the wider kinds among brand_kinds (outdoor for shoes)
+    brand_accessory_kinds: list[frozenset[str]]  # per brand: accessory kinds its labels do not name (keychains)
     near_guard: frozenset[str] = frozenset()  # real words one character from a three-character name
     everyday_lines: frozenset[str] = frozenset()  # knowledge-base lines that are ordinary words: need context
     everyday_names: frozenset[str] = frozenset()  # Latin house-mark names that are English words (citizen, champion)
@@ -319,6 +322,17 @@ class Library:
         if not matched:
             return False
         return bool(matched - self.brand_broad_kinds[b_idx]) or not (categories - own)
+
+    def accessory_only(self, categories: frozenset[str] | set[str], b_idx: int) -> frozenset[str]:
+        """A title's kinds when they are all accessory kinds the brand's labels do not name, else nothing.
+
+        A keychain to a brand labelled "backpacks": the brand's reference price is for its backpacks
+        and says nothing about the keychain's price.
+        """
+        categories = frozenset(categories)
+        if categories and categories <= self.brand_accessory_kinds[b_idx]:
+            return categories
+        return frozenset()
 
     def kinds_of_label(self, label: str) -> frozenset[str]:
         """The kinds a listing's own category label (as a platform sends it) stands for."""
@@ -463,6 +477,7 @@ class Library:
         labelled = [{k for label in b.categories for k in kinds.kinds_of_label(label, known_kinds)} for b in brands]
         brand_kinds = [kinds.related(own) for own in labelled]
         brand_broad_kinds = [kinds.broader(own) - kinds.narrower(own) for own in labelled]
+        brand_accessory_kinds = [kinds.accessory_kinds - own for own in labelled]
         words = _chinese_words()
         if two_char_codes:
             for word, _count in words:
@@ -493,6 +508,7 @@ class Library:
             kinds=kinds,
             brand_kinds=brand_kinds,
             brand_broad_kinds=brand_broad_kinds,
+            brand_accessory_kinds=brand_accessory_kinds,
             brand_kinds_known=[bool(k & known_kinds) for k in brand_kinds],
             everyday_names=_everyday_names(brands),
             near_guard=frozenset(near_guard),

@@ -347,6 +347,13 @@ class RuleScorer:
         reference = choice.brand.reference_prices.get(currency)
         if not reference:
             return None
+        part_of = self.library.accessory_only(evidence.categories, self.library.brand_index[choice.brand.id])
+        if part_of:
+            reasons.append(Reason(signal="price_not_compared", text=f"{listing.price:g} {currency}", weight=0.0,
+                                  brand_id=choice.brand.id,
+                                  detail=f"a listing of {', '.join(sorted(part_of))}; the reference price "
+                                         f"{reference:g} {currency} is for {', '.join(choice.brand.categories)}"))
+            return None
         ratio = listing.price / reference
         weight = 0.0
         for band in self.rules["price"]:

@@ -105,7 +105,7 @@ def real_brand_set(top: int = 60) -> tuple[list[dict[str, Any]], list[dict[str, 
                     english.setdefault(zh.replace(" ", ""), (record.get("brand_english_name") or "").strip())
     brands = []
     chosen: dict[str, str] = {}
-    for name, _ in counts.most_common():
+    for name, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0])):  # ties by name: one set per run
         if len(brands) >= top:
             break
         is_latin = not _CJK.search(name)

@@ -30,6 +30,7 @@ def sparse(bundled_terms: list[LexiconTerm]) -> Detector:
         _brand("tissot", ["天梭"], ["Tissot"], ["watches"], {"CNY": 3500, "USD": 450}),
         _brand("hoka", ["霍卡"], ["HOKA"], ["footwear"], {"USD": 150}, aliases=["Bondi"]),
         _brand("montblanc", ["万宝龙"], ["Montblanc"], ["pens"], {"CNY": 4000}),
+        _brand("deuter", ["多特"], ["Deuter"], ["backpacks"], {"CNY": 900}),
     ]
     return Detector(Library.compile(brands, bundled_terms))
 
@@ -87,6 +88,16 @@ def test_a_wider_kind_alone_does_not_make_a_listing_the_brands_kind(sparse: Dete
 def test_price_speaks_for_the_brands_own_kind(sparse: Detector) -> None:
     result = sparse.score(Listing(title="HOKA Bondi 8 running shoes", price=19.0, currency="USD"))
     assert result.flagged and any(r.signal == "price_ratio" for r in result.reasons)
+
+
+def test_an_accessory_kind_is_not_priced_against_the_brands_product(sparse: Detector) -> None:
+    """A keychain is what an English compound names last ("backpack keychain"); the brand's reference
+    price is for its backpacks, so a 9 CNY charm says nothing; a 9 CNY backpack still does."""
+    charm = sparse.score(Listing(title="Deuter backpack keychain mini", price=9.0, currency="CNY"))
+    assert not charm.flagged, charm
+    assert "price_not_compared" in {r.signal for r in charm.reasons}
+    bag = sparse.score(Listing(title="Deuter keychain backpack hiking", price=9.0, currency="CNY"))
+    assert bag.flagged and "price_ratio" in {r.signal for r in bag.reasons}
 
 
 def test_brand_riding_in_english_is_beside_the_brand_in_words(sparse: Detector) -> None:
