@@ -272,7 +272,8 @@ class LexicalMatcher:
             categories |= self.library.kinds_of_label(category)
 
         brand_hits = self._brand_hits(nt, view, by_kind, categories, bool(terms), windows)
-        brand_hits, homonyms = self._drop_homonyms(brand_hits, by_kind.get("homonym_context", []), nt)
+        brand_hits, homonyms = self._drop_homonyms(
+            brand_hits, by_kind.get("homonym_context", []), _longest_only(by_kind.get("compound", [])), nt)
         return LexicalEvidence(
             text=nt,
             brand_hits=brand_hits,
@@ -636,15 +637,20 @@ class LexicalMatcher:
         return None if best is None else (best[1], best[2], best[3])
 
     def _drop_homonyms(
-        self, hits: list[BrandHit], contexts: list[Hit], nt: NormalisedText
+        self, hits: list[BrandHit], contexts: list[Hit], compounds: list[Hit], nt: NormalisedText
     ) -> tuple[list[BrandHit], list[tuple[BrandHit, Hit]]]:
-        if not contexts:
+        """Mentions in their everyday sense: beside a listed everyday context word (苹果 beside 水果), or
+        inside a longer dictionary word (世界冠军, 大熊猫) that holds the name."""
+        if not contexts and not compounds:
             return hits, []
         kept, dropped = [], []
         for hit in hits:
             form = nt.text[hit.start : hit.end].translate(SKELETON)
-            context = next((c for c in contexts if c.ref == form), None)
-            if hit.kind == "name" and context is not None:
+            context = next((c for c in contexts if c.ref == form), None) if hit.kind == "name" else None
+            if context is None and hit.kind in ("name", "alias"):
+                context = next((c for c in compounds if c.ref == form and c.start <= hit.start and hit.end <= c.end
+                                and c.end - c.start > hit.end - hit.start), None)
+            if context is not None:
                 dropped.append((hit, context))
             else:
                 kept.append(hit)

@@ -13,9 +13,11 @@ import hashlib
 import json
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 import ahocorasick
@@ -54,6 +56,7 @@ class LexicalRules:
     exempt_phrases: list[str]
     homonyms: dict[str, list[str]]
     category_keywords: dict[str, list[str]]
+    brand_sense_affixes: list[str]
 
 
 def _singular(word: str) -> str:
@@ -163,6 +166,7 @@ def load_lexical_rules() -> LexicalRules:
         exempt_phrases=_flatten(raw["exempt_phrases"]),
         homonyms={k: list(v) for k, v in raw["homonyms"].items()},
         category_keywords={k: list(v) for k, v in raw["category_keywords"].items()},
+        brand_sense_affixes=_flatten(raw.get("brand_sense_affixes", [])),
     )
 
 
@@ -246,18 +250,65 @@ def derived_variants(zh: str, shapes: dict[str, str]) -> list[tuple[str, str, st
 
 
 @lru_cache(maxsize=1)
-def _chinese_words() -> tuple[tuple[str, int], ...]:
-    """Two- to four-character words of jieba's dictionary with their counts (homophone guards)."""
+def _jieba_dictionary() -> tuple[tuple[str, int, str], ...]:
+    """jieba's dictionary: every word with its count and part-of-speech tag (ns: a place name)."""
     import jieba
 
     path = resources.files(jieba).joinpath("dict.txt")
-    words = []
+    entries = []
     with path.open(encoding="utf-8") as handle:
         for line in handle:
-            word, count, *_ = line.split(" ")
-            if 2 <= len(word) <= 4 and CJK_ONLY_RE.match(word):
-                words.append((word, int(count)))
-    return tuple(words)
+            word, count, tag = (line.rstrip("\n").split(" ") + ["", ""])[:3]
+            entries.append((word, int(count), tag))
+    return tuple(entries)
+
+
+@lru_cache(maxsize=1)
+def _chinese_words() -> tuple[tuple[str, int], ...]:
+    """Two- to four-character words of jieba's dictionary with their counts (homophone guards)."""
+    return tuple((word, count) for word, count, _ in _jieba_dictionary()
+                 if 2 <= len(word) <= 4 and CJK_ONLY_RE.match(word))
+
+
+@lru_cache(maxsize=1)
+def _place_names() -> frozenset[str]:
+    return frozenset(word for word, _, tag in _jieba_dictionary() if tag == "ns")
+
+
+def _dictionary_compounds(brands: list[Brand], kinds: ProductKinds, rules: LexicalRules) -> dict[str, str]:
+    """Dictionary words that contain a Chinese name or alias of the list and mean something else.
+
+    世界冠军 and 冠军杯 hold 冠军, 大熊猫 熊猫, 小米粥 小米, 三星堆 三星: jieba's dictionary knows them as words
+    of their own, so a title that writes one names no brand. Words that join the name to a kind of
+    product (耐克鞋, 长城电脑), to what a company is called (苹果公司, 中华牌) or to a place (青岛海尔) stay
+    the mark, as do words that are themselves on the list. Derived for every brand, so a brand added
+    today is covered today.
+    """
+    names = {n for b in brands for n in (*b.names.zh, *b.aliases) if len(n) >= 2 and CJK_ONLY_RE.match(n)}
+    listed = {normalise_term(n) for b in brands for n in (*b.names.zh, *b.names.en, *b.aliases)}
+    keep = {w for words in kinds.keywords.values() for w in words if not w.isascii()} | set(rules.brand_sense_affixes)
+    places = _place_names()
+    out: dict[str, str] = {}
+    if not names:
+        return out
+    automaton = ahocorasick.Automaton()
+    for name in names:
+        automaton.add_word(name, name)
+    automaton.make_automaton()
+    words = _chinese_words()
+    joined = "\n".join(word for word, _ in words)
+    starts = list(accumulate((len(word) + 1 for word, _ in words), initial=0))
+    for end, name in automaton.iter(joined):
+        at_word = bisect_right(starts, end) - 1
+        word = words[at_word][0]
+        if len(word) == len(name) or normalise_term(word) in listed:
+            continue
+        at = end - len(name) + 1 - starts[at_word]
+        rest = word[:at] + word[at + len(name):]
+        if rest not in keep and rest not in places and not any(
+                rest.startswith(k) or rest.endswith(k) for k in keep if len(k) >= 2):
+            out.setdefault(word, name)
+    return out
 
 
 # brand id → (text, proposal kind) from the brand knowledge base, applied until approved or rejected
@@ -473,6 +524,8 @@ class Library:
         for category, keywords in kinds.keywords.items():
             for word in keywords:
                 context.add(word, "category", category)
+        for compound, name in _dictionary_compounds(brands, kinds, rules).items():
+            context.add(compound, "compound", normalise_term(name))
         known_kinds = set(kinds.keywords)
         labelled = [{k for label in b.categories for k in kinds.kinds_of_label(label, known_kinds)} for b in brands]
         brand_kinds = [kinds.related(own) for own in labelled]

@@ -100,6 +100,21 @@ def test_an_accessory_kind_is_not_priced_against_the_brands_product(sparse: Dete
     assert bag.flagged and "price_ratio" in {r.signal for r in bag.reasons}
 
 
+def test_a_name_inside_a_longer_dictionary_word_reads_as_that_word(bundled_terms: list[LexiconTerm]) -> None:
+    """冠军 (Champion) is a listed name; 全国冠军 and 世界冠军 are words of jieba's dictionary holding it, so
+    they name a national and a world champion, not the brand. Nobody wrote those words for this brand."""
+    detector = Detector(Library.compile(
+        [_brand("champion", ["冠军"], ["Champion"], ["sportswear", "hoodies"], {"CNY": 400})], bundled_terms))
+    for title in ("全国冠军同款 跑步鞋 男", "世界冠军 纪念 卫衣"):
+        result = detector.score(Listing(title=title, price=45.0, currency="CNY"))
+        assert not result.flagged and result.brand_id is None, result
+        assert any(r.signal == "homonym_context" for r in result.reasons)
+    plain = detector.score(Listing(title="冠军 卫衣 男 连帽", price=45.0, currency="CNY"))
+    assert plain.flagged and plain.brand_id == "champion"
+    company = detector.score(Listing(title="冠军牌 卫衣 高仿", price=300.0, currency="CNY"))
+    assert company.flagged and company.brand_id == "champion"
+
+
 def test_brand_riding_in_english_is_beside_the_brand_in_words(sparse: Detector) -> None:
     """A Latin term rides on a brand a few words away ("Tissot PRX 40mm automatic dupe"); a Chinese one
     must stand within a few characters (LV同款); punctuation ends the phrase either way."""
