@@ -275,6 +275,26 @@ def _place_names() -> frozenset[str]:
     return frozenset(word for word, _, tag in _jieba_dictionary() if tag == "ns")
 
 
+_PREPOSITIONS = frozenset({"for", "with", "to", "on", "in"})
+BARE_CUE_MIN_LETTERS = 5  # shorter heads have other everyday senses too often ("slim fit")
+
+
+def _bare_cues(cues: list[str]) -> list[str]:
+    """English cues without their closing preposition: "replacement for" → "replacement".
+
+    The Chinese cues stand alone (替换, 兼容); English titles drop the preposition as readily
+    ("HD600 replacement ear pads", "compatible charger"), so the head word is a cue of its own.
+    """
+    out = []
+    for cue in cues:
+        words = cue.split()
+        if cue.isascii() and len(words) >= 2 and words[-1] in _PREPOSITIONS:
+            head = " ".join(words[:-1])
+            if len(head) >= BARE_CUE_MIN_LETTERS and words[0] not in _PREPOSITIONS:
+                out.append(head)
+    return out
+
+
 def _dictionary_compounds(brands: list[Brand], kinds: ProductKinds, rules: LexicalRules) -> dict[str, str]:
     """Dictionary words that contain a Chinese name or alias of the list and mean something else.
 
@@ -511,7 +531,7 @@ class Library:
         context = _AutomatonBuilder()
         for phrase in rules.exempt_phrases:
             context.add(phrase, "exempt", None)
-        for cue in rules.nominative_cues:
+        for cue in (*rules.nominative_cues, *_bare_cues(rules.nominative_cues)):
             context.add(cue, "nominative", None)
         for word in rules.accessory_words:
             context.add(word, "accessory", None)

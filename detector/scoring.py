@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .lexical import EVASION_KINDS, BrandHit, LexicalEvidence
-from .library import Library, everyday_key
+from .library import BARE_CUE_MIN_LETTERS, Library, everyday_key
 from .semantic import SemanticEvidence
 from .types import Brand, LexiconTerm, Listing, Reason, ScoreResult
 
@@ -404,10 +404,12 @@ _SIGNALS = {
 def _cue_after(evidence: LexicalEvidence, choice: BrandChoice) -> bool:
     """A compatibility cue after the brand ("MacBook Air 13寸 内胆包 适用", "墨囊 替换"): what it fits, not what it is.
 
-    Only cues that cannot be a plain function word count there (适用, 替换, compatible with; not "for").
+    Only cues that cannot be a plain function word count there (适用, 替换, compatible with, replacement;
+    not "for" or "fits", which also join a product to what it is for).
     """
     first = min(h.start for h in choice.hits)
-    return any(cue.start >= first and (not cue.word.isascii() or " " in cue.word) for cue in evidence.nominative)
+    return any(cue.start >= first and (not cue.word.isascii() or " " in cue.word or len(cue.word) >= BARE_CUE_MIN_LETTERS)
+               for cue in evidence.nominative)
 
 
 _SEGMENT_BREAKS = frozenset(",，;；|/、。!！?？【】[]()（）")

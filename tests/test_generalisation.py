@@ -115,6 +115,15 @@ def test_a_name_inside_a_longer_dictionary_word_reads_as_that_word(bundled_terms
     assert company.flagged and company.brand_id == "champion"
 
 
+def test_english_cues_without_their_preposition(sparse: Detector) -> None:
+    """"replacement for" is the listed cue; "replacement" alone after the mark says the same thing, as 替换
+    does in Chinese, so a part's low price is not a counterfeit's. "fits" after the mark stays a word."""
+    part = sparse.score(Listing(title="Montblanc 149 replacement converter piston", price=30.0, currency="CNY"))
+    assert not part.flagged and "price_ratio" not in {r.signal for r in part.reasons}, part
+    pen = sparse.score(Listing(title="Montblanc 149 fountain pen fits gift box", price=30.0, currency="CNY"))
+    assert pen.flagged and "price_ratio" in {r.signal for r in pen.reasons}, pen
+
+
 def test_brand_riding_in_english_is_beside_the_brand_in_words(sparse: Detector) -> None:
     """A Latin term rides on a brand a few words away ("Tissot PRX 40mm automatic dupe"); a Chinese one
     must stand within a few characters (LV同款); punctuation ends the phrase either way."""
