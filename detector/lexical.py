@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, islice
 from typing import Any
@@ -264,7 +264,8 @@ class LexicalMatcher:
         for hit in hits:
             by_kind.setdefault(hit.kind, []).append(hit)
 
-        exempt = by_kind.get("exempt", [])
+        # a phrase read across a separator the seller wrote is no phrase: "高仿 真皮" is not 高仿真
+        exempt = [h for h in by_kind.get("exempt", []) if not _across_gap(h, nt.gaps)]
         terms = [t for t in by_kind.get("term", []) if not _inside_any(t, exempt)]
         terms = _drop_contained(terms)
         categories = _head_kinds(_longest_only(by_kind.get("category", [])), nt.text, self.library.kinds)
@@ -273,7 +274,8 @@ class LexicalMatcher:
 
         brand_hits = self._brand_hits(nt, view, by_kind, categories, bool(terms), windows)
         brand_hits, homonyms = self._drop_homonyms(
-            brand_hits, by_kind.get("homonym_context", []), _longest_only(by_kind.get("compound", [])), nt)
+            brand_hits, by_kind.get("homonym_context", []),
+            _longest_only([h for h in by_kind.get("compound", []) if not _across_gap(h, nt.gaps)]), nt)
         return LexicalEvidence(
             text=nt,
             brand_hits=brand_hits,
@@ -717,6 +719,11 @@ def _inside_any(hit: Hit, others: list[Hit], strictly_longer: bool = False) -> b
             if not strictly_longer or (other.end - other.start) > (hit.end - hit.start):
                 return True
     return False
+
+
+def _across_gap(hit: Hit, gaps: Container[int]) -> bool:
+    """Whether a separator the seller wrote stood inside the hit (removed when the text was normalised)."""
+    return any(position in gaps for position in range(hit.start + 1, hit.end))
 
 
 def _head_kinds(hits: list[Hit], text: str, kinds: ProductKinds) -> set[str]:

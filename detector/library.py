@@ -275,6 +275,19 @@ def _place_names() -> frozenset[str]:
     return frozenset(word for word, _, tag in _jieba_dictionary() if tag == "ns")
 
 
+def _kind_words_only(form: str, kind_words: frozenset[str]) -> bool:
+    """Whether a Chinese line is a compound of words for kinds of product (托特包: 托特 + 包): a product
+    type, which names no product line of any one brand. One kind word alone (飞天) may be a line."""
+    if not form or form.isascii():
+        return False
+    pieces: list[int | None] = [0] + [None] * len(form)  # fewest kind words that spell form[:end]
+    for end in range(1, len(form) + 1):
+        counts = [pieces[start] for start in range(max(0, end - 6), end)
+                  if pieces[start] is not None and form[start:end] in kind_words]
+        pieces[end] = min(counts) + 1 if counts else None  # type: ignore[operator]
+    return pieces[-1] is not None and pieces[-1] >= 2
+
+
 _PREPOSITIONS = frozenset({"for", "with", "to", "on", "in"})
 BARE_CUE_MIN_LETTERS = 5  # shorter heads have other everyday senses too often ("slim fit")
 
@@ -437,6 +450,7 @@ class Library:
         window = 1  # the most words in a mark that fuzzy matching compares against
         three_letter: list[tuple[str, int, str]] = []  # (mark, brand, as listed): three-letter house marks
 
+        kind_words = frozenset(w for words in load_product_kinds().keywords.values() for w in words if not w.isascii())
         for b_idx, brand in enumerate(brands):
             for name in brand.all_names():
                 builder.add(name, "name", b_idx)
@@ -449,7 +463,7 @@ class Library:
             listed = own_forms | {normalise_term(v) for v in brand.known_variants}
             for text, kind in (knowledge or {}).get(brand.id, []):
                 form = normalise_term(text)
-                if form and form not in listed:
+                if form and form not in listed and not _kind_words_only(form, kind_words):
                     builder.add(text, "kb_variant" if kind == "kb_knockoff" else "kb_alias", b_idx)
                     key = everyday_key(text)
                     if kind != "kb_knockoff" and _everyday_form(key, dictionary, english_words()):

@@ -113,3 +113,11 @@ def test_a_term_whose_closing_letter_starts_a_model_code_is_no_term(score) -> No
     assert "counterfeit_term" not in {r.signal for r in board.reasons}
     for title in ("耐克 超a 跑鞋", "耐克 超A货 跑鞋", "耐克 aj1 超a级"):
         assert "counterfeit_term" in {r.signal for r in score(title, price=300).reasons}, title
+
+
+def test_an_exempt_phrase_is_not_read_across_a_space_the_seller_wrote(detector) -> None:  # type: ignore[no-untyped-def]
+    """高仿真 (lifelike) is exempt, but "高仿 真皮" is 高仿 (high imitation) beside 真皮 (real leather)."""
+    spaced = detector.score(Listing(title="Gucci 高仿 真皮 钱包", price=3000, currency="CNY"))
+    assert spaced.flagged and any(r.signal == "counterfeit_term" for r in spaced.reasons), spaced
+    joined = detector.score(Listing(title="Gucci 高仿真花 摆件", price=3000, currency="CNY"))
+    assert not any(r.signal == "counterfeit_term" for r in joined.reasons)

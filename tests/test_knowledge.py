@@ -126,3 +126,15 @@ def test_knowledge_that_is_an_ordinary_word_needs_context(bundled_terms) -> None
     assert detector.score(Listing(title="Love you forever greeting card", price=10)).brand_id is None
     assert detector.score(Listing(title="Love 手镯 18k 高仿", price=100)).brand_id == "cartier"
     assert detector.score(Listing(title="Juste un Clou bracelet", price=100)).flagged  # a distinctive line
+
+
+def test_knowledge_that_is_only_words_for_kinds_names_no_line(bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """托特包 (tote bag) is 托特 + 包: a kind of product any brand makes, so it names none of them."""
+    from detector import Detector, Library, Listing
+
+    brands = [Brand(id="dior", names=BrandNames(zh=["迪奥"], en=["Dior"]), categories=["bags"]),
+              Brand(id="tory_burch", names=BrandNames(zh=["汤丽柏琦"]), categories=["bags"])]
+    known = {"dior": [("托特包", "kb_product_line"), ("戴妃包", "kb_product_line")]}
+    detector = Detector(Library.compile(brands, bundled_terms, known))
+    assert detector.score(Listing(title="汤丽柏琦 托特包 高仿 真皮")).brand_id == "tory_burch"
+    assert detector.score(Listing(title="戴妃包 高仿")).brand_id == "dior"
