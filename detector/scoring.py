@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .lexical import EVASION_KINDS, BrandHit, LexicalEvidence
 from .library import BARE_CUE_MIN_LETTERS, Library, everyday_key
+from .text import normalise_term
 from .semantic import SemanticEvidence
 from .types import Brand, LexiconTerm, Listing, Reason, ScoreResult
 
@@ -97,6 +98,14 @@ class RuleScorer:
         choice = self.choose_brand(evidence)
         if choice is None and semantic is not None:
             choice = self._semantic_candidate(evidence, semantic)
+        shared = self._exemplar_words(choice, semantic)
+        if choice is not None and choice.best.needs_context and shared:
+            # what a weak mention lacked: the title is in the words of this brand's own counterfeits
+            weight = float(rules["brand_match"][choice.best.kind]) * self._accessory_factor(evidence, choice.best)
+            best = replace(choice.best, needs_context=False, detail=(
+                choice.best.detail + "; " if choice.best.detail else "") + (
+                f"in context: shares {', '.join(shared[:4])} with {choice.brand.id}'s counterfeit exemplars"))
+            choice = BrandChoice(choice.brand, best, [best if h is choice.best else h for h in choice.hits], weight)
         brand_id = choice.brand.id if choice else None
         nominative = self._nominative(evidence, choice)
         group = None
@@ -207,6 +216,15 @@ class RuleScorer:
                                   detail=f"cosine {semantic.counterfeit_sim:.2f} to counterfeits ({ids}), "
                                          f"{semantic.genuine_sim:.2f} to the genuine catalogue"))
 
+    def _exemplar_words(self, choice: BrandChoice | None, semantic: SemanticEvidence | None) -> list[str]:
+        """Distinctive words of the chosen brand's counterfeit exemplars in the title, its names left out,
+        when there are enough of them to make the title that brand's kind of product."""
+        if choice is None or semantic is None or semantic.brand_id != choice.brand.id:
+            return []
+        names = [normalise_term(n) for n in (*choice.brand.all_names(), *choice.brand.aliases)]
+        words = [t for t in semantic.shared_terms if not any(t in n for n in names)]
+        return words if len(words) >= int(self.rules["product_kind"]["shared_terms_min"]) else []
+
     def _in_category(self, evidence: LexicalEvidence, brand: Brand) -> bool:
         return self.library.of_brand_kind(evidence.categories, self.library.brand_index[brand.id])
 
@@ -253,6 +271,8 @@ class RuleScorer:
         if semantic is None or semantic.brand_id != brand.id or not semantic.neighbours:
             return None
         if semantic.counterfeit_sim >= float(self.rules["product_kind"]["exemplar_min"]):
+            return None
+        if self._exemplar_words(choice, semantic):
             return None
         return f"another kind of product (cosine {semantic.counterfeit_sim:.2f} to the nearest exemplar of {brand.id})"
 

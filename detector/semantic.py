@@ -22,6 +22,7 @@ class SemanticEvidence:
     neighbours: list[int] = field(default_factory=list)  # ids of the nearest counterfeit exemplars
     model_numbers: list[str] = field(default_factory=list)  # shared with this brand's counterfeit exemplars
     background_sim: float = 0.0  # the best similarity to ordinary wording for kinds of product (the taxonomy's words)
+    shared_terms: list[str] = field(default_factory=list)  # words and character pairs of this brand's exemplars
 
     @property
     def margin(self) -> float:

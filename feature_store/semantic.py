@@ -101,10 +101,17 @@ class ExemplarSemantics:
         for title, vector, brand, ordinary in zip(titles, vectors, brand_ids, background, strict=True):
             evidence = self._nearest_brand(vector) if brand is None else self._against(vector, brand)
             if evidence.brand_id is not None:
+                evidence.shared_terms = self.shared_terms(title, evidence.brand_id)
                 evidence.model_numbers = self.shared_model_numbers(title, evidence.brand_id)
             evidence.background_sim = float(ordinary)
             out.append(evidence)
         return out
+
+    def shared_terms(self, title: str, brand: str) -> list[str]:
+        """The distinctive terms of ``brand``'s counterfeit exemplars the title holds (珐琅, 铸铁, clifton)."""
+        if self.vocabulary is None:
+            return []
+        return sorted({term for _end, (term, brands) in self.vocabulary.iter(normalise_term(title)) if brand in brands})
 
     def shared_model_numbers(self, title: str, brand: str) -> list[str]:
         """Model numbers the title shares with ``brand``'s counterfeit exemplars."""

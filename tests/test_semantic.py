@@ -102,3 +102,24 @@ def test_semantic_stage_adds_described_products(semantic_home, library) -> None:
     reason = result.reasons[0]
     assert reason.signal == "similar_counterfeit_exemplar" and "116610LV" in (reason.detail or "")
     assert not cascade.score(Listing(title="男士 机械表 自动 夜光 防水 钢带")).flagged
+
+
+def test_the_words_of_a_brands_exemplars_are_its_kind_of_product(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """A label the taxonomy does not know ("cast iron cookware") gives initials no context; the brand's own
+    counterfeit exemplars do: a title holding their words (珐琅, 铸铁) is that kind of product."""
+    from detector import Brand, BrandNames
+
+    store = LibraryStore(f"sqlite:///{tmp_path / 'ipwatch.db'}")
+    store.import_brands([Brand(id="staub", names=BrandNames(zh=["珐宝"], en=["Staub"]),
+                               categories=["cast iron cookware"], reference_prices={"CNY": 1500})])
+    store.import_terms(bundled_terms)
+    exemplars = ExemplarStore(store, tmp_path / "indices")
+    exemplars.add([{"title": "珐宝 珐琅铸铁锅 复刻 樱桃红 24cm 圆形炖锅", "brand_id": "staub"}], "counterfeit")
+    cascade = Detector(store.load_library(), semantic=ExemplarSemantics(exemplars))
+    pot = cascade.score(Listing(title="FB 珐琅锅 铸铁 20cm", price=200, currency="CNY"))
+    assert pot.flagged and pot.brand_id == "staub", pot
+    initials = next(r for r in pot.reasons if r.signal == "pinyin_initials")
+    assert initials.weight >= 3 and "珐琅" in (initials.detail or "")
+    bare = cascade.score(Listing(title="FB 手机壳 透明 20cm", price=20, currency="CNY"))
+    assert not bare.flagged
+    store.close()
