@@ -29,10 +29,10 @@ from .real_titles import real_titles, shared_data_dir
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-HELDOUT_SETS = {"a": "heldout", "b": "heldout_b"}
+HELDOUT_SETS = {"a": "heldout", "b": "heldout_b", "c": "heldout_c"}
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=4)
 def _files(which: str) -> dict[str, Any]:
     if which not in HELDOUT_SETS:
         raise ValueError(f"no held-out set {which!r}; there are {', '.join(HELDOUT_SETS)}")
