@@ -53,6 +53,10 @@ class Detector:
     ) -> None:
         if model is not None and tuple(model.feature_names) != FEATURE_NAMES:
             raise ValueError(f"model {model.version} was trained on other features; retrain it")
+        if semantic is not None:
+            unknown = library.unknown_labels()
+            if unknown:  # labels the taxonomy does not know ("televisions"), read by their embeddings
+                library = library.with_label_kinds(semantic.label_kinds(unknown))
         self.library = library
         self.matcher = LexicalMatcher(library)
         self.scorer = RuleScorer(library, threshold)

@@ -14,7 +14,7 @@ import json
 import re
 import unicodedata
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from itertools import accumulate
@@ -29,7 +29,7 @@ from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 26  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 27  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 _REPEATS_RE = re.compile(r"(.)\1+")
@@ -275,6 +275,18 @@ def _place_names() -> frozenset[str]:
     return frozenset(word for word, _, tag in _jieba_dictionary() if tag == "ns")
 
 
+def _brand_kind_sets(kinds: ProductKinds, labelled: list[set[str]] | list[frozenset[str]]) -> dict[str, list[Any]]:
+    """Per brand, from what its labels name: the kinds it makes, the wider and the accessory kinds."""
+    known = set(kinds.keywords)
+    brand_kinds = [kinds.related(set(own)) for own in labelled]
+    return {
+        "brand_kinds": brand_kinds,
+        "brand_broad_kinds": [kinds.broader(set(own)) - kinds.narrower(set(own)) for own in labelled],
+        "brand_accessory_kinds": [kinds.accessory_kinds - own for own in labelled],
+        "brand_kinds_known": [bool(k & known) for k in brand_kinds],
+    }
+
+
 def _kind_words_only(form: str, kind_words: frozenset[str]) -> bool:
     """Whether a Chinese line is a compound of words for kinds of product (托特包: 托特 + 包): a product
     type, which names no product line of any one brand. One kind word alone (飞天) may be a line."""
@@ -386,6 +398,7 @@ class Library:
     words: frozenset[str]  # two-character Chinese words: a homophone must not straddle one
     kinds: ProductKinds  # the product taxonomy
     claims: ClaimDetector  # the learned counterfeit-claim detector
+    brand_labelled: list[frozenset[str]]  # per brand: what its category labels name (labels, kinds)
     brand_kinds: list[frozenset[str]]  # per brand: the kinds of product it makes (with related kinds)
     brand_kinds_known: list[bool]  # per brand: whether any of its category labels names a kind of the taxonomy
     brand_broad_kinds: list[frozenset[str]]  # per brand: the wider kinds among brand_kinds (outdoor for shoes)
@@ -417,6 +430,24 @@ class Library:
         if categories and categories <= self.brand_accessory_kinds[b_idx]:
             return categories
         return frozenset()
+
+    def with_label_kinds(self, named: dict[str, frozenset[str]]) -> Library:
+        """This library with the kinds that labels the taxonomy does not know name, by brand id
+        ("televisions": electronics), as the semantic stage reads them."""
+        if not named:
+            return self
+        labelled = [own | named.get(brand.id, frozenset()) for own, brand in zip(self.brand_labelled, self.brands)]
+        return replace(self, brand_labelled=labelled, **_brand_kind_sets(self.kinds, labelled))
+
+    def unknown_labels(self) -> dict[str, list[str]]:
+        """Brand id → its category labels that name no kind of the taxonomy."""
+        known = set(self.kinds.keywords)
+        out: dict[str, list[str]] = {}
+        for brand in self.brands:
+            labels = [c for c in brand.categories if not self.kinds.kinds_of_label(c, known) & known]
+            if labels:
+                out[brand.id] = labels
+        return out
 
     def kinds_of_label(self, label: str) -> frozenset[str]:
         """The kinds a listing's own category label (as a platform sends it) stands for."""
@@ -562,9 +593,6 @@ class Library:
             context.add(compound, "compound", normalise_term(name))
         known_kinds = set(kinds.keywords)
         labelled = [{k for label in b.categories for k in kinds.kinds_of_label(label, known_kinds)} for b in brands]
-        brand_kinds = [kinds.related(own) for own in labelled]
-        brand_broad_kinds = [kinds.broader(own) - kinds.narrower(own) for own in labelled]
-        brand_accessory_kinds = [kinds.accessory_kinds - own for own in labelled]
         words = _chinese_words()
         if two_char_codes:
             for word, _count in words:
@@ -593,10 +621,8 @@ class Library:
             term_forms=frozenset(term_forms),
             words=two_char_words,
             kinds=kinds,
-            brand_kinds=brand_kinds,
-            brand_broad_kinds=brand_broad_kinds,
-            brand_accessory_kinds=brand_accessory_kinds,
-            brand_kinds_known=[bool(k & known_kinds) for k in brand_kinds],
+            brand_labelled=[frozenset(own) for own in labelled],
+            **_brand_kind_sets(kinds, labelled),
             everyday_names=_everyday_names(brands),
             near_guard=frozenset(near_guard),
             everyday_lines=frozenset(everyday_lines),

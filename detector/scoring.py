@@ -266,7 +266,8 @@ class RuleScorer:
         everyday = self._everyday_word(evidence, choice, semantic)
         if everyday:
             return everyday
-        if evidence.categories and self.library.brand_kinds_known[self.library.brand_index[brand.id]]:
+        b_idx = self.library.brand_index[brand.id]
+        if evidence.categories and self.library.brand_kinds_known[b_idx]:
             return None if self._in_category(evidence, brand) else ", ".join(sorted(evidence.categories))
         if semantic is None or semantic.brand_id != brand.id or not semantic.neighbours:
             return None

@@ -41,3 +41,7 @@ class SemanticStage(Protocol):
     def assess(self, titles: Sequence[str], brand_ids: Sequence[str | None]) -> list[SemanticEvidence]:
         """Evidence per title: against the named brand, or the nearest brand when none is named."""
         ...
+
+    def label_kinds(self, unknown: dict[str, list[str]]) -> dict[str, frozenset[str]]:
+        """Brand id → the kinds its category labels name, for labels the taxonomy does not know."""
+        ...

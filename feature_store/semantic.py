@@ -6,6 +6,7 @@ import re
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
 
@@ -23,6 +24,7 @@ _LATIN_TERM = re.compile(r"[a-z0-9][a-z0-9.\-]{1,}[a-z0-9]")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
 _WRITTEN_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*[A-Za-z0-9]")
 MAX_BRANDS_PER_TERM = 2  # a term shared by more brands is generic ("男表", "automatic")
+LABEL_KIND_MIN = 0.70  # a category label this close to a keyword of a kind names that kind ("televisions": tv)
 
 
 def exemplar_terms(text: str) -> set[str]:
@@ -107,6 +109,25 @@ class ExemplarSemantics:
             out.append(evidence)
         return out
 
+    def label_kinds(self, unknown: dict[str, list[str]]) -> dict[str, frozenset[str]]:
+        """Kinds of the taxonomy for category labels it does not know, by embedding them beside its keywords.
+
+        ``unknown``: brand id → labels. A label names the kinds of every keyword at least LABEL_KIND_MIN
+        similar to it ("televisions" → tv → electronics; "instant cameras" → camera). Below that the
+        neighbours are noise (menswear sits nearer furniture than belts), so such a label names nothing.
+        """
+        from .embedding import encode
+
+        labels = sorted({label for items in unknown.values() for label in items})
+        if not labels or not len(self.background):
+            return {}
+        sims = encode(labels, self.model) @ self.background.T  # label × keyword
+        named = {label: frozenset(kind for kind, cols in _keyword_kinds().items()
+                                  if float(sims[i, cols].max()) >= LABEL_KIND_MIN)
+                 for i, label in enumerate(labels)}
+        out = {brand: frozenset().union(*(named[label] for label in items)) for brand, items in unknown.items()}
+        return {brand: kinds for brand, kinds in out.items() if kinds}
+
     def shared_terms(self, title: str, brand: str) -> list[str]:
         """The distinctive terms of ``brand``'s counterfeit exemplars the title holds (珐琅, 铸铁, clifton)."""
         if self.vocabulary is None:
@@ -173,6 +194,16 @@ def background_phrases() -> list[str]:
     words = {w for ws in kinds.keywords.values() for w in ws}
     words |= {w for ws in rules.category_keywords.values() for w in ws}
     return sorted(words)
+
+
+@lru_cache(maxsize=1)
+def _keyword_kinds() -> dict[str, list[int]]:
+    """Kind → the rows of :func:`background_phrases` that are its keywords."""
+    from detector.library import load_product_kinds
+
+    row = {phrase: i for i, phrase in enumerate(background_phrases())}
+    return {kind: sorted({row[w] for w in words if w in row})
+            for kind, words in load_product_kinds().keywords.items() if any(w in row for w in words)}
 
 
 def _background_vectors(store: ExemplarStore) -> np.ndarray:

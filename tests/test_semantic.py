@@ -123,3 +123,26 @@ def test_the_words_of_a_brands_exemplars_are_its_kind_of_product(tmp_path: Path,
     bare = cascade.score(Listing(title="FB 手机壳 透明 20cm", price=20, currency="CNY"))
     assert not bare.flagged
     store.close()
+
+
+def test_a_label_the_taxonomy_does_not_know_is_read_by_its_embedding(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """"televisions" is no label of the taxonomy; by its embedding it sits beside tv and 电视, so a TV is this
+    brand's kind of product and its price speaks. Without the semantic stage the TV reads as another kind."""
+    from detector import Brand, BrandNames, Library
+
+    store = LibraryStore(f"sqlite:///{tmp_path / 'ipwatch.db'}")
+    store.import_brands([Brand(id="skyworth", names=BrandNames(zh=["创维"], en=["Skyworth"]),
+                               categories=["televisions", "appliances"], reference_prices={"CNY": 3000})])
+    store.import_terms(bundled_terms)
+    exemplars = ExemplarStore(store, tmp_path / "indices")
+    exemplars.add([{"title": "创维 电视 高仿 75寸 贴牌 液晶", "brand_id": "skyworth"}], "counterfeit")
+    listing = Listing(title="创维 55寸 4K 液晶电视 全面屏", price=450, currency="CNY")
+    lexical = Detector(store.load_library()).score(listing)
+    assert not lexical.flagged and "other_product_kind" in {r.signal for r in lexical.reasons}
+    stage = ExemplarSemantics(exemplars)
+    assert stage.label_kinds({"skyworth": ["televisions"]}) == {"skyworth": frozenset({"electronics"})}
+    cascade = Detector(store.load_library(), semantic=stage)
+    assert "electronics" in cascade.library.brand_kinds[0] and isinstance(cascade.library, Library)
+    scored = cascade.score(listing)
+    assert scored.flagged and "price_ratio" in {r.signal for r in scored.reasons}, scored
+    store.close()
