@@ -153,7 +153,9 @@ class RuleScorer:
                 reason.feature = "nominative_use"
                 reasons.append(reason)
         if semantic is not None and choice is not None and semantic.brand_id == choice.brand.id:
-            self._semantic_support(evidence, semantic, choice, reasons, parts)
+            explained = bool(evidence.second_hand or evidence.accessory) or nominative is not None or (
+                "authorized_seller" in parts)
+            self._semantic_support(evidence, semantic, choice, reasons, parts, explained)
         for hit, context in evidence.homonyms:
             reasons.append(self._reason(evidence, "homonym_context", context.start, context.end, 0.0,
                                         self.library.brands[hit.brand].id,
@@ -195,12 +197,18 @@ class RuleScorer:
         return BrandChoice(brand, hit, [hit], float(self.rules["brand_match"]["semantic"]))
 
     def _semantic_support(self, evidence: LexicalEvidence, semantic: SemanticEvidence, choice: BrandChoice,
-                          reasons: list[Reason], parts: dict[str, float]) -> None:
+                          reasons: list[Reason], parts: dict[str, float], explained: bool) -> None:
+        """Closeness to the brand's counterfeits over its genuine catalogue.
+
+        Without a genuine catalogue to weigh against, closeness says only that the listing is the same
+        product as a counterfeit; a used one, a part or an authorised seller's is that too, so such a
+        listing (``explained``) takes no support then.
+        """
         rules = self.rules["semantic"]
         if choice.best.kind == "semantic":
             return
         weight = 0.0
-        if semantic.margin >= float(rules["support_margin"]):
+        if semantic.margin >= float(rules["support_margin"]) and (semantic.genuine_known or not explained):
             for band in rules["support"]:
                 if semantic.counterfeit_sim >= float(band["min"]):
                     weight = float(band["weight"])

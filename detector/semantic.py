@@ -23,6 +23,7 @@ class SemanticEvidence:
     model_numbers: list[str] = field(default_factory=list)  # shared with this brand's counterfeit exemplars
     background_sim: float = 0.0  # the best similarity to ordinary wording for kinds of product (the taxonomy's words)
     shared_terms: list[str] = field(default_factory=list)  # words and character pairs of this brand's exemplars
+    genuine_known: bool = False  # whether the brand has a genuine catalogue to weigh closeness against
 
     @property
     def margin(self) -> float:

@@ -155,6 +155,7 @@ class ExemplarSemantics:
             evidence.counterfeit_sim = float(sims[order[0]])
             evidence.neighbours = [int(ids[i]) for i in order]
         if brand in self.genuine:
+            evidence.genuine_known = True
             evidence.genuine_sim = float((self.genuine[brand][1] @ vector).max())
         return evidence
 
