@@ -29,7 +29,7 @@ from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 27  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 28  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 _REPEATS_RE = re.compile(r"(.)\1+")
@@ -672,8 +672,24 @@ def _everyday_names(brands: list[Brand]) -> frozenset[str]:
     out |= {f for f in lines if f.isascii() and re.fullmatch(r"[a-z]+( [a-z]+)*", f)
             and all(w in english for w in f.split())}
     out |= {everyday_key(name) for brand in brands for name in brand.names.zh
-            if counts.get(name, 0) >= EVERYDAY_WORD_MIN_COUNT}
+            if counts.get(name, 0) >= EVERYDAY_WORD_MIN_COUNT or _ordinary_part_of_speech(name)}
     return frozenset(out)
+
+
+EVERYDAY_VERB_MIN_COUNT = 100  # jieba counts: a name the dictionary knows this often as a verb, adverb or adjective
+
+
+def _ordinary_part_of_speech(name: str) -> bool:
+    """A name jieba's dictionary tags as a verb, adverb or adjective (飞跃 v, 永久 d): a mark is a noun,
+    so in a title such a word is read as itself first, however rare next to 苹果."""
+    tags = _dictionary_tags()
+    tag, count = tags.get(name, ("", 0))
+    return bool(tag) and tag[0] in "vad" and count >= EVERYDAY_VERB_MIN_COUNT
+
+
+@lru_cache(maxsize=1)
+def _dictionary_tags() -> dict[str, tuple[str, int]]:
+    return {word: (tag, count) for word, count, tag in _jieba_dictionary() if tag}
 
 
 def _prefilter_rule(patterns: list[Pattern]) -> int:

@@ -124,6 +124,16 @@ def test_english_cues_without_their_preposition(sparse: Detector) -> None:
     assert pen.flagged and "price_ratio" in {r.signal for r in pen.reasons}, pen
 
 
+def test_a_name_the_dictionary_knows_as_a_verb_or_adverb_is_an_everyday_word(bundled_terms: list[LexiconTerm]) -> None:
+    """永久 (forever; an adverb to jieba) names a brand of bicycles; in a TV-box listing it is the adverb."""
+    detector = Detector(Library.compile(
+        [_brand("forever", ["永久"], ["Forever"], ["bicycles", "outdoor"], {"CNY": 800})], bundled_terms))
+    adverb = detector.score(Listing(title="永久 免费 更新 电视盒子 会员", price=19.0, currency="CNY"))
+    assert not adverb.flagged and "other_product_kind" in {r.signal for r in adverb.reasons}, adverb
+    claimed = detector.score(Listing(title="永久 山地车 高仿 变速", price=300.0, currency="CNY"))
+    assert claimed.flagged and claimed.brand_id == "forever"
+
+
 def test_brand_riding_in_english_is_beside_the_brand_in_words(sparse: Detector) -> None:
     """A Latin term rides on a brand a few words away ("Tissot PRX 40mm automatic dupe"); a Chinese one
     must stand within a few characters (LV同款); punctuation ends the phrase either way."""
