@@ -92,6 +92,8 @@ class LexicalEvidence:
     homonyms: list[tuple[BrandHit, Hit]] = field(default_factory=list)
     semantic_candidate: bool = False  # picked by the exemplar vocabulary for stage 2
     claims: list[Hit] = field(default_factory=list)  # counterfeit claims the learned detector found (ref: probability)
+    # the kinds named by more than one character inside a longer word: 剃须刀 (a shaver) holds 刀 but is no knife
+    sure_categories: set[str] = field(default_factory=set)
 
     @classmethod
     def nothing(cls, title: str) -> LexicalEvidence:
@@ -116,6 +118,7 @@ class _EmptyEvidence(LexicalEvidence):
         self.accessory = []
         self.second_hand = []
         self.categories = set()
+        self.sure_categories = set()
         self.homonyms = []
         self.semantic_candidate = False
         self.claims = []
@@ -268,9 +271,14 @@ class LexicalMatcher:
         exempt = [h for h in by_kind.get("exempt", []) if not _across_gap(h, nt.gaps)]
         terms = [t for t in by_kind.get("term", []) if not _inside_any(t, exempt)]
         terms = _drop_contained(terms)
-        categories = _head_kinds(_longest_only(by_kind.get("category", [])), nt.text, self.library.kinds)
+        kind_hits = _longest_only(by_kind.get("category", []))
+        categories = _head_kinds(kind_hits, nt.text, self.library.kinds)
+        inside = by_kind.get("kind_compound", [])
+        sure = categories & _head_kinds([h for h in kind_hits if not (h.end - h.start == 1 and any(
+            c.start <= h.start and h.end <= c.end for c in inside))], nt.text, self.library.kinds)
         if category:
             categories |= self.library.kinds_of_label(category)
+            sure |= self.library.kinds_of_label(category)
 
         brand_hits = self._brand_hits(nt, view, by_kind, categories, bool(terms), windows)
         brand_hits, homonyms = self._drop_homonyms(
@@ -284,6 +292,7 @@ class LexicalMatcher:
             accessory=by_kind.get("accessory", []),
             second_hand=by_kind.get("second_hand", []),
             categories=categories,
+            sure_categories=sure,
             homonyms=homonyms,
         )
 

@@ -29,7 +29,7 @@ from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 28  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 29  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 _REPEATS_RE = re.compile(r"(.)\1+")
@@ -285,6 +285,15 @@ def _brand_kind_sets(kinds: ProductKinds, labelled: list[set[str]] | list[frozen
         "brand_accessory_kinds": [kinds.accessory_kinds - own for own in labelled],
         "brand_kinds_known": [bool(k & known) for k in brand_kinds],
     }
+
+
+@lru_cache(maxsize=1)
+def _kind_compounds() -> frozenset[str]:
+    """Dictionary words holding a one-character kind keyword that are no keyword themselves: 剃须刀, 面包,
+    包邮, 表白. Inside one, the character may or may not be the kind (书包 is a bag, 面包 bread)."""
+    keywords = {w for words in load_product_kinds().keywords.values() for w in words if not w.isascii()}
+    single = {w for w in keywords if len(w) == 1}
+    return frozenset(w for w, _ in _chinese_words() if w not in keywords and single.intersection(w))
 
 
 def _kind_words_only(form: str, kind_words: frozenset[str]) -> bool:
@@ -591,6 +600,8 @@ class Library:
                 context.add(word, "category", category)
         for compound, name in _dictionary_compounds(brands, kinds, rules).items():
             context.add(compound, "compound", normalise_term(name))
+        for word in _kind_compounds():
+            context.add(word, "kind_compound", None)
         known_kinds = set(kinds.keywords)
         labelled = [{k for label in b.categories for k in kinds.kinds_of_label(label, known_kinds)} for b in brands]
         words = _chinese_words()

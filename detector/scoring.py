@@ -276,7 +276,9 @@ class RuleScorer:
             return everyday
         b_idx = self.library.brand_index[brand.id]
         if evidence.categories and self.library.brand_kinds_known[b_idx]:
-            return None if self._in_category(evidence, brand) else ", ".join(sorted(evidence.categories))
+            if self._in_category(evidence, brand) or not evidence.sure_categories:
+                return None  # of its kind, or named only by a character inside another word (剃须刀's 刀)
+            return ", ".join(sorted(evidence.sure_categories))
         if semantic is None or semantic.brand_id != brand.id or not semantic.neighbours:
             return None
         if semantic.counterfeit_sim >= float(self.rules["product_kind"]["exemplar_min"]):

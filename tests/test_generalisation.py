@@ -134,6 +134,17 @@ def test_a_name_the_dictionary_knows_as_a_verb_or_adverb_is_an_everyday_word(bun
     assert claimed.flagged and claimed.brand_id == "forever"
 
 
+def test_one_character_inside_another_word_does_not_make_another_kind(bundled_terms: list[LexiconTerm]) -> None:
+    """剃须刀 (a shaver) holds 刀, a keyword of knives; that is too little to call a shaver listing of a
+    brand of electronics another kind of product. 菜刀 (a kitchen knife) is a keyword of its own."""
+    detector = Detector(Library.compile(
+        [_brand("matsushita", ["松下"], ["Panasonic"], ["electronics", "shavers"], {"CNY": 1200})], bundled_terms))
+    shaver = detector.score(Listing(title="松下 电动剃须刀 往复式", price=100.0, currency="CNY"))
+    assert shaver.flagged and "other_product_kind" not in {r.signal for r in shaver.reasons}, shaver
+    knife = detector.score(Listing(title="松下 菜刀 不锈钢", price=20.0, currency="CNY"))
+    assert not knife.flagged and "other_product_kind" in {r.signal for r in knife.reasons}, knife
+
+
 def test_brand_riding_in_english_is_beside_the_brand_in_words(sparse: Detector) -> None:
     """A Latin term rides on a brand a few words away ("Tissot PRX 40mm automatic dupe"); a Chinese one
     must stand within a few characters (LV同款); punctuation ends the phrase either way."""
