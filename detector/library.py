@@ -445,7 +445,8 @@ class Library:
         ("televisions": electronics), as the semantic stage reads them."""
         if not named:
             return self
-        labelled = [own | named.get(brand.id, frozenset()) for own, brand in zip(self.brand_labelled, self.brands)]
+        labelled = [own | named.get(brand.id, frozenset())
+                    for own, brand in zip(self.brand_labelled, self.brands, strict=True)]
         return replace(self, brand_labelled=labelled, **_brand_kind_sets(self.kinds, labelled))
 
     def unknown_labels(self) -> dict[str, list[str]]:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 
 from .lexical import EVASION_KINDS, BrandHit, LexicalEvidence
 from .library import BARE_CUE_MIN_LETTERS, Library, everyday_key
-from .text import normalise_term
 from .semantic import SemanticEvidence
+from .text import normalise_term
 from .types import Brand, LexiconTerm, Listing, Reason, ScoreResult
 
 RULE_MODEL_VERSION = "rules-v{version}"
@@ -439,8 +439,11 @@ def _cue_after(evidence: LexicalEvidence, choice: BrandChoice) -> bool:
     not "for" or "fits", which also join a product to what it is for).
     """
     first = min(h.start for h in choice.hits)
-    return any(cue.start >= first and (not cue.word.isascii() or " " in cue.word or len(cue.word) >= BARE_CUE_MIN_LETTERS)
-               for cue in evidence.nominative)
+    return any(cue.start >= first and _no_function_word(cue.word) for cue in evidence.nominative)
+
+
+def _no_function_word(cue: str) -> bool:
+    return not cue.isascii() or " " in cue or len(cue) >= BARE_CUE_MIN_LETTERS
 
 
 _SEGMENT_BREAKS = frozenset(",，;；|/、。!！?？【】[]()（）")

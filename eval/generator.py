@@ -219,7 +219,8 @@ class _Builder:
         i = self.pick(spots)
         accented = self.pick(list(ACCENTS[chars[i].lower()]))
         chars[i] = accented.upper() if chars[i].isupper() else accented
-        return self.row(brand, f"{''.join(chars)} {self.product(brand, 'en')} {self.filler('en')}", 1, "diacritics", "en")
+        title = f"{''.join(chars)} {self.product(brand, 'en')} {self.filler('en')}"
+        return self.row(brand, title, 1, "diacritics", "en")
 
     def separators(self, brand: Brand, lang: str) -> dict[str, Any] | None:
         name = self.name(brand, lang)
