@@ -176,12 +176,16 @@ def test_training_sees_what_scoring_sees(sparse: Detector) -> None:
 
 
 # What each held-out set reaches (rule scorer, exemplars loaded): the goals where met, and a floor
-# under today's figures where not (set b, written after the mechanisms, measures them honestly).
+# under today's figures where not (sets b and c, written after mechanisms, measure them honestly).
+_NONE_FLAGGED = ("authorized", "second_hand", "unlisted_brand", "generic")
 HELD = {
-    "a": {"precision": 0.95, "recall": 0.92, "pr_auc": 0.96, "negative_max": 0.0,
+    "a": {"precision": 0.95, "recall": 0.92, "pr_auc": 0.96, "negative_max": 0.0, "none_flagged": _NONE_FLAGGED,
           "families": ("mixed_script", "diacritics", "homophone", "initials", "low_price", "counterfeit_terms")},
-    "b": {"precision": 0.95, "recall": 0.89, "pr_auc": 0.96, "negative_max": 0.2,
+    "b": {"precision": 0.95, "recall": 0.95, "pr_auc": 0.98, "negative_max": 0.09, "none_flagged": _NONE_FLAGGED,
           "families": ("diacritics", "homophone", "initials", "knockoff_mark", "low_price", "counterfeit_terms")},
+    "c": {"precision": 0.95, "recall": 0.90, "pr_auc": 0.96, "negative_max": 0.13,
+          "none_flagged": ("authorized", "second_hand", "unlisted_brand", "accessory", "genuine_retail"),
+          "families": ("diacritics", "initials", "mixed_script", "brand_riding", "paraphrased_claim")},
 }
 
 
@@ -208,7 +212,7 @@ def test_heldout_set_reaches_its_goals(cli, tmp_path: Path, which: str) -> None:
     negatives = {"homonym", "accessory", "authorized", "second_hand", "unlisted_brand", "generic", "genuine_retail"}
     for group in negatives:
         assert report["groups"][group]["flag_rate"] <= goal["negative_max"], (group, report["groups"][group])
-    for group in ("authorized", "second_hand", "unlisted_brand", "generic"):
+    for group in goal["none_flagged"]:
         assert report["groups"][group]["flag_rate"] == 0.0, (group, report["groups"][group])
     for group in goal["families"]:
         assert report["groups"][group]["flag_rate"] >= 0.9, (group, report["groups"][group])
