@@ -29,7 +29,7 @@ from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 29  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 30  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 _REPEATS_RE = re.compile(r"(.)\1+")
@@ -285,6 +285,25 @@ def _brand_kind_sets(kinds: ProductKinds, labelled: list[set[str]] | list[frozen
         "brand_accessory_kinds": [kinds.accessory_kinds - own for own in labelled],
         "brand_kinds_known": [bool(k & known) for k in brand_kinds],
     }
+
+
+def _unknown_label_words(brands: list[Brand], kinds: ProductKinds) -> dict[str, str]:
+    """Category labels the taxonomy does not know, as written and in the singular → the label.
+
+    A brand labelled "gaming peripherals" makes gaming peripherals: a title that says so is of its kind,
+    whatever the taxonomy knows. Labels of three letters or fewer are left out.
+    """
+    known = set(kinds.keywords)
+    out: dict[str, str] = {}
+    for brand in brands:
+        for label in brand.categories:
+            if kinds.kinds_of_label(label, known) & known:
+                continue
+            text = " ".join(label.strip().lower().replace("_", " ").replace("-", " ").split())
+            for form in (text, " ".join(_singular(w) for w in text.split())):
+                if len(form.replace(" ", "")) > 3:
+                    out.setdefault(form, text)
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -605,6 +624,8 @@ class Library:
             context.add(word, "kind_compound", None)
         known_kinds = set(kinds.keywords)
         labelled = [{k for label in b.categories for k in kinds.kinds_of_label(label, known_kinds)} for b in brands]
+        for word, label in _unknown_label_words(brands, kinds).items():
+            context.add(word, "category", label)  # "gaming peripherals" in a title is that brand's kind
         words = _chinese_words()
         if two_char_codes:
             for word, _count in words:

@@ -78,8 +78,18 @@ class _Builder:
         return items[self.rng.randrange(len(items))]
 
     def product(self, brand: Brand, lang: str) -> str:
-        categories = [c for c in brand.categories if c in self.t["products"]] or ["apparel"]
-        return self.pick(self.t["products"][self.pick(categories)][lang])
+        """A product word of the brand's kind: the templates' words for a category they know, else the
+        taxonomy's keywords of the kinds its labels name (a list written elsewhere: "power tools"), else
+        the label itself; apparel only for a brand with no category at all."""
+        categories = [c for c in brand.categories if c in self.t["products"]]
+        if categories:
+            return self.pick(self.t["products"][self.pick(categories)][lang])
+        words = _kind_words(tuple(brand.categories), lang)
+        if words:
+            return self.pick(words)
+        if brand.categories:
+            return self.pick(brand.categories)
+        return self.pick(self.t["products"]["apparel"][lang])
 
     def filler(self, lang: str) -> str:
         return self.pick(self.t["fillers"][lang])
@@ -339,6 +349,19 @@ class _Builder:
             name=name, alias=self.pick(lines), product=self.product(brand, lang), filler=self.filler(lang),
             filler2=self.filler(lang))
         return self.row(brand, title, 0, "genuine_retail", lang, price=price, currency=currency)
+
+
+@lru_cache(maxsize=256)
+def _kind_words(labels: tuple[str, ...], lang: str) -> list[str]:
+    """Keywords, in one language, of the taxonomy kinds the labels name (the brand's own kinds only)."""
+    from detector.library import load_product_kinds
+
+    kinds = load_product_kinds()
+    known = set(kinds.keywords)
+    named = {k for label in labels for k in kinds.kinds_of_label(label, known) if k in known}
+    chinese = re.compile(r"[\u4e00-\u9fff]")
+    return sorted({w for k in named for w in kinds.keywords[k]
+                   if (lang == "zh") == bool(chinese.search(w)) and len(w) >= 2})
 
 
 def real_negatives(brands: list[Brand], rng: random.Random, limit: int) -> list[dict[str, Any]]:

@@ -145,6 +145,26 @@ def test_one_character_inside_another_word_does_not_make_another_kind(bundled_te
     assert not knife.flagged and "other_product_kind" in {r.signal for r in knife.reasons}, knife
 
 
+def test_a_label_the_taxonomy_does_not_know_is_a_kind_of_its_own(bundled_terms: list[LexiconTerm]) -> None:
+    """A brand labelled "gaming peripherals" makes gaming peripherals: a title saying so gives a weak
+    disguise of its two-character name the context it needs."""
+    detector = Detector(Library.compile(
+        [_brand("rapoo", ["雷柏"], ["Rapoo"], ["gaming peripherals"], {"CNY": 200})], bundled_terms))
+    assert detector.score(Listing(title="l柏 gaming peripheral 套装")).flagged
+    assert not detector.score(Listing(title="l柏 套装 热卖")).flagged
+
+
+def test_generated_products_follow_a_list_written_elsewhere() -> None:
+    """The generator writes a product of the brand's kind for labels its templates lack ("power tools"
+    takes the taxonomy's tool words), not apparel for every brand."""
+    from eval import generate_labelled_set
+
+    brands = [_brand("hikoki", ["高壹"], ["HiKOKI"], ["power tools"], {"CNY": 900, "USD": 150})]
+    rows = generate_labelled_set(brands, seed=3, per_family=5)
+    titles = [r["title"] for r in rows if r.get("brand_id") == "hikoki" and r["group"] == "low_price"]
+    assert titles and not any(word in t for t in titles for word in ("T恤", "卫衣", "hoodie", "t-shirt"))
+
+
 def test_brand_riding_in_english_is_beside_the_brand_in_words(sparse: Detector) -> None:
     """A Latin term rides on a brand a few words away ("Tissot PRX 40mm automatic dupe"); a Chinese one
     must stand within a few characters (LV同款); punctuation ends the phrase either way."""
