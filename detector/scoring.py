@@ -275,9 +275,11 @@ class RuleScorer:
         if everyday:
             return everyday
         b_idx = self.library.brand_index[brand.id]
+        if evidence.categories and self._in_category(evidence, brand):
+            return None  # of its kind (a taxonomy kind, or its own label written out: "cookware")
         if evidence.categories and self.library.brand_kinds_known[b_idx]:
-            if self._in_category(evidence, brand) or not evidence.sure_categories:
-                return None  # of its kind, or named only by a character inside another word (剃须刀's 刀)
+            if not evidence.sure_categories:
+                return None  # named only by a character inside another word (剃须刀's 刀)
             return ", ".join(sorted(evidence.sure_categories))
         if semantic is None or semantic.brand_id != brand.id or not semantic.neighbours:
             return None

@@ -152,6 +152,9 @@ def test_a_label_the_taxonomy_does_not_know_is_a_kind_of_its_own(bundled_terms: 
         [_brand("rapoo", ["雷柏"], ["Rapoo"], ["gaming peripherals"], {"CNY": 200})], bundled_terms))
     assert detector.score(Listing(title="l柏 gaming peripheral 套装")).flagged
     assert not detector.score(Listing(title="l柏 套装 热卖")).flagged
+    # its own label written out is its kind even against exemplars worded otherwise (no cosine test then)
+    priced = detector.score(Listing(title="雷柏 gaming peripherals 官方", price=20.0, currency="CNY"))
+    assert "other_product_kind" not in {r.signal for r in priced.reasons}
 
 
 def test_generated_products_follow_a_list_written_elsewhere() -> None:
