@@ -287,6 +287,18 @@ def _brand_kind_sets(kinds: ProductKinds, labelled: list[set[str]] | list[frozen
     }
 
 
+def unknown_category_labels(brands: list[Brand], kinds: ProductKinds | None = None) -> dict[str, list[str]]:
+    """Brand id → its category labels that name no kind of the product taxonomy ("bicycles")."""
+    kinds = kinds or load_product_kinds()
+    known = set(kinds.keywords)
+    out: dict[str, list[str]] = {}
+    for brand in brands:
+        labels = [c for c in brand.categories if not kinds.kinds_of_label(c, known) & known]
+        if labels:
+            out[brand.id] = labels
+    return out
+
+
 def _unknown_label_words(brands: list[Brand], kinds: ProductKinds) -> dict[str, str]:
     """Category labels the taxonomy does not know, as written and in the singular → the label.
 
@@ -470,13 +482,7 @@ class Library:
 
     def unknown_labels(self) -> dict[str, list[str]]:
         """Brand id → its category labels that name no kind of the taxonomy."""
-        known = set(self.kinds.keywords)
-        out: dict[str, list[str]] = {}
-        for brand in self.brands:
-            labels = [c for c in brand.categories if not self.kinds.kinds_of_label(c, known) & known]
-            if labels:
-                out[brand.id] = labels
-        return out
+        return unknown_category_labels(self.brands, self.kinds)
 
     def kinds_of_label(self, label: str) -> frozenset[str]:
         """The kinds a listing's own category label (as a platform sends it) stands for."""

@@ -127,6 +127,16 @@ def brands_import(ctx: Context, file: Path) -> None:
     if made:
         click.echo(f"knowledge base: {len(made)} proposals (other names, product lines, knock-off marks) for "
                    f"{len({b for b, _, _ in made})} brands, held for approval: ipwatch brands enrich")
+    from detector.library import unknown_category_labels
+
+    unknown = unknown_category_labels(records)
+    if unknown:
+        labels = sorted({label for items in unknown.values() for label in items})
+        shown = ", ".join(labels[:8]) + (f" and {len(labels) - 8} more" if len(labels) > 8 else "")
+        click.echo(f"category labels the product taxonomy does not know ({len(unknown)} brands): {shown}. "
+                   "Each is a kind of its own where a title writes it, and is read by its embedding once "
+                   "exemplars are loaded; a label the taxonomy knows (see detector/rules/product_kinds.yaml) "
+                   "gives listings more context.")
 
 
 def _feedback(ctx: Context):  # type: ignore[no-untyped-def]

@@ -24,6 +24,16 @@ def test_brands_import_and_list(cli) -> None:  # type: ignore[no-untyped-def]
     assert " 0 added, 0 updated" in again.output
 
 
+def test_brands_import_names_labels_the_taxonomy_does_not_know(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    listed = tmp_path / "brands.json"
+    listed.write_text(json.dumps({"brands": [
+        {"id": "forever", "names": {"zh": ["永久"]}, "categories": ["bicycles"]},
+        {"id": "hoka", "names": {"en": ["HOKA"]}, "categories": ["footwear"]}]}), encoding="utf-8")
+    result = cli("brands", "import", str(listed))
+    assert result.exit_code == 0
+    assert "does not know (1 brands): bicycles." in result.output and "footwear" not in result.output
+
+
 def test_bad_file_exits_nonzero_with_one_line(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     load_bundled(cli)
     bad = tmp_path / "bad.json"
