@@ -58,6 +58,7 @@ class ExemplarSemantics:
         self.min_terms = min_terms
         self.vocabulary = self._vocabulary(cf_texts, cf_brands)
         self.background = _background_vectors(store)
+        self._label_kinds: dict[str, frozenset[str]] = {}
 
     @property
     def empty(self) -> bool:
@@ -118,14 +119,15 @@ class ExemplarSemantics:
         """
         from .embedding import encode
 
-        labels = sorted({label for items in unknown.values() for label in items})
-        if not labels or not len(self.background):
-            return {}
-        sims = encode(labels, self.model) @ self.background.T  # label × keyword
-        named = {label: frozenset(kind for kind, cols in _keyword_kinds().items()
-                                  if float(sims[i, cols].max()) >= LABEL_KIND_MIN)
-                 for i, label in enumerate(labels)}
-        out = {brand: frozenset().union(*(named[label] for label in items)) for brand, items in unknown.items()}
+        named = self._label_kinds  # each label embedded once per stage: a reload rebuilds the detector, not this
+        labels = sorted({label for items in unknown.values() for label in items} - set(named))
+        if labels and len(self.background):
+            sims = encode(labels, self.model) @ self.background.T  # label × keyword
+            for i, label in enumerate(labels):
+                named[label] = frozenset(kind for kind, cols in _keyword_kinds().items()
+                                         if float(sims[i, cols].max()) >= LABEL_KIND_MIN)
+        out = {brand: frozenset().union(*(named.get(label, frozenset()) for label in items))
+               for brand, items in unknown.items()}
         return {brand: kinds for brand, kinds in out.items() if kinds}
 
     def shared_terms(self, title: str, brand: str) -> list[str]:
