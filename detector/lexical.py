@@ -271,11 +271,10 @@ class LexicalMatcher:
         exempt = [h for h in by_kind.get("exempt", []) if not _across_gap(h, nt.gaps)]
         terms = [t for t in by_kind.get("term", []) if not _inside_any(t, exempt)]
         terms = _drop_contained(terms)
-        kind_hits = _longest_only(by_kind.get("category", []))
-        categories = _head_kinds(kind_hits, nt.text, self.library.kinds)
-        inside = by_kind.get("kind_compound", [])
-        sure = categories & _head_kinds([h for h in kind_hits if not (h.end - h.start == 1 and any(
-            c.start <= h.start and h.end <= c.end for c in inside))], nt.text, self.library.kinds)
+        heads = _head_kinds(_longest_only(by_kind.get("category", [])), nt.text, self.library.kinds)
+        compounds = [(c.start, c.end) for c in by_kind.get("kind_compound", [])]
+        categories = {h.ref for h in heads}
+        sure = {h.ref for h in heads if h.end - h.start > 1 or not _inside_spans(h, compounds)}
         if category:
             categories |= self.library.kinds_of_label(category)
             sure |= self.library.kinds_of_label(category)
@@ -735,8 +734,8 @@ def _across_gap(hit: Hit, gaps: Container[int]) -> bool:
     return any(position in gaps for position in range(hit.start + 1, hit.end))
 
 
-def _head_kinds(hits: list[Hit], text: str, kinds: ProductKinds) -> set[str]:
-    """The kinds of product a title names, leaving out a kind that only modifies a narrower one after it.
+def _head_kinds(hits: list[Hit], text: str, kinds: ProductKinds) -> list[Hit]:
+    """The kind hits naming what a title is, leaving out a kind that only modifies a narrower one after it.
 
     An English noun compound names its last noun: a "backpack keychain" is a keychain (accessories,
     a kind the taxonomy puts under bags), "sports shoes" are shoes. Only a Latin kind word directly
@@ -747,15 +746,14 @@ def _head_kinds(hits: list[Hit], text: str, kinds: ProductKinds) -> set[str]:
     spans: dict[tuple[int, int], set[str]] = {}
     for hit in hits:
         spans.setdefault((hit.start, hit.end), set()).add(hit.ref)
-    out: set[str] = set()
+    modifiers = set()
     for span, here in spans.items():
         inside = kinds.narrower(here) - here
-        modifies = text[span[0]:span[1]].isascii() and any(
-            text[span[1]:other[0]] == " " and text[other[0]:other[1]].isascii() and there <= inside
-            for other, there in spans.items())
-        if not modifies:
-            out |= here
-    return out
+        if text[span[0]:span[1]].isascii() and any(
+                text[span[1]:other[0]] == " " and text[other[0]:other[1]].isascii() and there <= inside
+                for other, there in spans.items()):
+            modifiers.add(span)
+    return [h for h in hits if (h.start, h.end) not in modifiers]
 
 
 def _longest_only(hits: list[Hit]) -> list[Hit]:

@@ -29,7 +29,7 @@ from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 30  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 31  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 _REPEATS_RE = re.compile(r"(.)\1+")
@@ -78,9 +78,19 @@ class ProductKinds:
     labels: dict[str, str]  # a category label as a protection list may write it → the kind
     accessory_kinds: frozenset[str] = frozenset()  # kinds bought to go with another kind (keychains)
 
+    @staticmethod
+    def label_text(label: str) -> str:
+        """A category label as the taxonomy compares it: lower case, words split on spaces, _ and -."""
+        return " ".join(label.strip().lower().replace("_", " ").replace("-", " ").split())
+
+    @property
+    def chinese_keywords(self) -> frozenset[str]:
+        """Every keyword not written in Latin letters (鞋, 托特, 剃须刀 is none)."""
+        return frozenset(w for words in self.keywords.values() for w in words if not w.isascii())
+
     def kinds_of_label(self, label: str, known: set[str]) -> set[str]:
         """The kinds a category label stands for: itself, a synonym, or the kinds its words name."""
-        text = " ".join(label.strip().lower().replace("_", " ").replace("-", " ").split())
+        text = self.label_text(label)
         if not text:
             return set()
         found = {text}
@@ -249,30 +259,38 @@ def derived_variants(zh: str, shapes: dict[str, str]) -> list[tuple[str, str, st
     return out
 
 
+class _Dictionary(NamedTuple):
+    """What the detector reads from jieba's dictionary, in one pass over it."""
+
+    words: tuple[tuple[str, int], ...]  # two- to four-character Chinese words with their counts
+    places: frozenset[str]  # words tagged ns (a place name: 青岛)
+    ordinary: frozenset[str]  # words tagged as a verb, adverb or adjective at least EVERYDAY_VERB_MIN_COUNT times
+
+
+EVERYDAY_VERB_MIN_COUNT = 100  # jieba counts: a name the dictionary knows this often as a verb, adverb or adjective
+
+
 @lru_cache(maxsize=1)
-def _jieba_dictionary() -> tuple[tuple[str, int, str], ...]:
-    """jieba's dictionary: every word with its count and part-of-speech tag (ns: a place name)."""
+def _dictionary() -> _Dictionary:
     import jieba
 
-    path = resources.files(jieba).joinpath("dict.txt")
-    entries = []
-    with path.open(encoding="utf-8") as handle:
+    words, places, ordinary = [], set(), set()
+    with resources.files(jieba).joinpath("dict.txt").open(encoding="utf-8") as handle:
         for line in handle:
-            word, count, tag = (line.rstrip("\n").split(" ") + ["", ""])[:3]
-            entries.append((word, int(count), tag))
-    return tuple(entries)
+            word, count_text, tag = (line.rstrip("\n").split(" ") + ["", ""])[:3]
+            count = int(count_text)
+            if 2 <= len(word) <= 4 and CJK_ONLY_RE.match(word):
+                words.append((word, count))
+            if tag == "ns":
+                places.add(word)
+            elif tag[:1] in ("v", "a", "d") and count >= EVERYDAY_VERB_MIN_COUNT:
+                ordinary.add(word)
+    return _Dictionary(tuple(words), frozenset(places), frozenset(ordinary))
 
 
-@lru_cache(maxsize=1)
 def _chinese_words() -> tuple[tuple[str, int], ...]:
     """Two- to four-character words of jieba's dictionary with their counts (homophone guards)."""
-    return tuple((word, count) for word, count, _ in _jieba_dictionary()
-                 if 2 <= len(word) <= 4 and CJK_ONLY_RE.match(word))
-
-
-@lru_cache(maxsize=1)
-def _place_names() -> frozenset[str]:
-    return frozenset(word for word, _, tag in _jieba_dictionary() if tag == "ns")
+    return _dictionary().words
 
 
 def _brand_kind_sets(kinds: ProductKinds, labelled: list[set[str]] | list[frozenset[str]]) -> dict[str, list[Any]]:
@@ -305,13 +323,10 @@ def _unknown_label_words(brands: list[Brand], kinds: ProductKinds) -> dict[str, 
     A brand labelled "gaming peripherals" makes gaming peripherals: a title that says so is of its kind,
     whatever the taxonomy knows. Labels of three letters or fewer are left out.
     """
-    known = set(kinds.keywords)
     out: dict[str, str] = {}
-    for brand in brands:
-        for label in brand.categories:
-            if kinds.kinds_of_label(label, known) & known:
-                continue
-            text = " ".join(label.strip().lower().replace("_", " ").replace("-", " ").split())
+    for labels in unknown_category_labels(brands, kinds).values():
+        for label in labels:
+            text = kinds.label_text(label)
             for form in (text, " ".join(_singular(w) for w in text.split())):
                 if len(form.replace(" ", "")) > 3:
                     out.setdefault(form, text)
@@ -322,7 +337,7 @@ def _unknown_label_words(brands: list[Brand], kinds: ProductKinds) -> dict[str, 
 def _kind_compounds() -> frozenset[str]:
     """Dictionary words holding a one-character kind keyword that are no keyword themselves: 剃须刀, 面包,
     包邮, 表白. Inside one, the character may or may not be the kind (书包 is a bag, 面包 bread)."""
-    keywords = {w for words in load_product_kinds().keywords.values() for w in words if not w.isascii()}
+    keywords = load_product_kinds().chinese_keywords
     single = {w for w in keywords if len(w) == 1}
     return frozenset(w for w, _ in _chinese_words() if w not in keywords and single.intersection(w))
 
@@ -371,8 +386,8 @@ def _dictionary_compounds(brands: list[Brand], kinds: ProductKinds, rules: Lexic
     """
     names = {n for b in brands for n in (*b.names.zh, *b.aliases) if len(n) >= 2 and CJK_ONLY_RE.match(n)}
     listed = {normalise_term(n) for b in brands for n in (*b.names.zh, *b.names.en, *b.aliases)}
-    keep = {w for words in kinds.keywords.values() for w in words if not w.isascii()} | set(rules.brand_sense_affixes)
-    places = _place_names()
+    keep = kinds.chinese_keywords | set(rules.brand_sense_affixes)
+    places = _dictionary().places
     out: dict[str, str] = {}
     if not names:
         return out
@@ -516,7 +531,7 @@ class Library:
         window = 1  # the most words in a mark that fuzzy matching compares against
         three_letter: list[tuple[str, int, str]] = []  # (mark, brand, as listed): three-letter house marks
 
-        kind_words = frozenset(w for words in load_product_kinds().keywords.values() for w in words if not w.isascii())
+        kind_words = load_product_kinds().chinese_keywords
         for b_idx, brand in enumerate(brands):
             for name in brand.all_names():
                 builder.add(name, "name", b_idx)
@@ -715,20 +730,10 @@ def _everyday_names(brands: list[Brand]) -> frozenset[str]:
     return frozenset(out)
 
 
-EVERYDAY_VERB_MIN_COUNT = 100  # jieba counts: a name the dictionary knows this often as a verb, adverb or adjective
-
-
 def _ordinary_part_of_speech(name: str) -> bool:
     """A name jieba's dictionary tags as a verb, adverb or adjective (飞跃 v, 永久 d): a mark is a noun,
     so in a title such a word is read as itself first, however rare next to 苹果."""
-    tags = _dictionary_tags()
-    tag, count = tags.get(name, ("", 0))
-    return bool(tag) and tag[0] in "vad" and count >= EVERYDAY_VERB_MIN_COUNT
-
-
-@lru_cache(maxsize=1)
-def _dictionary_tags() -> dict[str, tuple[str, int]]:
-    return {word: (tag, count) for word, count, tag in _jieba_dictionary() if tag}
+    return name in _dictionary().ordinary
 
 
 def _prefilter_rule(patterns: list[Pattern]) -> int:

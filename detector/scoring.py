@@ -127,7 +127,7 @@ class RuleScorer:
 
         self._terms(evidence, reasons, parts, nominative is not None, choice)
         ratio = None
-        other_kind = self._other_kind(evidence, choice, semantic) if choice is not None else None
+        other_kind = self._other_kind(evidence, choice, semantic, bool(shared)) if choice is not None else None
         if other_kind:
             assert choice is not None
             weight = float(rules["other_product_kind"])
@@ -257,7 +257,8 @@ class RuleScorer:
                 f"{choice.brand.id} makes")
 
     def _other_kind(
-        self, evidence: LexicalEvidence, choice: BrandChoice, semantic: SemanticEvidence | None
+        self, evidence: LexicalEvidence, choice: BrandChoice, semantic: SemanticEvidence | None,
+        exemplar_words: bool,
     ) -> str | None:
         """What the listing plainly is when the brand makes no such thing (a poster, a book), else None.
 
@@ -285,7 +286,7 @@ class RuleScorer:
             return None
         if semantic.counterfeit_sim >= float(self.rules["product_kind"]["exemplar_min"]):
             return None
-        if self._exemplar_words(choice, semantic):
+        if exemplar_words:  # it holds the words of the brand's own counterfeits
             return None
         return f"another kind of product (cosine {semantic.counterfeit_sim:.2f} to the nearest exemplar of {brand.id})"
 

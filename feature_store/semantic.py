@@ -105,7 +105,7 @@ class ExemplarSemantics:
             evidence = self._nearest_brand(vector) if brand is None else self._against(vector, brand)
             if evidence.brand_id is not None:
                 evidence.shared_terms = self.shared_terms(title, evidence.brand_id)
-                evidence.model_numbers = self.shared_model_numbers(title, evidence.brand_id)
+                evidence.model_numbers = _as_written(title, [t for t in evidence.shared_terms if is_model_number(t)])
             evidence.background_sim = float(ordinary)
             out.append(evidence)
         return out
@@ -136,18 +136,6 @@ class ExemplarSemantics:
             return []
         return sorted({term for _end, (term, brands) in self.vocabulary.iter(normalise_term(title)) if brand in brands})
 
-    def shared_model_numbers(self, title: str, brand: str) -> list[str]:
-        """Model numbers the title shares with ``brand``'s counterfeit exemplars."""
-        if self.vocabulary is None:
-            return []
-        form = normalise_term(title)
-        shared = {term for _end, (term, brands) in self.vocabulary.iter(form)
-                  if brand in brands and is_model_number(term)}
-        if not shared:
-            return []
-        written = {normalise_term(token): token for token in _WRITTEN_TOKEN.findall(title)}
-        return sorted(written.get(term, term) for term in shared)  # as the seller wrote it: 116610LV
-
     def _against(self, vector: np.ndarray, brand: str, runner_up: float = 0.0) -> SemanticEvidence:
         evidence = SemanticEvidence(brand_id=brand, runner_up_sim=runner_up)
         if brand in self.counterfeits:
@@ -173,6 +161,14 @@ class ExemplarSemantics:
         ranked = sorted(best.items(), key=lambda item: -item[1])
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         return self._against(vector, ranked[0][0], runner_up)
+
+
+def _as_written(title: str, terms: list[str]) -> list[str]:
+    """Normalised terms as the seller wrote them in the title (116610lv → 116610LV)."""
+    if not terms:
+        return []
+    written = {normalise_term(token): token for token in _WRITTEN_TOKEN.findall(title)}
+    return sorted(written.get(term, term) for term in terms)
 
 
 def load_semantic_stage(library: LibraryStore, index_dir: Path, model: str | None = None,
