@@ -12,7 +12,10 @@ By the package's four-corner codes, stroke decompositions and stroke counts (str
 * their four-corner codes differ in at most one digit (two, where the parts they share are at least
   as large as the part that differs), they are at most one stroke apart, and their decompositions
   differ in one component in the same place, at most one stroke apart (梭/棱, 宇/字, 特/持, 天/夭); or
-* they have the same four-corner code and one decomposition is the other plus one single stroke (鸟/乌).
+* they have the same four-corner code and one decomposition is the other plus one single stroke (鸟/乌); or
+* they have the same parts and stroke count, placed otherwise (four-corner codes at most two digits
+  apart: 田/由/甲/申, 目/自); or
+* one is the other character with a dot added (卞/下, 主/王, 丸/九, 斥/斤).
 
 By their glyphs: each character drawn in the font at 48 px and blurred (sigma 1.5 px), the cosine of
 the two images at least GLYPH_SHARED when the decompositions share a component (途/逾, 朗/朝, 丹/舟,
@@ -45,6 +48,7 @@ GLYPH_SIZE = 48
 KEEP = 12  # look-alikes written per character, at most half from each measure
 DEFAULT_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 DEFAULT_FONT_INDEX = 2  # Noto Sans CJK SC in the collection
+DOT = "丶"
 
 
 def glyphs(chars: list[str], font_path: str, index: int) -> np.ndarray:
@@ -91,8 +95,8 @@ def main() -> None:
             return False
         if len(pa) == len(pb):
             differ = [(x, y) for x, y in zip(pa, pb, strict=False) if x != y]
-            if not differ:
-                return codes_apart <= 1
+            if not differ:  # the same parts placed otherwise: 田/由/甲
+                return count[a] == count[b] and codes_apart <= 2
             if len(differ) != 1:
                 return False
             x, y = differ[0]
@@ -110,25 +114,36 @@ def main() -> None:
             extra.remove(piece)
         return size(extra[0]) == 1  # one stroke more or less: 鸟/乌
 
+    def dotted(a: str, b: str) -> bool:
+        """One is the other character with a dot added: 卞/下, 玉/王, 太/大, 甶/田."""
+        return sorted(parts.get(a, [])) == sorted([DOT, b]) or sorted(parts.get(b, [])) == sorted([DOT, a])
+
     def add(a: str, b: str) -> None:
         if a != b:
             similar[a].add(b)
             similar[b].add(a)
 
     by_part: dict[str, list[str]] = defaultdict(list)
+    with_dot: dict[str, list[str]] = defaultdict(list)
     for c in common:
         for piece in set(parts.get(c, [])):
             by_part[piece].append(c)
+        if DOT in parts.get(c, []) and len(parts[c]) == 2:
+            with_dot[next(p for p in parts[c] if p != DOT) if parts[c].count(DOT) == 1 else DOT].append(c)
     for a in common:
         candidates = set(by_code.get(corner[a], ()))
         for piece in set(parts.get(a, [])):
             if size(piece) >= 2:
                 candidates.update(by_part[piece])
+        candidates.update(with_dot.get(a, ()))
+        if DOT in parts.get(a, []) and len(parts[a]) == 2:
+            candidates.update(p for p in parts[a] if p != DOT and p in count)
         for b in candidates:
-            if b > a:
-                apart = sum(x != y for x, y in zip(corner[a], corner[b], strict=False))
-                if apart <= 2 and alike(a, b, apart):
-                    add(a, b)
+            if b <= a:
+                continue  # each pair once
+            apart = sum(x != y for x, y in zip(corner[a], corner[b], strict=False))
+            if dotted(a, b) or (apart <= 2 and alike(a, b, apart)):
+                add(a, b)
     structural = sum(len(v) for v in similar.values()) // 2
     at = {c: i for i, c in enumerate(pool)}
     matrix = glyphs(pool, args.font, args.font_index)

@@ -159,3 +159,13 @@ def test_a_character_written_twice_is_a_respelling_of_a_long_name(detector: Dete
     reason = next(r for r in doubled.reasons if r.signal == "lookalike_character")
     assert reason.text == "露露乐乐蒙" and "乐 written twice" in (reason.detail or "")
     assert not _score(detector, "精工工艺 实木 砧板", price=60).flagged
+
+
+def test_the_shape_table_holds_dot_and_rearranged_look_alikes() -> None:
+    from detector.library import shape_table
+
+    shapes = shape_table()
+    assert "卞" in shapes["下"] and "下" in shapes["卞"]  # one is the other with a dot added
+    assert "主" in shapes["王"] and "丸" in shapes["九"]
+    assert "由" in shapes["田"] and "自" in shapes["目"]  # the same parts placed otherwise
+    assert "口" not in shapes.get("中", "")  # a stroke through is no dot

@@ -42,6 +42,7 @@ def sparse(bundled_terms: list[LexiconTerm]) -> Detector:
     ("始祖乌 冲锋衣 男 户外", "shape"),             # 乌 looks like 鸟 (shape table)
     ("天棱 手表 男 钢带", "shape"),                # 棱 looks like 梭
     ("万宝尨 签字笔 送礼", "shape"),               # 尨 looks like 龙: by glyph, stroke counts two apart
+    ("夫梭 手表 男 钢带", "shape"),                # 夫/天: the same parts placed otherwise
 ])
 def test_variants_derived_from_the_list(sparse: Detector, title: str, kind: str) -> None:
     result = sparse.score(Listing(title=title))
