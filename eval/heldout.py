@@ -6,7 +6,10 @@ Two kinds:
   appear in no bundled rule, list, template or exemplar file, hand-written listings for them (every
   evasion family and hard-negative kind, Chinese and English) and a few counterfeit exemplars per
   brand; ``eval/heldout_b/`` (set "b") is a second one, 24 other brands (in no knowledge-base file
-  either), written in one pass after the mechanisms were built and never tuned to;
+  either), written in one pass after the mechanisms were built and never tuned to; ``eval/heldout_c/``
+  (set "c") 24 more, several of them everyday words; ``eval/heldout_d/`` (set "d") 18 familiar brands
+  the bundled list also protects, sent as a platform would write them (its own ids, category words and
+  prices), so that what the bundled files know of those brands does not come with the list;
 * the **real-brand set**: a protection list built from the brands that real Taobao titles annotate
   (``taobao_ecommerce_ner``) with their English names from ``tangbuy_brand_alias_zh_en``, and the
   real Taobao, JD and Walmart titles that name those brands. They are genuine listings, so the
@@ -29,7 +32,7 @@ from .real_titles import real_titles, shared_data_dir
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-HELDOUT_SETS = {"a": "heldout", "b": "heldout_b", "c": "heldout_c"}
+HELDOUT_SETS = {"a": "heldout", "b": "heldout_b", "c": "heldout_c", "d": "heldout_d"}
 
 
 @lru_cache(maxsize=4)
