@@ -57,6 +57,7 @@ class LexicalRules:
     homonyms: dict[str, list[str]]
     category_keywords: dict[str, list[str]]
     brand_sense_affixes: list[str]
+    quantity_units: frozenset[str] = frozenset()
 
 
 def _singular(word: str) -> str:
@@ -177,6 +178,7 @@ def load_lexical_rules() -> LexicalRules:
         homonyms={k: list(v) for k, v in raw["homonyms"].items()},
         category_keywords={k: list(v) for k, v in raw["category_keywords"].items()},
         brand_sense_affixes=_flatten(raw.get("brand_sense_affixes", [])),
+        quantity_units=frozenset(_flatten(raw.get("quantity_units", []))),
     )
 
 

@@ -272,6 +272,10 @@ class RuleScorer:
             # a disguised spelling (三只松鼡, Nlke) has no everyday sense to read it in; a listing picked for
             # its closeness to the brand's counterfeits is the brand's kind of product by that closeness
             return None
+        if evidence.terms or evidence.claims:
+            # a counterfeit claim or "X同款" reads the mention as the mark, whatever the product (a Chanel-style
+            # coat rides on Chanel though the list names only its bags)
+            return None
         everyday = self._everyday_word(evidence, choice, semantic)
         if everyday:
             return everyday
@@ -339,6 +343,8 @@ class RuleScorer:
                 continue
             weight = float(rules["terms"].get(term.category, rules["terms"]["default"]))
             weight *= float(rules["strength"][term.strength])
+            if evidence.second_hand and term.category == "provenance" and term.strength == "soft":
+                weight *= float(rules["second_hand_soft_provenance_factor"])
             if term.category in rules["adjacent_categories"] and not _beside_brand(
                     hit, choice, rules["adjacency"], evidence, int(rules["adjacency_words"])):
                 weight = min(weight, float(rules["extra_term"]))
@@ -412,9 +418,9 @@ class RuleScorer:
 
 
 def _disguised(hit: BrandHit) -> bool:
-    """A spelling made to pass for the mark: a known variant, a respelling, a look-alike, a long homophone."""
-    long_homophone = hit.kind == "homophone" and hit.end - hit.start >= 3
-    return hit.kind in ("variant", "obfuscated", "lookalike", "shape", "mixed") or long_homophone
+    """A spelling made to pass for the mark: a known variant, a respelling, a look-alike, a homophone (stage 1
+    keeps no homophone that is a dictionary word, so none has an everyday sense)."""
+    return hit.kind in ("variant", "obfuscated", "lookalike", "shape", "mixed", "homophone")
 
 
 _LEARNED_CLAIM = LexiconTerm(term="(learned claim)", strength="strong", category="learned_claim")

@@ -23,24 +23,43 @@ from .store import LibraryStore
 _LATIN_TERM = re.compile(r"[a-z0-9][a-z0-9.\-]{1,}[a-z0-9]")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
 _WRITTEN_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*[A-Za-z0-9]")
+_QUANTITY = re.compile(r"\d+(?:\.\d+)?([a-z]+)")
 MAX_BRANDS_PER_TERM = 2  # a term shared by more brands is generic ("男表", "automatic")
 LABEL_KIND_MIN = 0.70  # a category label this close to a keyword of a kind names that kind ("televisions": tv)
 
 
 def exemplar_terms(text: str) -> set[str]:
-    """Latin tokens of three or more characters and Chinese character pairs of an exemplar."""
+    """Latin tokens of three or more characters and Chinese character pairs of an exemplar.
+
+    Quantities (500ml, 49mm, 256gb) are left out: any brand's goods come in them.
+    """
     form = normalise_term(text)
-    terms = {t for t in _LATIN_TERM.findall(form) if any(c.isalpha() for c in t) or is_model_number(t)}
+    terms = {t for t in _LATIN_TERM.findall(form)
+             if (any(c.isalpha() for c in t) or is_model_number(t)) and not is_quantity(t)}
     for run in _CJK_RUN.findall(form):
         terms.update(run[i : i + 2] for i in range(len(run) - 1))
     return terms
 
 
 def is_model_number(term: str) -> bool:
-    """116610LV, 555088-101, 310.30.42.50.01.001: long, with digits, and more than a plain number."""
+    """116610LV, 555088-101, 310.30.42.50.01.001: long, with digits, and more than a plain number (or a
+    quantity: 500ml)."""
     digits = any(c.isdigit() for c in term)
-    return len(term) >= 5 and digits and (any(c.isalpha() for c in term) or "-" in term or "." in term
-                                          or len(term) >= 7)
+    return len(term) >= 5 and digits and not is_quantity(term) and (
+        any(c.isalpha() for c in term) or "-" in term or "." in term or len(term) >= 7)
+
+
+def is_quantity(term: str) -> bool:
+    """A number and a unit of ``rules/lexical.yaml``'s quantity_units (500ml, 5000mah), normalised as terms are."""
+    found = _QUANTITY.fullmatch(term)
+    return bool(found) and found.group(1) in _quantity_units()
+
+
+@lru_cache(maxsize=1)
+def _quantity_units() -> frozenset[str]:
+    from detector.library import load_lexical_rules
+
+    return frozenset(normalise_term(unit) for unit in load_lexical_rules().quantity_units)  # as terms are read
 
 
 class ExemplarSemantics:

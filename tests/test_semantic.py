@@ -149,3 +149,13 @@ def test_a_label_the_taxonomy_does_not_know_is_read_by_its_embedding(tmp_path: P
     scored = cascade.score(listing)
     assert scored.flagged and "price_ratio" in {r.signal for r in scored.reasons}, scored
     store.close()
+
+
+def test_quantities_are_neither_terms_nor_model_numbers() -> None:
+    """500ml and 49mm come with any brand's goods; 116610LV and DD1391-100 tell one product from another."""
+    from feature_store.semantic import exemplar_terms, is_model_number, is_quantity
+
+    terms = exemplar_terms("飞天茅台 53度 假酒 酱香 500ml 2023 116610LV DD1391-100 49mm")
+    assert not any(is_quantity(t) for t in terms)
+    assert not any(t.startswith("500") or t.startswith("49") for t in terms)
+    assert sum(is_model_number(t) for t in terms) == 2  # 116610lv and dd1391-100
