@@ -271,7 +271,10 @@ class LexicalMatcher:
         exempt = [h for h in by_kind.get("exempt", []) if not _across_gap(h, nt.gaps)]
         terms = [t for t in by_kind.get("term", []) if not _inside_any(t, exempt)]
         terms = _drop_contained(terms)
-        heads = _head_kinds(_longest_only(by_kind.get("category", [])), nt.text, self.library.kinds)
+        # a kind word inside a name or product line is no context for it (飞天 of 飞天茅台, face of The North Face)
+        named = [*by_kind.get("name", []), *by_kind.get("alias", [])]
+        kind_words = [h for h in by_kind.get("category", []) if not _inside_any(h, named)]
+        heads = _head_kinds(_longest_only(kind_words), nt.text, self.library.kinds)
         compounds = [(c.start, c.end) for c in by_kind.get("kind_compound", [])]
         categories = {h.ref for h in heads}
         sure = {h.ref for h in heads if h.end - h.start > 1 or not _inside_spans(h, compounds)}

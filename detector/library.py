@@ -29,7 +29,7 @@ from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 31  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 32  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 _REPEATS_RE = re.compile(r"(.)\1+")
@@ -715,6 +715,9 @@ def everyday_key(text: str) -> str:
 
 
 EVERYDAY_WORD_MIN_COUNT = 1000  # jieba counts: a Chinese name this common is an everyday word first (苹果, 冠军)
+# ...and a Chinese product line or nickname that is a dictionary word this common (三叶草, 飞天, 海马): alone, without
+# the house mark, it is the word before it is the line
+EVERYDAY_LINE_MIN_COUNT = 10
 
 
 def _everyday_names(brands: list[Brand]) -> frozenset[str]:
@@ -727,6 +730,9 @@ def _everyday_names(brands: list[Brand]) -> frozenset[str]:
     lines = {everyday_key(alias) for brand in brands for alias in brand.aliases}
     out |= {f for f in lines if f.isascii() and re.fullmatch(r"[a-z]+( [a-z]+)*", f)
             and all(w in english for w in f.split())}
+    out |= {f for f in lines if re.fullmatch(r"[a-z]{1,2}", f)}  # two-letter abbreviations: CF (card), LV, MK
+    out |= {everyday_key(alias) for brand in brands for alias in brand.aliases
+            if counts.get(alias, 0) >= EVERYDAY_LINE_MIN_COUNT}
     out |= {everyday_key(name) for brand in brands for name in brand.names.zh
             if counts.get(name, 0) >= EVERYDAY_WORD_MIN_COUNT or _ordinary_part_of_speech(name)}
     return frozenset(out)

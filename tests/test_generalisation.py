@@ -126,6 +126,36 @@ def test_a_used_item_described_without_its_box(sparse: Detector) -> None:
     assert new.flagged, new
 
 
+@pytest.fixture(scope="module")
+def lines_list(bundled_terms: list[LexiconTerm]) -> Detector:
+    """Brands whose product lines are everyday words: a dictionary word, a two-letter abbreviation."""
+    return Detector(Library.compile([
+        _brand("xianniang", ["仙酿"], ["Xianniang"], ["baijiu"], {"CNY": 2500}, aliases=["飞天"]),
+        _brand("sanye", ["三叶牌"], ["Sanye"], ["sneakers"], {"CNY": 700}, aliases=["三叶草"]),
+        _brand("maison", ["美颂"], ["Maison"], ["handbags"], {"CNY": 20000, "USD": 3000}, aliases=["CF"]),
+    ], bundled_terms))
+
+
+@pytest.mark.parametrize("title, price, currency", [
+    ("飞天 敦煌 壁画 丝巾 女 真丝", 39.0, "CNY"),        # 飞天, the apsaras: a liquor keyword only as the line
+    ("三叶草 种子 草坪 四季 白三叶", 9.0, "CNY"),          # clover seed
+    ("CF card 64GB compactflash memory card", 12.0, "USD"),
+])
+def test_a_product_line_that_is_an_everyday_word_alone_is_the_word(
+        lines_list: Detector, title: str, price: float, currency: str) -> None:
+    result = lines_list.score(Listing(title=title, price=price, currency=currency))
+    assert not result.flagged, result
+
+
+@pytest.mark.parametrize("title, price", [
+    ("飞天 53度 酱香 500ml", 399.0),
+    ("三叶草 运动鞋 男 板鞋", 99.0),
+    ("CF 中号 羊皮 菱格 链条包", 150.0),
+])
+def test_the_same_lines_on_their_kind_of_product_still_count(lines_list: Detector, title: str, price: float) -> None:
+    assert lines_list.score(Listing(title=title, price=price, currency="CNY")).flagged
+
+
 def test_a_name_inside_a_longer_dictionary_word_reads_as_that_word(bundled_terms: list[LexiconTerm]) -> None:
     """冠军 (Champion) is a listed name; 全国冠军 and 世界冠军 are words of jieba's dictionary holding it, so
     they name a national and a world champion, not the brand. Nobody wrote those words for this brand."""
