@@ -354,8 +354,11 @@ class LexicalMatcher:
             window = nt.text[hit.start : hit.end]
             if window in brand.names.zh or window in brand.aliases or _inside_spans(hit, exact_spans):
                 continue
-            if window in lib.words:
-                continue  # a common word that sounds like the name (辅食 for 富士, 印尼) reads as the word
+            if window in lib.words or window in lib.homophone_words:
+                continue  # a word that sounds like the name (辅食 for 富士, 印尼, 立领 for 李宁) reads as the word
+            if len(window) <= 2 and (self._fuzzy_syllables(window, hit.word) > 1
+                                     or nt.has_gap_inside(hit.start, hit.end)):
+                continue  # both syllables only near the name's (上新 for 三星, 仿实 for 范斯), or parted (支/包)
             if _inside_any(hit, guards, strictly_longer=True) or self._straddles_words(nt, hit.start, hit.end):
                 continue
             found.append(
@@ -450,6 +453,8 @@ class LexicalMatcher:
             if (hit.kind == "inner" or len(name) == 3) and (written in lib.near_guard or
                                                             self._straddles_words(nt, start, end)):
                 continue  # a real word (北极熊), or an edge character belongs to the word beside it (科颜|民族)
+            if any(written[j : j + 2] in lib.words for j in (swapped - 1, swapped) if 0 <= j < len(written) - 1):
+                continue  # the new character makes a word with its neighbour: 暖手宝可爱 is 可爱, not 宝可梦
             out.append(BrandHit(hit.ref, "near_name", start, end, name, needs_context=True,
                                 detail=f"{nt.original_text(start, end)} imitates {name} "
                                        f"(one character swapped: {written[swapped]} for {name[swapped]})"))
@@ -459,11 +464,19 @@ class LexicalMatcher:
         """Whether a window's edge characters belong to words outside it (正品|国行), not across a separator."""
         return straddles(nt.text, start, end, self.library.words, nt.gaps)
 
+    def _fuzzy_syllables(self, window: str, name: str) -> int:
+        """How many characters of ``window`` share no reading with the name's character (tones aside), and
+        so sound like it only through a fuzzy pair (宽威 for 匡威: one; 上新 for 三星: two)."""
+        readings = self.library.pinyin.readings
+        return sum(not set(readings.get(a, ())) & set(readings.get(b, ())) for a, b in zip(window, name, strict=False))
+
     def _exact_hit(self, nt: NormalisedText, hit: Hit) -> BrandHit | None:
         original = nt.original_text(hit.start, hit.end)
         kind = hit.kind
         detail = None
-        split = nt.has_gap_inside(hit.start, hit.end) and _shape(original) != _shape(hit.word)
+        # words parted as the name parts them, accents dropped or not (estee,lauder for Estée Lauder), are the name
+        split = nt.has_gap_inside(hit.start, hit.end) and (
+            _without_accents(_shape(original)) != _without_accents(_shape(hit.word)))
         if kind == "alias" and split and not _separators(original).strip():
             split = False  # a space inside a product line (大白兔 奶糖) is ordinary writing
         written, listed = plain_form(original), plain_form(hit.word)

@@ -29,7 +29,7 @@ from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 32  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 34  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 _REPEATS_RE = re.compile(r"(.)\1+")
@@ -208,6 +208,9 @@ def english_words() -> frozenset[str]:
 
 
 STRADDLE_MIN_FREQUENCY = 15  # jieba counts: below this a two-character "word" is too rare to trust
+# ...as a boundary; a homophone of a name that is a dictionary word used this often reads as the word (立领, a
+# stand-up collar, for 李宁; 米加 of 8米加粗), while brand names jieba holds a few times (奈克 2) stay respellings
+HOMOPHONE_WORD_MIN_COUNT = 5
 
 
 def _shapes_text() -> str:
@@ -290,9 +293,26 @@ def _dictionary() -> _Dictionary:
     return _Dictionary(tuple(words), frozenset(places), frozenset(ordinary))
 
 
+@lru_cache(maxsize=1)
+def _rule_words() -> frozenset[str]:
+    """Two-character Chinese words of the rule files themselves (包邮, 卫衣, 质保): marketplace words that jieba's
+    dictionary, older than the marketplaces, lacks or counts rarely."""
+    lexical, kinds = load_lexical_rules(), load_product_kinds()
+    claims = _read_rules("claims.yaml")
+    pool = [*kinds.chinese_keywords, *lexical.accessory_words, *lexical.second_hand_markers,
+            *lexical.nominative_cues, *lexical.exempt_phrases, *claims["ordinary"]["zh"]]
+    return frozenset(w for w in pool if len(w) == 2 and CJK_ONLY_RE.match(w))
+
+
 def _chinese_words() -> tuple[tuple[str, int], ...]:
     """Two- to four-character words of jieba's dictionary with their counts (homophone guards)."""
     return _dictionary().words
+
+
+@lru_cache(maxsize=1)
+def dictionary_words() -> frozenset[str]:
+    """The two- to four-character words of jieba's dictionary."""
+    return frozenset(word for word, _ in _dictionary().words)
 
 
 def _brand_kind_sets(kinds: ProductKinds, labelled: list[set[str]] | list[frozenset[str]]) -> dict[str, list[Any]]:
@@ -453,6 +473,7 @@ class Library:
     initials_brands: dict[str, list[int]]
     term_forms: frozenset[str]
     words: frozenset[str]  # two-character Chinese words: a homophone must not straddle one
+    homophone_words: frozenset[str]  # dictionary words a homophone of a name reads as (HOMOPHONE_WORD_MIN_COUNT)
     kinds: ProductKinds  # the product taxonomy
     claims: ClaimDetector  # the learned counterfeit-claim detector
     brand_labelled: list[frozenset[str]]  # per brand: what its category labels name (labels, kinds)
@@ -522,7 +543,7 @@ class Library:
         shapes = shape_table()
         dictionary = frozenset(w for w, _ in _chinese_words())
         two_char_words = frozenset(w for w, count in _chinese_words()
-                                   if len(w) == 2 and count >= STRADDLE_MIN_FREQUENCY)
+                                   if len(w) == 2 and count >= STRADDLE_MIN_FREQUENCY) | _rule_words()
         near_guard: set[str] = set()  # real words one character from a three-character name (北极熊 for 北极狐)
         everyday_lines: set[str] = set()  # knowledge-base lines that are ordinary words (Love, 飞天): need context
         three_char: dict[tuple[str, str], list[str]] = {}
@@ -676,6 +697,7 @@ class Library:
             initials_brands=initials_brands,
             term_forms=frozenset(term_forms),
             words=two_char_words,
+            homophone_words=frozenset(w for w, count in _chinese_words() if count >= HOMOPHONE_WORD_MIN_COUNT),
             kinds=kinds,
             brand_labelled=[frozenset(own) for own in labelled],
             **_brand_kind_sets(kinds, labelled),

@@ -178,12 +178,16 @@ class RuleScorer:
         rules = self.rules["semantic"]
         index = self.library.brand_index.get(semantic.brand_id or "")
         needed = float(rules["model_number_min"] if semantic.model_numbers else rules["candidate_min"])
+        # nearer the counterfeits than ordinary wording for the kind of product, by less where the title shares
+        # words with them that name no kind of product (洛达, i-Type): those are not the wording of the kind
+        distinctive = len(semantic.distinctive_terms) >= int(rules["distinctive_terms_min"])
+        background = float(rules["background_margin_distinctive" if distinctive else "background_margin"])
         if (
             index is None
             or semantic.counterfeit_sim < needed
             or semantic.counterfeit_sim - semantic.runner_up_sim < float(rules["candidate_gap"])
             or semantic.margin < float(rules["candidate_margin"])
-            or semantic.counterfeit_sim - semantic.background_sim < float(rules["background_margin"])
+            or semantic.counterfeit_sim - semantic.background_sim < background
         ):
             return None
         brand = self.library.brands[index]
@@ -192,6 +196,8 @@ class RuleScorer:
                   f"{', '.join(f'#{n}' for n in semantic.neighbours[:3])} of {brand.id}")
         if semantic.model_numbers:
             detail += f"; shares model number {', '.join(semantic.model_numbers)}"
+        elif distinctive:
+            detail += f"; shares {', '.join(semantic.distinctive_terms[:4])}"
         detail += f"; {semantic.background_sim:.2f} to ordinary wording for its kind of product"
         hit = BrandHit(index, "semantic", 0, max(length, 1), brand.id, detail=detail)
         return BrandChoice(brand, hit, [hit], float(self.rules["brand_match"]["semantic"]))

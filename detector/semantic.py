@@ -24,6 +24,8 @@ class SemanticEvidence:
     background_sim: float = 0.0  # the best similarity to ordinary wording for kinds of product (the taxonomy's words)
     shared_terms: list[str] = field(default_factory=list)  # words and character pairs of this brand's exemplars
     genuine_known: bool = False  # whether the brand has a genuine catalogue to weigh closeness against
+    # the shared terms that are no ordinary wording: no taxonomy keyword, English or dictionary word (洛达, itype)
+    distinctive_terms: list[str] = field(default_factory=list)
 
     @property
     def margin(self) -> float:

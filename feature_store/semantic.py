@@ -125,6 +125,8 @@ class ExemplarSemantics:
             if evidence.brand_id is not None:
                 evidence.shared_terms = self.shared_terms(title, evidence.brand_id)
                 evidence.model_numbers = _as_written(title, [t for t in evidence.shared_terms if is_model_number(t)])
+                kind_words = _ordinary_terms()
+                evidence.distinctive_terms = [t for t in evidence.shared_terms if t not in kind_words]
             evidence.background_sim = float(ordinary)
             out.append(evidence)
         return out
@@ -212,6 +214,21 @@ def background_phrases() -> list[str]:
     words = {w for ws in kinds.keywords.values() for w in ws}
     words |= {w for ws in rules.category_keywords.values() for w in ws}
     return sorted(words)
+
+
+@lru_cache(maxsize=1)
+def _ordinary_terms() -> frozenset[str]:
+    """Terms (as :func:`exemplar_terms` reads them) that are ordinary wording: every term of the taxonomy's
+    keywords, English words and the two-character words of jieba's dictionary (夜光, 自动, 刀具). What is
+    left is a seller's own vocabulary: makers' jargon, model names (洛达, 搪胶, itype)."""
+    from detector.library import dictionary_words, english_words
+
+    terms: set[str] = set()
+    for phrase in background_phrases():
+        terms |= exemplar_terms(phrase)
+        terms.update(normalise_term(word) for word in phrase.split())
+    chinese = {normalise_term(w) for w in dictionary_words() if len(w) == 2}
+    return frozenset(terms | chinese | {normalise_term(w) for w in english_words()})
 
 
 @lru_cache(maxsize=1)

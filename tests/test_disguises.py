@@ -169,3 +169,38 @@ def test_the_shape_table_holds_dot_and_rearranged_look_alikes() -> None:
     assert "主" in shapes["王"] and "丸" in shapes["九"]
     assert "由" in shapes["田"] and "自" in shapes["目"]  # the same parts placed otherwise
     assert "口" not in shapes.get("中", "")  # a stroke through is no dot
+
+
+@pytest.fixture(scope="module")
+def sounds(bundled_terms: list[LexiconTerm]) -> Detector:
+    """Two-character Chinese names whose sounds are everywhere in ordinary titles."""
+    return Detector(Library.compile([
+        _brand("lining", ["李宁"], ["Li-Ning"], ["sportswear"], {"CNY": 600}),
+        _brand("samsung", ["三星"], ["Samsung"], ["phones"], {"CNY": 5000}),
+        _brand("zippo", ["芝宝"], ["Zippo"], ["lighters"], {"CNY": 200}),
+        _brand("converse", ["匡威"], ["Converse"], ["shoes", "apparel"], {"CNY": 500}),
+        _brand("pokemon", ["宝可梦"], ["Pokemon"], ["toys"], {"CNY": 99}),
+        _brand("esteelauder", ["雅诗兰黛"], ["Estée Lauder"], ["cosmetics"], {"CNY": 800}),
+    ], bundled_terms))
+
+
+@pytest.mark.parametrize("title", [
+    "秋冬超轻薄羽绒服女短款户外运动休闲时尚立领保暖外套",  # 立领, a stand-up collar: a dictionary word, not 李宁
+    "2017上新 儿童智能手表 触摸 电话",                    # 上新 is shang xin: both syllables only near san xing
+    "12ml螺口试管 100支/包 厂家直销",                      # 支/包: parted by the seller's own slash
+    "韩国百搭日系少女加厚加绒中长款卫衣女上衣潮",          # 款|卫衣: 卫 belongs to the marketplace word 卫衣
+    "卡通毛绒暖手宝可爱暖水袋",                            # 宝可爱 is 暖手宝 + 可爱, not 宝可梦 respelled
+])
+def test_ordinary_words_that_sound_or_look_like_a_short_name(sounds: Detector, title: str) -> None:
+    assert not sounds.score(Listing(title=title)).flagged
+
+
+def test_near_homophones_of_a_short_name_still_count(sounds: Detector) -> None:
+    result = sounds.score(Listing(title="宽威 帆布鞋 高帮 男女", price=59.0, currency="CNY"))  # kuan: kuang
+    assert result.flagged and "homophone_name" in _signals(result)
+
+
+def test_a_name_parted_where_it_has_a_space_is_the_name(sounds: Detector) -> None:
+    result = sounds.score(Listing(title="美国代购 estee,lauder/雅诗兰黛 睫毛膏 正装6g", price=260.0, currency="CNY"))
+    assert not result.flagged and "obfuscated_name" not in _signals(result)
+    assert "obfuscated_name" in _signals(sounds.score(Listing(title="e.s.t.e.e lauder 睫毛膏 6g")))

@@ -159,3 +159,26 @@ def test_quantities_are_neither_terms_nor_model_numbers() -> None:
     assert not any(is_quantity(t) for t in terms)
     assert not any(t.startswith("500") or t.startswith("49") for t in terms)
     assert sum(is_model_number(t) for t in terms) == 2  # 116610lv and dd1391-100
+
+
+def test_a_seller_s_own_words_shared_with_counterfeits_make_a_candidate(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """A title naming no brand, near a brand's counterfeits and sharing words with them that are no ordinary
+    wording (洛达, 华强北: makers' jargon) is that brand's candidate; one sharing only ordinary words (降噪, 耳机)
+    is not, however close: it is the wording of its kind of product."""
+    from detector import Brand, BrandNames
+
+    store = LibraryStore(f"sqlite:///{tmp_path / 'ipwatch.db'}")
+    store.import_brands([Brand(id="pear", names=BrandNames(zh=["梨子"], en=["Pear"]), categories=["earphones"],
+                               reference_prices={"CNY": 1800})])
+    store.import_terms(bundled_terms)
+    exemplars = ExemplarStore(store, tmp_path / "indices")
+    exemplars.add([{"title": "梨子 Buds Pro 2 华强北 高仿 洛达 1562 降噪耳机", "brand_id": "pear"}], "counterfeit")
+    stage = ExemplarSemantics(exemplars)
+    cascade = Detector(store.load_library(), semantic=stage)
+    jargon = cascade.score(Listing(title="华强北 洛达 1562 降噪 蓝牙耳机 Pro 2", price=160, currency="CNY"))
+    assert jargon.brand_id == "pear", jargon
+    evidence = stage.assess(["华强北 洛达 1562 降噪 蓝牙耳机 Pro 2"], [None])[0]
+    assert {"洛达", "华强"} <= set(evidence.distinctive_terms) and "降噪" not in evidence.distinctive_terms
+    plain = stage.assess(["降噪 蓝牙耳机 无线 入耳式 超长续航"], [None])[0]
+    assert not plain.distinctive_terms
+    store.close()
