@@ -306,15 +306,17 @@ class RuleScorer:
         """A result from a log-odds risk; without a listed mark the risk stays below a flag."""
         risk = 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
         everyday = "other_product_kind" in assessment.parts and not any(k.startswith("term_") for k in assessment.parts)
-        if assessment.choice is None or everyday:
-            # No listed mark, or a mark in its everyday sense on another kind of product with no counterfeit
-            # claim: nothing on the list is infringed, whichever scorer produced the log-odds.
+        # a seller the mark owner authorised sells that mark's goods: no infringement of it, whatever the price
+        cleared = everyday or "authorized_seller" in assessment.parts
+        if assessment.choice is None or cleared:
+            # No listed mark, a mark in its everyday sense on another kind of product with no counterfeit claim,
+            # or the owner's own seller: nothing on the list is infringed, whichever scorer produced the log-odds.
             risk = min(risk, float(self.rules["no_brand_cap"]), threshold * 0.9)
         risk = round(risk, 4)
         return ScoreResult(
             listing_id=listing.listing_id,
             risk=risk,
-            flagged=assessment.choice is not None and not everyday and risk >= threshold,
+            flagged=assessment.choice is not None and not cleared and risk >= threshold,
             level=level_for(risk, self.rules["levels"]),
             brand_id=assessment.choice.brand.id if assessment.choice else None,
             reasons=sorted(assessment.reasons, key=lambda r: -abs(r.weight)),
