@@ -14,7 +14,7 @@ import ahocorasick
 import numpy as np
 
 from detector import SemanticEvidence
-from detector.text import normalise_term, normalised_batch_text
+from detector.text import SKELETON, normalise_term, normalised_batch_text
 
 from .exemplars import ExemplarStore
 from .index import APPROXIMATE_ABOVE
@@ -77,6 +77,7 @@ class ExemplarSemantics:
         self.min_terms = min_terms
         self.vocabulary = self._vocabulary(cf_texts, cf_brands)
         self.background = _background_vectors(store)
+        self.ordinary = _ordinary_terms()  # built once per process, at load rather than on a first request
         self._label_kinds: dict[str, frozenset[str]] = {}
 
     @property
@@ -125,8 +126,7 @@ class ExemplarSemantics:
             if evidence.brand_id is not None:
                 evidence.shared_terms = self.shared_terms(title, evidence.brand_id)
                 evidence.model_numbers = _as_written(title, [t for t in evidence.shared_terms if is_model_number(t)])
-                kind_words = _ordinary_terms()
-                evidence.distinctive_terms = [t for t in evidence.shared_terms if t not in kind_words]
+                evidence.distinctive_terms = [t for t in evidence.shared_terms if t not in self.ordinary]
             evidence.background_sim = float(ordinary)
             out.append(evidence)
         return out
@@ -228,7 +228,8 @@ def _ordinary_terms() -> frozenset[str]:
         terms |= exemplar_terms(phrase)
         terms.update(normalise_term(word) for word in phrase.split())
     chinese = {normalise_term(w) for w in dictionary_words() if len(w) == 2}
-    return frozenset(terms | chinese | {normalise_term(w) for w in english_words()})
+    english = {w.translate(SKELETON) for w in english_words()}  # lower-case letters: the skeleton is all of it
+    return frozenset(terms | chinese | english)
 
 
 @lru_cache(maxsize=1)
