@@ -286,6 +286,7 @@ class LexicalMatcher:
         brand_hits, homonyms = self._drop_homonyms(
             brand_hits, by_kind.get("homonym_context", []),
             _longest_only([h for h in by_kind.get("compound", []) if not _across_gap(h, nt.gaps)]), nt)
+        terms.extend(self._riding_after_mark(nt, by_kind.get("bare_riding", []), brand_hits))
         return LexicalEvidence(
             text=nt,
             brand_hits=brand_hits,
@@ -458,6 +459,22 @@ class LexicalMatcher:
             out.append(BrandHit(hit.ref, "near_name", start, end, name, needs_context=True,
                                 detail=f"{nt.original_text(start, end)} imitates {name} "
                                        f"(one character swapped: {written[swapped]} for {name[swapped]})"))
+        return out
+
+    def _riding_after_mark(self, nt: NormalisedText, bare: list[Hit], brand_hits: list[BrandHit]) -> list[Hit]:
+        """Bare brand-riding words ("style", "inspired") right after a mark that is no everyday word, as the
+        lexicon term they shorten: "Jellycat style bunny", not "retro style" nor "Switch style" (a switch)."""
+        out = []
+        everyday = self.library.everyday_names
+        for word in bare:
+            for mark in brand_hits:
+                if mark.end > word.start or everyday_key(mark.word) in everyday:
+                    continue
+                between = nt.original[nt.original_span(mark.start, mark.end)[1]:nt.original_span(
+                    word.start, word.end)[0]]
+                if _JOINER_RE.fullmatch(between):
+                    out.append(Hit("term", word.ref, word.start, word.end, word.word))
+                    break
         return out
 
     def _straddles_words(self, nt: NormalisedText, start: int, end: int) -> bool:
@@ -731,6 +748,9 @@ def _standalone(view: str, start: int, end: int) -> bool:
 
 def _overlaps_any(hit: Hit | BrandHit, spans: list[tuple[int, int]]) -> bool:
     return any(hit.start < e and s < hit.end for s, e in spans)
+
+
+_JOINER_RE = re.compile(r"[\s\-]*")  # what may stand between a mark and a bare riding word: "Dior-inspired"
 
 
 def _inside_spans(hit: Hit, spans: list[tuple[int, int]]) -> bool:

@@ -29,7 +29,7 @@ from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 34  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 35  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 _REPEATS_RE = re.compile(r"(.)\1+")
@@ -397,6 +397,22 @@ def _bare_cues(cues: list[str]) -> list[str]:
     return out
 
 
+_RIDING_PREPOSITIONS = frozenset({"by", "of", "to", "as"})
+
+
+def _bare_riding_terms(terms: list[LexiconTerm]) -> list[tuple[int, str]]:
+    """English brand-riding terms without their preposition, by the index of the term: "inspired by" →
+    "inspired", "style of" → "style". Written after a mark ("Jellycat style", "Kate Spade inspired") they
+    say the same; anywhere else they are ordinary words, so stage 1 counts them only right after a mark."""
+    out = []
+    for t_idx, term in enumerate(terms):
+        words = term.term.split()
+        if (term.category == "brand_riding" and term.term.isascii() and len(words) == 2
+                and words[-1] in _RIDING_PREPOSITIONS and len(words[0]) >= BARE_CUE_MIN_LETTERS):
+            out.append((t_idx, words[0]))
+    return out
+
+
 def _dictionary_compounds(brands: list[Brand], kinds: ProductKinds, rules: LexicalRules) -> dict[str, str]:
     """Dictionary words that contain a Chinese name or alias of the list and mean something else.
 
@@ -647,6 +663,8 @@ class Library:
 
         # Context vocabularies: scanned only in titles where the main automaton found something.
         context = _AutomatonBuilder()
+        for t_idx, head in _bare_riding_terms(terms):
+            context.add(head, "bare_riding", t_idx)
         for phrase in rules.exempt_phrases:
             context.add(phrase, "exempt", None)
         for cue in (*rules.nominative_cues, *_bare_cues(rules.nominative_cues)):

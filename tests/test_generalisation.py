@@ -156,6 +156,15 @@ def test_the_same_lines_on_their_kind_of_product_still_count(lines_list: Detecto
     assert lines_list.score(Listing(title=title, price=price, currency="CNY")).flagged
 
 
+def test_riding_words_without_their_preposition_count_right_after_the_mark(sparse: Detector) -> None:
+    """"inspired by" and "style of" are lexicon terms; "Montblanc style" and "HOKA-inspired" say the same."""
+    for title in ("Montblanc style fountain pen gift set", "HOKA-inspired running shoes mesh"):
+        result = sparse.score(Listing(title=title))
+        assert result.flagged and "brand_riding" in {r.signal for r in result.reasons}, result
+    elsewhere = sparse.score(Listing(title="retro style Montblanc fountain pen"))
+    assert "brand_riding" not in {r.signal for r in elsewhere.reasons} and not elsewhere.flagged
+
+
 def test_a_name_inside_a_longer_dictionary_word_reads_as_that_word(bundled_terms: list[LexiconTerm]) -> None:
     """冠军 (Champion) is a listed name; 全国冠军 and 世界冠军 are words of jieba's dictionary holding it, so
     they name a national and a world champion, not the brand. Nobody wrote those words for this brand."""
