@@ -279,8 +279,9 @@ class LexicalMatcher:
         categories = {h.ref for h in heads}
         sure = {h.ref for h in heads if h.end - h.start > 1 or not _inside_spans(h, compounds)}
         if category:
-            categories |= self.library.kinds_of_label(category)
-            sure |= self.library.kinds_of_label(category)
+            labelled = self.library.kinds_of_label(category)
+            categories |= labelled
+            sure |= labelled
 
         brand_hits = self._brand_hits(nt, view, by_kind, categories, bool(terms), windows)
         brand_hits, homonyms = self._drop_homonyms(

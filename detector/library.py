@@ -310,9 +310,21 @@ def _chinese_words() -> tuple[tuple[str, int], ...]:
 
 
 @lru_cache(maxsize=1)
+def _word_counts() -> dict[str, int]:
+    """Two- to four-character words of jieba's dictionary → their counts."""
+    return dict(_dictionary().words)
+
+
+@lru_cache(maxsize=1)
 def dictionary_words() -> frozenset[str]:
     """The two- to four-character words of jieba's dictionary."""
-    return frozenset(word for word, _ in _dictionary().words)
+    return frozenset(_word_counts())
+
+
+@lru_cache(maxsize=1)
+def _homophone_words() -> frozenset[str]:
+    """Dictionary words a homophone of a name reads as: used HOMOPHONE_WORD_MIN_COUNT times or more."""
+    return frozenset(w for w, count in _word_counts().items() if count >= HOMOPHONE_WORD_MIN_COUNT)
 
 
 def _brand_kind_sets(kinds: ProductKinds, labelled: list[set[str]] | list[frozenset[str]]) -> dict[str, list[Any]]:
@@ -557,7 +569,7 @@ class Library:
         initials_brands: dict[str, list[int]] = {}
         two_char_codes: set[str] = set()
         shapes = shape_table()
-        dictionary = frozenset(w for w, _ in _chinese_words())
+        dictionary = dictionary_words()
         two_char_words = frozenset(w for w, count in _chinese_words()
                                    if len(w) == 2 and count >= STRADDLE_MIN_FREQUENCY) | _rule_words()
         near_guard: set[str] = set()  # real words one character from a three-character name (北极熊 for 北极狐)
@@ -715,7 +727,7 @@ class Library:
             initials_brands=initials_brands,
             term_forms=frozenset(term_forms),
             words=two_char_words,
-            homophone_words=frozenset(w for w, count in _chinese_words() if count >= HOMOPHONE_WORD_MIN_COUNT),
+            homophone_words=_homophone_words(),
             kinds=kinds,
             brand_labelled=[frozenset(own) for own in labelled],
             **_brand_kind_sets(kinds, labelled),
@@ -763,7 +775,7 @@ EVERYDAY_LINE_MIN_COUNT = 10
 def _everyday_names(brands: list[Brand]) -> frozenset[str]:
     """Normalised names and product lines that are everyday words: English words, very common Chinese words."""
     english = english_words()
-    counts = dict(_chinese_words())
+    counts = _word_counts()
     forms = {everyday_key(name) for brand in brands for name in brand.names.en}
     out = {f for f in forms if f.isalpha() and f.isascii() and f in english}
     # product lines that are English words or phrases (box logo, Big Bang, Switch) likewise

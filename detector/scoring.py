@@ -245,14 +245,14 @@ class RuleScorer:
     def _everyday_word(
         self, evidence: LexicalEvidence, choice: BrandChoice, semantic: SemanticEvidence | None
     ) -> str | None:
-        """Names and lines that are everyday words, alone, with nothing of the brand's kind, no claim, no likeness.
+        """Names and lines that are everyday words, alone, with nothing of the brand's kind, no likeness (claims
+        are ruled out by :meth:`_other_kind` before it asks).
 
         "citizen science kit" names no watch; "Citizen Eco-Drive watch" does (the taxonomy's word);
         "mailer boxes with box logo" is no streetwear, "苹果木 烧烤炭" no phone.
         """
         everyday = self.library.everyday_names
-        if evidence.terms or evidence.claims or any(
-                h.kind not in ("name", "alias") or everyday_key(h.word) not in everyday for h in choice.hits):
+        if any(h.kind not in ("name", "alias") or everyday_key(h.word) not in everyday for h in choice.hits):
             return None
         if self._in_category(evidence, choice.brand):
             return None
@@ -305,9 +305,9 @@ class RuleScorer:
     ) -> ScoreResult:
         """A result from a log-odds risk; without a listed mark the risk stays below a flag."""
         risk = 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
-        everyday = "other_product_kind" in assessment.parts and not any(k.startswith("term_") for k in assessment.parts)
-        # a seller the mark owner authorised sells that mark's goods: no infringement of it, whatever the price
-        cleared = everyday or "authorized_seller" in assessment.parts
+        # another kind of product is only read where the title makes no claim (RuleScorer._other_kind); a seller
+        # the mark owner authorised sells that mark's goods: no infringement of it, whatever the price
+        cleared = "other_product_kind" in assessment.parts or "authorized_seller" in assessment.parts
         if assessment.choice is None or cleared:
             # No listed mark, a mark in its everyday sense on another kind of product with no counterfeit claim,
             # or the owner's own seller: nothing on the list is infringed, whichever scorer produced the log-odds.
