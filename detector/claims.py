@@ -4,9 +4,11 @@ A character n-gram logistic regression, trained when the library is compiled (de
 a second) on:
 
 * positives: the lexicon's claim terms (self-declaration, quality claims, provenance) and claims
-  composed from ``rules/claims.yaml`` ([connector] [the genuine article] [sameness]);
+  composed from ``rules/claims.yaml`` ([connector] [the genuine article] [sameness], and
+  [cannot] [perceive] [the difference]);
 * negatives: ordinary listing wording: the rules' exempt phrases, category keywords, accessory and
-  second-hand words, the generator-independent ``ordinary`` list, and those words joined in pairs.
+  second-hand words, the generator-independent ``ordinary`` list, those words joined in pairs, and
+  the shorter windows inside its English phrases (titles are read in windows).
 
 At scoring time only titles that name a listed brand are read: each chunk of the normalised title
 (between separators), and windows of it, is scored; a window above the threshold is a claim, with
@@ -67,11 +69,14 @@ class ClaimDetector:
 
         from .text import normalise_term
 
-        pos = {normalise_term(p) for p in [*positives, *composed_claims(claims)]}
+        sameness = {normalise_term(p) for p in [*positives, *composed_claims(claims)]}
+        denied = {normalise_term(p) for p in denied_claims(claims)}
+        pos = sameness | denied
         ordinary = [*claims["ordinary"]["zh"], *claims["ordinary"]["en"], *negatives]
         neg = {normalise_term(n) for n in ordinary}
         words = sorted(neg)
         neg |= {f"{a} {b}" for a, b in zip(words, words[1:] + words[:1], strict=True)}  # ordinary words side by side
+        neg |= {part for text in words for part in _sub_windows(text)}  # titles are read in windows: so is wording
         neg -= pos
         texts = sorted(pos) + sorted(neg)
         labels = np.array([1] * len(pos) + [0] * len(neg))
@@ -89,7 +94,8 @@ class ClaimDetector:
         model.fit(matrix, labels)
         coef = model.coef_[0]
         weights = {gram: float(coef[i]) for gram, i in vocabulary.items() if coef[i]}
-        return cls(weights, float(model.intercept_[0]), _cue_pairs(pos, neg))
+        # Cues per family of claims, so that a large family does not drown the other's words.
+        return cls(weights, float(model.intercept_[0]), _cue_pairs(sameness, neg) | _cue_pairs(denied, neg))
 
     def probability(self, window: str) -> float:
         """The model's probability that ``window`` (normalised, skeleton form) is a claim."""
@@ -172,6 +178,16 @@ def _cue_pairs(positives: set[str], negatives: set[str]) -> frozenset[str]:
     return frozenset(p for p, n in pos.items() if n >= 3 and n / pos_n >= 3 * (neg.get(p, 0) + 1) / neg_n)
 
 
+def _sub_windows(text: str) -> list[str]:
+    """The shorter windows :meth:`ClaimDetector.find_many` would read inside an English phrase of three words
+    or more ("difference due to" in "slight color difference due to lighting")."""
+    words = text.split()
+    if len(words) < 3 or _CJK_RE.search(text):
+        return []
+    return [part for i in range(len(words)) for j in range(i + 2, len(words) + 1) if j - i < len(words)
+            for part in (" ".join(words[i:j]),) if len(part) >= MIN_LATIN_CHARS]
+
+
 def composed_claims(claims: dict[str, Any]) -> list[str]:
     """Every claim the composition rules of ``rules/claims.yaml`` make."""
     zh, en = claims["compose"]["zh"], claims["compose"]["en"]
@@ -181,6 +197,15 @@ def composed_claims(claims: dict[str, Any]) -> list[str]:
     sameness = [*en["sameness"], *(f"same {a} as" for a in en["aspect"]), *(f"the same {a} as" for a in en["aspect"])]
     out += [f"{s} {g}" for s, g in product(sameness, en["genuine"])]
     out += list(en["standalone"])
+    return out
+
+
+def denied_claims(claims: dict[str, Any]) -> list[str]:
+    """Claims that no one can tell the item from the genuine one (看不出区别, can't tell the difference)."""
+    zh, en = claims["compose"]["zh"], claims["compose"]["en"]
+    denied = [f"{d}{x}" for d, x in product(zh["denial"], zh["difference"])]
+    out = denied + [f"{g}{d}" for g, d in product(zh["genuine"], denied)]
+    out += [f"{d} {p} {x}" for d, p, x in product(en["denial"], en["perceive"], en["difference"])]
     return out
 
 

@@ -368,12 +368,20 @@ class LexicalMatcher:
                          detail=f"{window} sounds like {hit.word}")
             )
 
+        for hit in by_kind.get("short_name", []):
+            # the name without its common last word (森贝儿 for 森贝儿家族): the name; two characters need context
+            name, tail = hit.word.split("\t")
+            if _overlaps_any(hit, exact_spans) or self._straddles_words(nt, hit.start, hit.end):
+                continue
+            found.append(BrandHit(hit.ref, "name", hit.start, hit.end, name, needs_context=hit.end - hit.start <= 2,
+                                  detail=f"{nt.original_text(hit.start, hit.end)} is {name} without {tail}"))
+
         for hit in by_kind.get("initials", []):
             original = nt.original_text(hit.start, hit.end)
             if not original.isupper() or not _standalone(view, hit.start, hit.end):
                 continue
             found.append(BrandHit(hit.ref, "initials", hit.start, hit.end, hit.word, needs_context=True,
-                                  detail=f"{original} = pinyin initials of {hit.word}"))
+                                  detail=f"{original} = {'pinyin ' if is_cjk(hit.word[0]) else ''}initials of {hit.word}"))
 
         for hit in by_kind.get("short_lookalike", []):
             original = nt.original_text(hit.start, hit.end)
@@ -403,12 +411,26 @@ class LexicalMatcher:
         # Knowledge that is an ordinary word (Box, Love, 飞天) counts only in context: alone it is the word.
         found = [h for h in found if not (h.from_knowledge and h.needs_context and not (
             has_terms or lib.of_brand_kind(categories, h.brand)))]
+        # A seller who writes the house mark plainly has nothing to disguise: a word near it elsewhere in the
+        # title is another word (Nikon ... Nikkor lens, 本田 ... 本回). The brand's product line written plainly
+        # is context for a weak disguise: 朕想 beside 拯救者 is the laptop maker, whatever the product is called.
+        names = [h for h in found if h.kind == "name"]
+        named = {h.brand for h in names}
+        found = [h for h in found if h.brand not in named or h.kind not in _NEAR_KINDS or any(
+            n.brand == h.brand and n.start < h.end and h.start < n.end for n in names)]  # 跪洲茅台 holds 茅台
+        plain = [h for h in found if not h.needs_context and h.kind == "alias" and h.brand not in named]
         for hit in found:
             if hit.needs_context:
                 # a brand whose labels name no kind the taxonomy knows takes any kind of product as context
                 if has_terms or lib.of_brand_kind(categories, hit.brand) or (
                         categories and lib.brands[hit.brand].categories and not lib.brand_kinds_known[hit.brand]):
                     hit.needs_context = False
+                    continue
+                own = next((h for h in plain if h.brand == hit.brand and (h.end <= hit.start or hit.end <= h.start)),
+                           None)
+                if own is not None:
+                    hit.needs_context = False
+                    hit.detail = (f"{hit.detail}; " if hit.detail else "") + f"in context: beside {nt.original_text(own.start, own.end)}"
         return _prefer_longest(found)
 
     def _knowledge_hits(self, nt: NormalisedText, by_kind: dict[str, list[Hit]]) -> list[BrandHit]:
@@ -657,9 +679,7 @@ class LexicalMatcher:
     ) -> tuple[int, str, bool] | None:
         """The mark ``token`` imitates: (brand, word, weak), weak for a short mark changed in a letter.
 
-        One edit (a swap of two letters counts as one) for marks under eight letters, two above; a mark
-        of five letters or fewer must keep its last letter. An edit to a short mark (BOZE for Bose) or
-        to the first letter of a five-letter one (Krocs) could be chance: weak, it needs context.
+        One edit (a swap of two letters counts as one) for marks under eight letters, two above.
         """
         best: tuple[int, int, str, bool] | None = None
         for target, brand, word, target_words in near if near is not None else self._near_targets(token):
@@ -673,9 +693,10 @@ class LexicalMatcher:
                 continue
             if len(target) < 5 and distance and len(token) != len(target):
                 continue  # short marks (Lego, Vans) change length only by doubled letters: LEEGO, Vanns
-            if len(target) <= 5 and target[-1] != token[-1]:
-                continue
-            weak = bool(distance) and (len(target) < 5 or (len(target) == 5 and token[0] != target[0]))
+            # An edit to a short mark (BOZE for Bose), to the first letter of a five-letter one (Krocs) or to
+            # the last letter of one (YETY, GoPra) could be chance: weak, it needs context.
+            weak = bool(distance) and (len(target) < 5 or (len(target) == 5 and token[0] != target[0])
+                                       or (len(target) <= 5 and target[-1] != token[-1]))
             if best is None or (distance, weak) < (best[0], best[3]):
                 best = (distance, brand, word, weak)
         return None if best is None else (best[1], best[2], best[3])
@@ -699,6 +720,10 @@ class LexicalMatcher:
             else:
                 kept.append(hit)
         return kept, dropped
+
+
+# Hits that are near a name rather than written as it: a disguise only where the name itself is not written.
+_NEAR_KINDS = frozenset({"lookalike", "shape", "near_name", "homophone", "mixed", "initials"})
 
 
 def _is_english(word: str, vocabulary: frozenset[str]) -> bool:

@@ -14,6 +14,7 @@ import json
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Container
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
@@ -29,7 +30,7 @@ from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 35  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 42  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 _REPEATS_RE = re.compile(r"(.)\1+")
@@ -211,6 +212,22 @@ STRADDLE_MIN_FREQUENCY = 15  # jieba counts: below this a two-character "word" i
 # ...as a boundary; a homophone of a name that is a dictionary word used this often reads as the word (立领, a
 # stand-up collar, for 李宁; 米加 of 8米加粗), while brand names jieba holds a few times (奈克 2) stay respellings
 HOMOPHONE_WORD_MIN_COUNT = 5
+# A name that ends in a common word (森贝儿家族, 森马服饰) is also written without it: its head is the mark.
+COMMON_TAIL_MIN_COUNT = 500
+
+
+def short_names(name: str, kind_words: Container[str] = ()) -> list[tuple[str, str]]:
+    """The heads of a Chinese name of four characters or more that ends in a common word or a word for a kind
+    of product (家族, 电器, 童装): ``(head, tail)``, where the head is no common word itself (青岛 of 青岛啤酒
+    is the city)."""
+    counts = _word_counts()
+    out = []
+    for k in range(2, len(name) - 1):
+        head, tail = name[:-k], name[-k:]
+        common_tail = counts.get(tail, 0) >= COMMON_TAIL_MIN_COUNT or tail in kind_words
+        if common_tail and counts.get(head, 0) < STRADDLE_MIN_FREQUENCY and head not in kind_words:
+            out.append((head, tail))
+    return out
 
 
 def _shapes_text() -> str:
@@ -567,6 +584,7 @@ class Library:
         homophones = _AutomatonBuilder()  # pinyin codes of Chinese names, scanned over the pinyin view
         fuzzy: dict[int, list[tuple[str, int, str, int]]] = {}
         initials_brands: dict[str, list[int]] = {}
+        latin_initials: list[tuple[str, int, str]] = []
         two_char_codes: set[str] = set()
         shapes = shape_table()
         dictionary = dictionary_words()
@@ -615,6 +633,8 @@ class Library:
                         window = max(window, len(tokens))
                     elif len(joined) == 3:
                         three_letter.append((joined, b_idx, word))
+                if word in brand.names.en and len(tokens) >= 3 and all(t.isalpha() for t in tokens):
+                    latin_initials.append(("".join(t[0] for t in tokens), b_idx, word))  # TNF, CSS
             for zh in [*brand.names.zh, *(a for a in brand.aliases if CJK_ONLY_RE.match(a))]:
                 if not CJK_ONLY_RE.match(zh) or len(zh) < 2:
                     continue
@@ -627,6 +647,8 @@ class Library:
                     en_forms = {normalise_term(n).replace(" ", "") for n in brand.names.en}
                     if spelled and len(spelled) >= 5 and normalise_term(spelled) not in en_forms:
                         builder.add_form(normalise_term(spelled), "pinyin", b_idx, zh)
+                    for head, tail in short_names(zh, kind_words):
+                        builder.add_form(normalise_term(head), "short_name", b_idx, f"{zh}\t{tail}", latin=False)
                     initials = tables.initials(zh)
                     if initials and len(initials) >= 2:
                         builder.add_form(normalise_term(initials), "initials", b_idx, zh)
@@ -657,6 +679,10 @@ class Library:
         # in capitals and standing alone, in the brand's kind of product. Never an English word or a listed form.
         english, taken_forms = english_words(), set(builder.keys())
         short_forms: dict[str, set[tuple[int, str]]] = {}
+        # Initials of a house mark of three words or more (TNF, CSS), unless they spell a word or a listed form.
+        for initials, b_idx, word in latin_initials:
+            if initials not in english and initials not in taken_forms:
+                builder.add_form(initials, "initials", b_idx, word)
         for mark, b_idx, word in three_letter:
             own = normalise_term(mark)  # skeleton form: JBL's key is jbi, so JBI meets the key and is no name
             if "l" in word.lower():

@@ -1,0 +1,100 @@
+"""Marks derived from a sparse list (2026-12-06, fourth session): what a seller writes that the list never spells.
+
+The brands here are a sparse list written for these tests (names, a category, a price, an alias or two);
+no rule file knows them, and none belongs to a held-out set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from detector import Brand, BrandNames, Detector, LexiconTerm, Library, Listing, ScoreResult
+from detector.library import load_product_kinds, short_names
+
+
+def _brand(id: str, zh: list[str], en: list[str], categories: list[str], prices: dict[str, float],
+           aliases: list[str] | None = None) -> Brand:
+    return Brand(id=id, names=BrandNames(zh=zh, en=en), categories=categories, reference_prices=prices,
+                 aliases=aliases or [])
+
+
+@pytest.fixture(scope="module")
+def detector(bundled_terms: list[LexiconTerm]) -> Detector:
+    brands = [
+        _brand("meizu", ["魅族"], ["Meizu"], ["smartphones"], {"CNY": 2500}, ["魅蓝"]),
+        _brand("saint_james", [], ["Saint James Paris"], ["apparel"], {"USD": 120}),
+        _brand("kailas", ["凯乐石户外"], ["Kailas"], ["outdoor apparel"], {"CNY": 1200}),
+        _brand("muji", ["无印良品"], ["MUJI"], ["home"], {"USD": 30}),
+        _brand("yonex", ["尤尼克斯"], ["Yonex"], ["badminton rackets"], {"USD": 180}),
+        _brand("nikon", ["尼康"], ["Nikon"], ["cameras"], {"USD": 500}),
+    ]
+    return Detector(Library.compile(brands, bundled_terms))
+
+
+def _score(detector: Detector, title: str, **fields: object) -> ScoreResult:
+    return detector.score(Listing(title=title, **fields))  # type: ignore[arg-type]
+
+
+def _reason(result: ScoreResult, signal: str) -> str:
+    return next((r.detail or "") for r in result.reasons if r.signal == signal)
+
+
+def test_a_product_line_beside_a_weak_disguise_is_its_context(detector: Detector) -> None:
+    # 美族 sounds like 魅族 but two characters alone could be chance; the brand's own line beside it is not
+    result = _score(detector, "美族 魅蓝 Note 6 黑色")
+    assert result.flagged and result.brand_id == "meizu"
+    assert "beside 魅蓝" in _reason(result, "homophone_name")
+    alone = _score(detector, "美族 Note 6 黑色")
+    assert not alone.flagged
+
+
+def test_a_weak_look_alike_beside_the_plain_house_mark_is_no_disguise(detector: Detector) -> None:
+    # a seller who writes Nikon has nothing to disguise: Nikkor is the lens, not a knock-off mark
+    result = _score(detector, "Nikon Coolpix camera with Nikkor zoom lens, 50 bonus prints")
+    assert not result.flagged and "lookalike_name" not in {r.signal for r in result.reasons}
+
+
+def test_initials_of_a_three_word_mark(detector: Detector) -> None:
+    result = _score(detector, "SJP 条纹 海魂衫 长袖 纯棉", price=25)
+    # no CNY reference price: the initials alone, in the brand's kind of product, are the evidence
+    assert result.brand_id == "saint_james"
+    assert "initials of Saint James Paris" in _reason(result, "pinyin_initials")
+    assert _score(detector, "SJP stripe breton shirt long sleeve", price=15, currency="USD").flagged
+    # written in lower case, or where it spells an English word, it is not the mark
+    assert _score(detector, "sjp stripe shirt", price=15, currency="USD").brand_id is None
+
+
+def test_a_name_without_its_common_last_word_is_the_name(detector: Detector) -> None:
+    kinds = load_product_kinds().chinese_keywords
+    assert short_names("凯乐石户外", kinds) == [("凯乐石", "户外")]
+    assert short_names("青岛啤酒", kinds) == []  # 青岛 is the city first
+    result = _score(detector, "凯乐石同款 冲锋衣 男 防水", price=199)
+    assert result.flagged and result.brand_id == "kailas"
+    assert "凯乐石 is 凯乐石户外 without 户外" in _reason(result, "brand_name")
+
+
+@pytest.mark.parametrize("title", ["MUJY cotton towel set", "YONEC badminton racket carbon"])
+def test_a_short_mark_with_its_last_letter_changed_needs_context(detector: Detector, title: str) -> None:
+    result = _score(detector, title, price=5, currency="USD")
+    assert result.flagged and "looks like" in _reason(result, "lookalike_name")
+
+
+def test_a_short_mark_changed_without_context_stays_weak(detector: Detector) -> None:
+    result = _score(detector, "MUJY 1gb memory card", currency="USD")
+    assert not result.flagged
+
+
+@pytest.mark.parametrize("title", [
+    "Nikon D3500 camera, even an expert could not tell the difference",
+    "尼康 D3500 相机 和官网的看不出任何差别",
+])
+def test_claims_that_no_one_can_tell_them_apart(detector: Detector, title: str) -> None:
+    result = _score(detector, title)
+    assert "learned_claim" in {r.signal for r in result.reasons}, result.reasons
+
+
+def test_ordinary_wording_about_differences_is_no_claim(detector: Detector) -> None:
+    result = _score(detector, "Nikon D3500 camera body, slight color difference due to lighting", price=450,
+                    currency="USD")
+    assert "learned_claim" not in {r.signal for r in result.reasons}
+    assert not result.flagged
