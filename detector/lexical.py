@@ -380,8 +380,9 @@ class LexicalMatcher:
             original = nt.original_text(hit.start, hit.end)
             if not original.isupper() or not _standalone(view, hit.start, hit.end):
                 continue
+            how = "pinyin initials" if is_cjk(hit.word[0]) else "initials"
             found.append(BrandHit(hit.ref, "initials", hit.start, hit.end, hit.word, needs_context=True,
-                                  detail=f"{original} = {'pinyin ' if is_cjk(hit.word[0]) else ''}initials of {hit.word}"))
+                                  detail=f"{original} = {how} of {hit.word}"))
 
         for hit in by_kind.get("short_lookalike", []):
             original = nt.original_text(hit.start, hit.end)
@@ -430,7 +431,8 @@ class LexicalMatcher:
                            None)
                 if own is not None:
                     hit.needs_context = False
-                    hit.detail = (f"{hit.detail}; " if hit.detail else "") + f"in context: beside {nt.original_text(own.start, own.end)}"
+                    beside = f"in context: beside {nt.original_text(own.start, own.end)}"
+                    hit.detail = f"{hit.detail}; {beside}" if hit.detail else beside
         return _prefer_longest(found)
 
     def _knowledge_hits(self, nt: NormalisedText, by_kind: dict[str, list[Hit]]) -> list[BrandHit]:

@@ -30,7 +30,7 @@ from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 42  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 43  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 _REPEATS_RE = re.compile(r"(.)\1+")
@@ -202,10 +202,16 @@ def load_scoring_rules() -> ScoringRules:
 
 @lru_cache(maxsize=1)
 def english_words() -> frozenset[str]:
-    """Ordinary English words: a token that is one is not a disguised brand name."""
+    """Ordinary English words: a token that is one is not a disguised brand name.
+
+    Webster's second edition also lists proper names, capitalised (Stanly, Hamilton): those are names, not
+    words, and a knock-off mark may well be one; only its lower-case entries count, with GCIDE's words.
+    """
     from english_words import get_english_words_set
 
-    return frozenset(w for w in get_english_words_set(["web2", "gcide"], lower=True, alpha=True) if len(w) >= 3)
+    web2 = get_english_words_set(["web2"], lower=False, alpha=True)
+    gcide = get_english_words_set(["gcide"], lower=True, alpha=True)
+    return frozenset(w for w in (*(w for w in web2 if w.islower()), *gcide) if len(w) >= 3)
 
 
 STRADDLE_MIN_FREQUENCY = 15  # jieba counts: below this a two-character "word" is too rare to trust

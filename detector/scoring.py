@@ -98,6 +98,13 @@ class RuleScorer:
         choice = self.choose_brand(evidence)
         if choice is None and semantic is not None:
             choice = self._semantic_candidate(evidence, semantic)
+        elif choice is not None and semantic is not None and semantic.brand_id == choice.brand.id and all(
+                h.kind == "alias" for h in choice.hits):
+            # a product line alone (Khaki, The Monsters) is no weaker evidence than no name at all: a title that
+            # close to the brand's counterfeits is their candidate, its line named beside it
+            candidate = self._semantic_candidate(evidence, semantic, named_line=True)
+            if candidate is not None and candidate.weight > choice.weight:
+                choice = BrandChoice(choice.brand, candidate.best, [candidate.best, *choice.hits], candidate.weight)
         shared = self._exemplar_words(choice, semantic)
         if choice is not None and choice.best.needs_context and shared:
             # what a weak mention lacked: the title is in the words of this brand's own counterfeits
@@ -173,14 +180,27 @@ class RuleScorer:
         }
         return Assessment(choice, reasons, parts, indicators, float(rules["bias"]) + sum(parts.values()))
 
-    def _semantic_candidate(self, evidence: LexicalEvidence, semantic: SemanticEvidence) -> BrandChoice | None:
-        """A listing naming no brand that sits close to one brand's counterfeits becomes its candidate."""
+    def _semantic_candidate(self, evidence: LexicalEvidence, semantic: SemanticEvidence,
+                            named_line: bool = False) -> BrandChoice | None:
+        """A listing naming no brand (``named_line``: only a product line of it) that sits close to one brand's
+        counterfeits becomes its candidate.
+
+        How close: nearer the counterfeits than ordinary wording for the kind of product, by less where the
+        title shares words with them that name no kind of product (洛达, i-Type) or a model number; a title
+        sharing only ordinary wording with them (鲜肉粽 嘉兴 端午 for a zongzi maker's exemplar) and naming
+        nothing of the brand is the kind of product, not its counterfeit, unless it is nearly one of them.
+        """
         rules = self.rules["semantic"]
         index = self.library.brand_index.get(semantic.brand_id or "")
-        needed = float(rules["model_number_min"] if semantic.model_numbers else rules["candidate_min"])
-        # nearer the counterfeits than ordinary wording for the kind of product, by less where the title shares
-        # words with them that name no kind of product (洛达, i-Type): those are not the wording of the kind
         distinctive = len(semantic.distinctive_terms) >= int(rules["distinctive_terms_min"])
+        if semantic.model_numbers:
+            needed = float(rules["model_number_min"])
+        elif distinctive:
+            needed = float(rules["candidate_min_distinctive"])
+        elif named_line:
+            needed = float(rules["candidate_min"])
+        else:
+            needed = float(rules["candidate_min_ordinary"])
         background = float(rules["background_margin_distinctive" if distinctive else "background_margin"])
         if (
             index is None

@@ -27,6 +27,7 @@ def detector(bundled_terms: list[LexiconTerm]) -> Detector:
         _brand("muji", ["无印良品"], ["MUJI"], ["home"], {"USD": 30}),
         _brand("yonex", ["尤尼克斯"], ["Yonex"], ["badminton rackets"], {"USD": 180}),
         _brand("nikon", ["尼康"], ["Nikon"], ["cameras"], {"USD": 500}),
+        _brand("armani", ["阿玛尼"], ["Armani"], ["apparel"], {"USD": 800}),
     ]
     return Detector(Library.compile(brands, bundled_terms))
 
@@ -98,3 +99,12 @@ def test_ordinary_wording_about_differences_is_no_claim(detector: Detector) -> N
                     currency="USD")
     assert "learned_claim" not in {r.signal for r in result.reasons}
     assert not result.flagged
+
+
+def test_a_proper_name_is_no_english_word_to_hide_behind(detector: Detector) -> None:
+    # Webster's lists Ermani as a name (capitalised); it is no word, so it may be Armani changed in a letter
+    from detector.library import english_words
+
+    assert "ermani" not in english_words() and "citizen" in english_words()
+    result = _score(detector, "Ermani slim fit suit jacket men", price=60, currency="USD")
+    assert result.flagged and result.brand_id == "armani"

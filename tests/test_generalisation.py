@@ -264,20 +264,24 @@ def test_training_sees_what_scoring_sees(sparse: Detector) -> None:
 
 
 # What each held-out set reaches (rule scorer, exemplars loaded): the goals where met, and a floor
-# under today's figures where not (sets b, c and d, written after mechanisms, measure them honestly).
+# under today's figures where not (sets b to e, written after mechanisms, measure them honestly).
 _NONE_FLAGGED = ("authorized", "second_hand", "unlisted_brand", "generic")
 HELD = {
     "a": {"precision": 0.95, "recall": 0.92, "pr_auc": 0.96, "negative_max": 0.0, "none_flagged": _NONE_FLAGGED,
           "families": ("mixed_script", "diacritics", "homophone", "initials", "low_price", "counterfeit_terms")},
     "b": {"precision": 0.95, "recall": 0.95, "pr_auc": 0.98, "negative_max": 0.09, "none_flagged": _NONE_FLAGGED,
           "families": ("diacritics", "homophone", "initials", "knockoff_mark", "low_price", "counterfeit_terms")},
-    "c": {"precision": 0.95, "recall": 0.90, "pr_auc": 0.96, "negative_max": 0.13,
-          "none_flagged": ("authorized", "second_hand", "unlisted_brand", "accessory", "genuine_retail"),
+    "c": {"precision": 0.95, "recall": 0.92, "pr_auc": 0.96, "negative_max": 0.07,
+          "none_flagged": ("authorized", "second_hand", "unlisted_brand", "accessory", "genuine_retail", "generic"),
           "families": ("diacritics", "initials", "mixed_script", "brand_riding", "paraphrased_claim")},
     "d": {"precision": 0.95, "recall": 0.92, "pr_auc": 0.96, "negative_max": 0.09,
           "none_flagged": ("authorized", "second_hand", "unlisted_brand", "accessory", "homonym", "generic"),
           "families": ("diacritics", "initials", "mixed_script", "brand_riding", "homophone", "lookalike_char",
                        "counterfeit_terms")},
+    "e": {"precision": 0.95, "recall": 0.92, "pr_auc": 0.96, "negative_max": 0.09,
+          "none_flagged": ("authorized", "second_hand", "unlisted_brand", "accessory", "homonym", "generic"),
+          "families": ("diacritics", "initials", "mixed_script", "brand_riding", "homophone", "lookalike_char",
+                       "knockoff_mark", "low_price", "exemplar_match")},
 }
 
 

@@ -182,3 +182,41 @@ def test_a_seller_s_own_words_shared_with_counterfeits_make_a_candidate(tmp_path
     plain = stage.assess(["降噪 蓝牙耳机 无线 入耳式 超长续航"], [None])[0]
     assert not plain.distinctive_terms
     store.close()
+
+
+@pytest.fixture(scope="module")
+def dumpling_maker(tmp_path_factory: pytest.TempPathFactory, bundled_terms):  # type: ignore[no-untyped-def]
+    """A sparse list of two brands and one counterfeit exemplar each: a zongzi maker whose exemplar is mostly
+    the ordinary wording of its kind of product, and a watch maker with a product line."""
+    from detector import Brand, BrandNames
+
+    home = tmp_path_factory.mktemp("dumplings")
+    store = LibraryStore(f"sqlite:///{home / 'ipwatch.db'}")
+    store.import_brands([
+        Brand(id="fangzhai", names=BrandNames(zh=["芳斋记"], en=[]), categories=["zongzi"],
+              reference_prices={"CNY": 120}),
+        Brand(id="hamlet", names=BrandNames(zh=["哈姆莱"], en=["Hamlet"]), categories=["watches"],
+              aliases=["Kharkov"], reference_prices={"CNY": 4000, "USD": 600}),
+    ])
+    store.import_terms(bundled_terms)
+    exemplars = ExemplarStore(store, home / "indices")
+    exemplars.add([{"title": "芳斋记 粽子 仿冒 嘉兴 鲜肉粽 礼盒 端午", "brand_id": "fangzhai"},
+                   {"title": "Hamlet Kharkov field replica 38mm automatic canvas strap watch", "brand_id": "hamlet"}],
+                  "counterfeit")
+    yield Detector(store.load_library(), semantic=ExemplarSemantics(exemplars))
+    store.close()
+
+
+def test_ordinary_wording_alone_is_the_kind_of_product_not_its_counterfeit(dumpling_maker) -> None:  # type: ignore[no-untyped-def]
+    """A zongzi listing shares the exemplar's regional and seasonal words (嘉兴, 端午): that is how every zongzi is
+    sold, so naming nothing of the brand it is no candidate of it."""
+    result = dumpling_maker.score(Listing(title="鲜肉粽 嘉兴 真空 端午 8只装", price=30, currency="CNY"))
+    assert result.brand_id is None and not result.flagged
+
+
+def test_a_product_line_near_the_counterfeits_is_their_candidate(dumpling_maker) -> None:  # type: ignore[no-untyped-def]
+    """Naming only a product line is no weaker than naming nothing: close to the counterfeits, it is theirs."""
+    result = dumpling_maker.score(Listing(title="Kharkov field 38mm automatic military watch canvas strap",
+                                          price=400, currency="USD"))
+    assert result.flagged and result.brand_id == "hamlet"
+    assert {"similar_counterfeit_exemplar", "brand_alias"} <= {r.signal for r in result.reasons}
