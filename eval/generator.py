@@ -341,7 +341,9 @@ class _Builder:
 
     def genuine_retail(self, brand: Brand, lang: str) -> dict[str, Any] | None:
         name = self.name(brand, lang)
-        price, currency = self.price(brand, lang, 0.85, 1.5)
+        # A list gives one reference price per currency, but a brand's cheaper lines sell well below it (a basic
+        # quartz watch, a pack of underwear): genuine listings range from 0.3 to 1.5 times the reference.
+        price, currency = self.price(brand, lang, 0.3, 1.5)
         if not name:
             return None
         lines = [a for a in brand.aliases if (lang == "zh") == bool(re.search(r"[\u4e00-\u9fff]", a))] or [""]
