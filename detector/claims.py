@@ -115,8 +115,13 @@ class ClaimDetector:
         """Claim windows ``(start, end, probability)`` in a normalised text, best first, not overlapping."""
         return self.find_many([text])[0]
 
-    def find_many(self, texts: list[str]) -> list[list[tuple[int, int, float]]]:
-        """:meth:`find` for a batch. Only windows holding a cue are scored: the few that could be a claim."""
+    def find_many(self, texts: list[str], blocked: list[list[tuple[int, int]]] | None = None,
+                  ) -> list[list[tuple[int, int, float]]]:
+        """:meth:`find` for a batch. Only windows holding a cue are scored: the few that could be a claim.
+
+        ``blocked``: spans per text no window may overlap (the brand's name: "Neverfull identical to the
+        retail version" holds the claim "identical to the retail version", not a claim with the name in it).
+        """
         from .text import SKELETON
 
         out: list[list[tuple[int, int, float]]] = [[] for _ in texts]
@@ -130,9 +135,10 @@ class ClaimDetector:
                 if not cues:
                     continue  # nothing any claim is made of: the common case, settled by one regex scan
             found = []
+            spans = blocked[i] if blocked else ()
             for a, b in _windows(text, cues):
                 held = [s for s, e in cues if a <= s and e <= b]
-                if not held:
+                if not held or any(a < e and s < b for s, e in spans):
                     continue
                 # Inside a run of Chinese, a claim starts at its cue or a few characters before it (和正品一样,
                 # 对比正品看不出): later starts are its tails, the same words minus their connector.

@@ -250,12 +250,13 @@ class LexicalMatcher:
         named = [e for e in evidence if e.brand_hits]
         if not named:
             return
-        for found, claims in zip(named, self.library.claims.find_many([e.text.text for e in named]), strict=True):
+        names = [[(h.start, h.end) for h in e.brand_hits] for e in named]
+        for found, claims in zip(named, self.library.claims.find_many([e.text.text for e in named], names),
+                                 strict=True):
             # where a claim term already speaks, the window adds nothing; a brand-riding term ("same as") that
             # is not beside the brand does not speak, and the claim around it ("exact same as the boutique") does
             terms = self.library.terms
             taken = [(t.start, t.end) for t in found.terms if terms[t.ref].category in CLAIM_CATEGORIES]
-            taken += [(h.start, h.end) for h in found.brand_hits]
             for start, end, probability in claims:
                 if not any(start < e and s < end for s, e in taken):
                     found.claims.append(Hit("claim", probability, start, end, found.text.text[start:end]))

@@ -26,7 +26,7 @@ def detector(bundled_terms: list[LexiconTerm]) -> Detector:
         _brand("kailas", ["凯乐石户外"], ["Kailas"], ["outdoor apparel"], {"CNY": 1200}),
         _brand("muji", ["无印良品"], ["MUJI"], ["home"], {"USD": 30}),
         _brand("yonex", ["尤尼克斯"], ["Yonex"], ["badminton rackets"], {"USD": 180}),
-        _brand("nikon", ["尼康"], ["Nikon"], ["cameras"], {"USD": 500}),
+        _brand("nikon", ["尼康"], ["Nikon"], ["cameras"], {"USD": 500}, ["Coolpix"]),
         _brand("armani", ["阿玛尼"], ["Armani"], ["apparel"], {"USD": 800}),
     ]
     return Detector(Library.compile(brands, bundled_terms))
@@ -108,3 +108,10 @@ def test_a_proper_name_is_no_english_word_to_hide_behind(detector: Detector) -> 
     assert "ermani" not in english_words() and "citizen" in english_words()
     result = _score(detector, "Ermani slim fit suit jacket men", price=60, currency="USD")
     assert result.flagged and result.brand_id == "armani"
+
+
+def test_a_claim_right_after_the_name_is_read_without_it(detector: Detector) -> None:
+    # the best window held the product line too and was dropped as the brand's; the claim stands after it
+    result = _score(detector, "Coolpix identical to the retail version camera")
+    claim = next(r for r in result.reasons if r.signal == "learned_claim")
+    assert claim.text == "identical to the retail version" and result.flagged
