@@ -408,8 +408,11 @@ class RuleScorer:
         default_currency: str,
         nominative: bool,
     ) -> float | None:
-        """Adds the price signal; returns the price over the reference price when it applies."""
-        if listing.price is None or nominative or evidence.accessory or _cue_after(evidence, choice):
+        """Adds the price signal; returns the price over the reference price when it applies.
+
+        A price of 0 is a placeholder (price on request, a feed's missing value), not a price: no signal.
+        """
+        if not listing.price or nominative or evidence.accessory or _cue_after(evidence, choice):
             return None
         currency = listing.currency or default_currency
         reference = choice.brand.reference_prices.get(currency)

@@ -115,3 +115,9 @@ def test_a_claim_right_after_the_name_is_read_without_it(detector: Detector) -> 
     result = _score(detector, "Coolpix identical to the retail version camera")
     claim = next(r for r in result.reasons if r.signal == "learned_claim")
     assert claim.text == "identical to the retail version" and result.flagged
+
+
+def test_a_price_of_zero_is_no_price(detector: Detector) -> None:
+    # feeds write 0 where the price is missing: it is not 0% of the reference price
+    result = _score(detector, "Nikon Coolpix 16MP digital camera", price=0, currency="USD")
+    assert not result.flagged and "price_ratio" not in {r.signal for r in result.reasons}
