@@ -12,6 +12,7 @@ Two kinds:
   prices), so that what the bundled files know of those brands does not come with the list;
   ``eval/heldout_e/`` (set "e") 30 more brands absent from every bundled file and every other set,
   several of whose aliases are everyday words, written in one pass before it was first measured;
+  ``eval/heldout_f/`` (set "f") 30 more, written the same way after set e's mechanisms were built;
 * the **real-brand set**: a protection list built from the brands that real Taobao titles annotate
   (``taobao_ecommerce_ner``) with their English names from ``tangbuy_brand_alias_zh_en``, and the
   real Taobao, JD and Walmart titles that name those brands. They are genuine listings, so the
@@ -34,7 +35,8 @@ from .real_titles import real_titles, shared_data_dir
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-HELDOUT_SETS = {"a": "heldout", "b": "heldout_b", "c": "heldout_c", "d": "heldout_d", "e": "heldout_e"}
+HELDOUT_SETS = {"a": "heldout", "b": "heldout_b", "c": "heldout_c", "d": "heldout_d", "e": "heldout_e",
+                "f": "heldout_f"}
 
 
 @lru_cache(maxsize=8)

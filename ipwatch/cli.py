@@ -399,7 +399,8 @@ def labels_heldout(out: Path) -> None:
     brands_b.json, exemplars_b.jsonl and labels_b.jsonl are set b (24 other brands, in no bundled or
     knowledge file); the *_c files are set c (24 more, several of them everyday words); the *_d files are
     set d (18 familiar brands of the bundled list, as another platform would list them); the *_e files are
-    set e (30 more brands in no bundled file, several aliases everyday words);
+    set e (30 more brands in no bundled file, several aliases everyday words); the *_f files are set f
+    (30 more, written after set e's mechanisms);
     real_brands.json and real_labels.jsonl (when ../shared/data is present) are the
     real Taobao, JD and Walmart titles naming the brands Taobao annotates most, all genuine.
     """
