@@ -32,6 +32,7 @@ from .text import (
     normalise_many,
     normalise_term,
     plain_form,
+    written_in_other_script,
 )
 
 _TOKEN_RE = re.compile(r"[a-z][a-z0-9]*")
@@ -294,7 +295,8 @@ class LexicalMatcher:
             brand_hits=brand_hits,
             terms=terms,
             nominative=by_kind.get("nominative", []),
-            accessory=by_kind.get("accessory", []),
+            # an accessory word inside the name of a kind is part of that name: a stand mixer is no stand
+            accessory=[a for a in by_kind.get("accessory", []) if not _inside_any(a, kind_words, strictly_longer=True)],
             second_hand=by_kind.get("second_hand", []),
             categories=categories,
             sure_categories=sure,
@@ -528,8 +530,13 @@ class LexicalMatcher:
         if respelled and len(plain_form(hit.word)) <= 3 and hit.word.isascii():
             return None  # two or three letters (LV, YSL) only count spelt exactly: IV is not LV
         disguised = split or respelled
+        variant = "" if disguised or kind not in ("name", "alias") else written_in_other_script(
+            nt, hit.start, hit.end, hit.word)
         if kind in ("name", "alias") and disguised:
             kind, detail = "obfuscated", f"{original} disguises {hit.word}"
+        elif variant:
+            # a traditional or variant form inside a simplified title (红荳 for 红豆): written to slip a filter
+            kind, detail = "obfuscated", f"{original} disguises {hit.word} ({variant}: another form of it)"
         elif kind == "pinyin":
             detail = f"{original} spells {hit.word} in pinyin"
         return BrandHit(hit.ref, kind, hit.start, hit.end, hit.word, detail=detail)

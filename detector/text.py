@@ -120,6 +120,27 @@ def fold_skeleton_table() -> dict[int, str]:
 
 
 @lru_cache(maxsize=1)
+@lru_cache(maxsize=1)
+def script_characters() -> tuple[frozenset[str], frozenset[str]]:
+    """(traditional, simplified): characters of one script only, from the same table as the folding."""
+    t2s = _t2s()
+    return frozenset(t2s), frozenset(v for v in t2s.values() if v not in t2s)
+
+
+def written_in_other_script(nt: NormalisedText, start: int, end: int, listed: str) -> str:
+    """The traditional or variant characters a name is written with (荳 of 红荳 for 红豆) when the rest of the
+    title is plainly simplified, else "": a title written in traditional characters writes names so too."""
+    traditional, simplified = script_characters()
+    a, b = nt.original_span(start, end)
+    written = [c for c in nt.original[a:b] if c in traditional and c not in listed]
+    if not written:
+        return ""
+    rest = nt.original[:a] + nt.original[b:]
+    if any(c in traditional for c in rest) or not any(c in simplified for c in rest):
+        return ""
+    return "".join(written)
+
+
 def t2s_lower_table() -> dict[int, str]:
     """Lower-casing plus traditional-to-simplified only: what a plain (undisguised) title becomes."""
     table = {ord(k): v for k, v in _t2s().items()}

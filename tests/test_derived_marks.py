@@ -28,6 +28,9 @@ def detector(bundled_terms: list[LexiconTerm]) -> Detector:
         _brand("yonex", ["尤尼克斯"], ["Yonex"], ["badminton rackets"], {"USD": 180}),
         _brand("nikon", ["尼康"], ["Nikon"], ["cameras"], {"USD": 500}, ["Coolpix"]),
         _brand("armani", ["阿玛尼"], ["Armani"], ["apparel"], {"USD": 800}),
+        _brand("huangdou", ["黄豆"], ["Huangdou"], ["underwear"], {"CNY": 150}),
+        _brand("smeg", [], ["Smeg"], ["stand mixers"], {"USD": 500}),
+        _brand("fenjiu_like", ["汾阳坊"], [], ["baijiu"], {"CNY": 600}),
     ]
     return Detector(Library.compile(brands, bundled_terms))
 
@@ -121,3 +124,23 @@ def test_a_price_of_zero_is_no_price(detector: Detector) -> None:
     # feeds write 0 where the price is missing: it is not 0% of the reference price
     result = _score(detector, "Nikon Coolpix 16MP digital camera", price=0, currency="USD")
     assert not result.flagged and "price_ratio" not in {r.signal for r in result.reasons}
+
+
+def test_a_name_written_in_another_form_inside_a_simplified_title_is_disguised(detector: Detector) -> None:
+    result = _score(detector, "黄荳 保暖内衣 男 加绒 套装", price=49)
+    assert result.flagged and "荳" in _reason(result, "obfuscated_name")
+    # a title written in traditional characters writes the name so too: that is no disguise
+    plain = _score(detector, "黃荳 保暖內衣 男 加絨 套裝", price=49)
+    assert "obfuscated_name" not in {r.signal for r in plain.reasons}
+
+
+def test_an_accessory_word_inside_the_name_of_a_kind_is_no_accessory(detector: Detector) -> None:
+    # "stand" marks a phone stand; in "stand mixer" it is part of the brand's own kind of product
+    result = _score(detector, "Smeg 5 quart stand mixer pastel blue", price=60, currency="USD")
+    assert result.flagged and "price_ratio" in {r.signal for r in result.reasons}
+
+
+def test_a_bottle_of_the_brand_s_liquor_is_no_other_kind(detector: Detector) -> None:
+    # 瓶 names beverages, and liquor is a beverage: a wider kind is not another kind
+    result = _score(detector, "汾阳坊 52度 500ml 单瓶", price=60)
+    assert "other_product_kind" not in {r.signal for r in result.reasons} and result.flagged
