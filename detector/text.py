@@ -120,7 +120,6 @@ def fold_skeleton_table() -> dict[int, str]:
 
 
 @lru_cache(maxsize=1)
-@lru_cache(maxsize=1)
 def script_characters() -> tuple[frozenset[str], frozenset[str]]:
     """(traditional, simplified): characters of one script only, from the same table as the folding."""
     t2s = _t2s()
@@ -141,6 +140,7 @@ def written_in_other_script(nt: NormalisedText, start: int, end: int, listed: st
     return "".join(written)
 
 
+@lru_cache(maxsize=1)
 def t2s_lower_table() -> dict[int, str]:
     """Lower-casing plus traditional-to-simplified only: what a plain (undisguised) title becomes."""
     table = {ord(k): v for k, v in _t2s().items()}
