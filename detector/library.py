@@ -30,9 +30,10 @@ from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 46  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 47  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
+CAMEL_RE = re.compile(r"[A-Z][a-z]+")  # the humps of a mark written in camel case (Kitchen, Aid)
 _REPEATS_RE = re.compile(r"(.)\1+")
 CJK_ONLY_RE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
 
@@ -641,6 +642,9 @@ class Library:
                         three_letter.append((joined, b_idx, word))
                 if word in brand.names.en and len(tokens) >= 3 and all(t.isalpha() for t in tokens):
                     latin_initials.append(("".join(t[0] for t in tokens), b_idx, word))  # TNF, CSS
+                humps = CAMEL_RE.findall(word) if word in brand.names.en and " " not in word else []
+                if len(humps) >= 2 and "".join(humps) == word:
+                    latin_initials.append(("".join(h[0] for h in humps).lower(), b_idx, word))  # KA: KitchenAid
             for zh in [*brand.names.zh, *(a for a in brand.aliases if CJK_ONLY_RE.match(a))]:
                 if not CJK_ONLY_RE.match(zh) or len(zh) < 2:
                     continue
@@ -685,7 +689,8 @@ class Library:
         # in capitals and standing alone, in the brand's kind of product. Never an English word or a listed form.
         english, taken_forms = english_words(), set(builder.keys())
         short_forms: dict[str, set[tuple[int, str]]] = {}
-        # Initials of a house mark of three words or more (TNF, CSS), unless they spell a word or a listed form.
+        # Initials of a house mark of three words or more (TNF, CSS) or of a camel-case one (KA for KitchenAid),
+        # unless they spell a word or a listed form.
         for initials, b_idx, word in latin_initials:
             if initials not in english and initials not in taken_forms:
                 builder.add_form(initials, "initials", b_idx, word)

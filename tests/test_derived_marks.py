@@ -30,6 +30,7 @@ def detector(bundled_terms: list[LexiconTerm]) -> Detector:
         _brand("armani", ["阿玛尼"], ["Armani"], ["apparel"], {"USD": 800}),
         _brand("huangdou", ["黄豆"], ["Huangdou"], ["underwear"], {"CNY": 150}),
         _brand("smeg", [], ["Smeg"], ["stand mixers"], {"USD": 500}),
+        _brand("playmobil", [], ["PlayMobil"], ["toys"], {"CNY": 300}),
         _brand("fenjiu_like", ["汾阳坊"], [], ["baijiu"], {"CNY": 600}),
     ]
     return Detector(Library.compile(brands, bundled_terms))
@@ -144,3 +145,10 @@ def test_a_bottle_of_the_brand_s_liquor_is_no_other_kind(detector: Detector) -> 
     # 瓶 names beverages, and liquor is a beverage: a wider kind is not another kind
     result = _score(detector, "汾阳坊 52度 500ml 单瓶", price=60)
     assert "other_product_kind" not in {r.signal for r in result.reasons} and result.flagged
+
+
+def test_initials_of_a_camel_case_mark(detector: Detector) -> None:
+    result = _score(detector, "PM 积木 玩具 城堡 儿童 拼装", price=39)
+    assert result.flagged and "initials of PlayMobil" in _reason(result, "pinyin_initials")
+    # two capitals alone, with nothing of the brand's kind, are no mark
+    assert not _score(detector, "PM 下午 茶 点心").flagged
