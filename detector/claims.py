@@ -94,8 +94,7 @@ class ClaimDetector:
         model.fit(matrix, labels)
         coef = model.coef_[0]
         weights = {gram: float(coef[i]) for gram, i in vocabulary.items() if coef[i]}
-        # Cues per family of claims, so that a large family does not drown the other's words.
-        return cls(weights, float(model.intercept_[0]), _cue_pairs(sameness, neg) | _cue_pairs(denied, neg))
+        return cls(weights, float(model.intercept_[0]), _cue_pairs(neg, sameness, denied))
 
     def probability(self, window: str) -> float:
         """The model's probability that ``window`` (normalised, skeleton form) is a claim."""
@@ -115,8 +114,9 @@ class ClaimDetector:
         """Claim windows ``(start, end, probability)`` in a normalised text, best first, not overlapping."""
         return self.find_many([text])[0]
 
-    def find_many(self, texts: list[str], blocked: list[list[tuple[int, int]]] | None = None,
-                  ) -> list[list[tuple[int, int, float]]]:
+    def find_many(
+        self, texts: list[str], blocked: list[list[tuple[int, int]]] | None = None
+    ) -> list[list[tuple[int, int, float]]]:
         """:meth:`find` for a batch. Only windows holding a cue are scored: the few that could be a claim.
 
         ``blocked``: spans per text no window may overlap (the brand's name: "Neverfull identical to the
@@ -164,8 +164,9 @@ def ngram_counts(text: str) -> dict[str, int]:
     return dict(Counter(ngrams(text)))
 
 
-def _cue_pairs(positives: set[str], negatives: set[str]) -> frozenset[str]:
-    """Chinese character pairs and English words at least three times as common in claims as in ordinary wording.
+def _cue_pairs(negatives: set[str], *families: set[str]) -> frozenset[str]:
+    """Chinese character pairs and English words at least three times as common in a family of claims as in
+    ordinary wording (each family on its own, so that a large one does not drown another's words).
 
     A window without one is never scored: a fast pass that keeps the classifier to the few windows
     that could hold a claim.
@@ -179,9 +180,12 @@ def _cue_pairs(positives: set[str], negatives: set[str]) -> frozenset[str]:
                 counts[pair] = counts.get(pair, 0) + 1
         return counts
 
-    pos, neg = pairs(positives), pairs(negatives)
-    pos_n, neg_n = max(len(positives), 1), max(len(negatives), 1)
-    return frozenset(p for p, n in pos.items() if n >= 3 and n / pos_n >= 3 * (neg.get(p, 0) + 1) / neg_n)
+    neg, neg_n = pairs(negatives), max(len(negatives), 1)
+    cues: set[str] = set()
+    for positives in families:
+        pos, pos_n = pairs(positives), max(len(positives), 1)
+        cues.update(p for p, n in pos.items() if n >= 3 and n / pos_n >= 3 * (neg.get(p, 0) + 1) / neg_n)
+    return frozenset(cues)
 
 
 def _sub_windows(text: str) -> list[str]:

@@ -30,7 +30,7 @@ from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 47  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 48  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 CAMEL_RE = re.compile(r"[A-Z][a-z]+")  # the humps of a mark written in camel case (Kitchen, Aid)
@@ -417,6 +417,17 @@ _PREPOSITIONS = frozenset({"for", "with", "to", "on", "in"})
 BARE_CUE_MIN_LETTERS = 5  # shorter heads have other everyday senses too often ("slim fit")
 
 
+def _latin_initials(mark: str, tokens: list[str]) -> str | None:
+    """The initials a seller writes for a Latin house mark: of three words or more (TNF, CSS for Chow Sang
+    Sang), or of the humps of a camel-case one (KA for KitchenAid); ``tokens``: the mark's normalised words."""
+    if len(tokens) >= 3 and all(t.isalpha() for t in tokens):
+        return "".join(t[0] for t in tokens)
+    humps = CAMEL_RE.findall(mark)
+    if len(humps) >= 2 and "".join(humps) == mark:
+        return "".join(h[0] for h in humps).lower()
+    return None
+
+
 def _bare_cues(cues: list[str]) -> list[str]:
     """English cues without their closing preposition: "replacement for" → "replacement".
 
@@ -640,11 +651,8 @@ class Library:
                         window = max(window, len(tokens))
                     elif len(joined) == 3:
                         three_letter.append((joined, b_idx, word))
-                if word in brand.names.en and len(tokens) >= 3 and all(t.isalpha() for t in tokens):
-                    latin_initials.append(("".join(t[0] for t in tokens), b_idx, word))  # TNF, CSS
-                humps = CAMEL_RE.findall(word) if word in brand.names.en and " " not in word else []
-                if len(humps) >= 2 and "".join(humps) == word:
-                    latin_initials.append(("".join(h[0] for h in humps).lower(), b_idx, word))  # KA: KitchenAid
+                if word in brand.names.en and (initials := _latin_initials(word, tokens)):
+                    latin_initials.append((initials, b_idx, word))
             for zh in [*brand.names.zh, *(a for a in brand.aliases if CJK_ONLY_RE.match(a))]:
                 if not CJK_ONLY_RE.match(zh) or len(zh) < 2:
                     continue

@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -39,7 +39,7 @@ HELDOUT_SETS = {"a": "heldout", "b": "heldout_b", "c": "heldout_c", "d": "heldou
                 "f": "heldout_f"}
 
 
-@lru_cache(maxsize=8)
+@cache  # one entry per set of HELDOUT_SETS (an unknown name raises, so is never cached)
 def _files(which: str) -> dict[str, Any]:
     if which not in HELDOUT_SETS:
         raise ValueError(f"no held-out set {which!r}; there are {', '.join(HELDOUT_SETS)}")
