@@ -274,6 +274,8 @@ class RuleScorer:
         everyday = self.library.everyday_names
         if any(h.kind not in ("name", "alias") or everyday_key(h.word) not in everyday for h in choice.hits):
             return None
+        if len({everyday_key(h.word) for h in choice.hits}) >= 2:
+            return None  # two of the brand's marks side by side (Specialized Tarmac) mean the brand, not the words
         if self._in_category(evidence, choice.brand):
             return None
         if semantic is not None and semantic.brand_id == choice.brand.id and semantic.neighbours and (
