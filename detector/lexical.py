@@ -422,9 +422,11 @@ class LexicalMatcher:
         named = {h.brand for h in names}
         found = [h for h in found if h.brand not in named or h.kind not in _NEAR_KINDS or any(
             n.brand == h.brand and n.start < h.end and h.start < n.end for n in names)]  # 跪洲茅台 holds 茅台
-        # A weak disguise of one mark beside another listed mark written plainly is a chance string (SD, a model
-        # code, beside Victorinox): the seller named what the listing is and had nothing to disguise.
-        written = {h.brand for h in found if not h.needs_context and h.kind in ("name", "alias")}
+        # A weak disguise of one mark beside another mark of the list written plainly is a chance string (SD, a
+        # model code, beside Victorinox): the seller named what the listing is and had nothing to disguise. What
+        # the knowledge base alone calls a line (卷发棒, a kind of product) names nothing.
+        written = {h.brand for h in found
+                   if not h.needs_context and h.kind in ("name", "alias") and not h.from_knowledge}
         found = [h for h in found if not (h.needs_context and written and h.brand not in written)]
         plain = [h for h in found if not h.needs_context and h.kind == "alias" and h.brand not in named]
         for hit in found:

@@ -274,8 +274,10 @@ class RuleScorer:
         everyday = self.library.everyday_names
         if any(h.kind not in ("name", "alias") or everyday_key(h.word) not in everyday for h in choice.hits):
             return None
-        if len({everyday_key(h.word) for h in choice.hits}) >= 2:
-            return None  # two of the brand's marks side by side (Specialized Tarmac) mean the brand, not the words
+        if not evidence.categories and _mark_then_line(choice, evidence.text.text):
+            # the house mark followed by its line (Specialized Tarmac), in a title naming no other kind of
+            # product (a day tour of the Grand Canyon Ultimate is a tour), means the brand, not the words
+            return None
         if self._in_category(evidence, choice.brand):
             return None
         if semantic is not None and semantic.brand_id == choice.brand.id and semantic.neighbours and (
@@ -448,6 +450,13 @@ class RuleScorer:
     ) -> Reason:
         return Reason(signal=signal, text=evidence.snippet(start, end), span=evidence.span(start, end),
                       weight=round(weight, 3), brand_id=brand_id, detail=detail)
+
+
+def _mark_then_line(choice: BrandChoice, text: str) -> bool:
+    """Whether the brand's name is directly followed by one of its product lines, as its products are named."""
+    names = [h for h in choice.hits if h.kind == "name"]
+    return any(line.kind == "alias" and name.end <= line.start and not text[name.end:line.start].strip()
+               for name in names for line in choice.hits)
 
 
 def _disguised(hit: BrandHit) -> bool:

@@ -32,6 +32,9 @@ def detector(bundled_terms: list[LexiconTerm]) -> Detector:
         _brand("smeg", [], ["Smeg"], ["stand mixers"], {"USD": 500}),
         _brand("playmobil", [], ["PlayMobil"], ["toys"], {"CNY": 300}),
         _brand("fenjiu_like", ["汾阳坊"], [], ["baijiu"], {"CNY": 600}),
+        _brand("canyon", [], ["Canyon"], ["bicycles"], {"USD": 3000}, ["Ultimate"]),
+        _brand("opinel", [], ["Opinel"], ["pocket knives"], {"USD": 20}),
+        _brand("shunda", ["顺达"], [], ["kayaks"], {"USD": 900}),
     ]
     return Detector(Library.compile(brands, bundled_terms))
 
@@ -152,3 +155,21 @@ def test_initials_of_a_camel_case_mark(detector: Detector) -> None:
     assert result.flagged and "initials of PlayMobil" in _reason(result, "pinyin_initials")
     # two capitals alone, with nothing of the brand's kind, are no mark
     assert not _score(detector, "PM 下午 茶 点心").flagged
+
+
+def test_the_house_mark_followed_by_its_line_means_the_brand(detector: Detector) -> None:
+    # Canyon and Ultimate are both English words, and "bicycles" is no kind the taxonomy knows; written as
+    # a product is named (mark, then line) they are the bike maker, and its price is compared
+    result = _score(detector, "Canyon Ultimate CF SL road bike", price=400, currency="USD")
+    assert result.flagged and result.brand_id == "canyon"
+    for title in ("the ultimate canyon hiking guide", "Grand Canyon ultimate day tour"):
+        assert not _score(detector, title, price=15, currency="USD").flagged, title
+
+
+def test_a_weak_disguise_beside_another_mark_written_plainly_is_dropped(detector: Detector) -> None:
+    # SD (the pinyin initials of 顺达, a brand whose kind takes any context) is a model code beside Opinel
+    result = _score(detector, "Opinel No.08 SD carbon steel folding knife", price=18, currency="USD")
+    assert result.brand_id == "opinel" and not result.flagged
+    assert "pinyin_initials" not in {r.signal for r in result.reasons}
+    alone = _score(detector, "SD carbon steel folding knife", price=18, currency="USD")
+    assert alone.brand_id == "shunda"  # without another mark the initials are still read

@@ -286,6 +286,11 @@ HELD = {
           "none_flagged": ("authorized", "second_hand", "unlisted_brand", "accessory", "generic", "genuine_retail"),
           "families": ("counterfeit_terms", "homophone", "mixed_script", "diacritics", "knockoff_mark",
                        "paraphrased_claim", "brand_riding", "low_price", "exemplar_match")},
+    # first measured below the recall (0.895; 0.907 after the mark-then-line and plain-mark mechanisms):
+    # its misses are kinds the taxonomy has no word for and wording no lexicon holds; the goal holds what is reached
+    "g": {"precision": 0.95, "recall": 0.90, "pr_auc": 0.96, "negative_max": 0.13,
+          "none_flagged": ("authorized", "unlisted_brand", "accessory", "homonym", "generic", "genuine_retail"),
+          "families": ("counterfeit_terms", "homophone", "mixed_script", "diacritics", "exemplar_match")},
 }
 
 
