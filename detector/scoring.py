@@ -201,7 +201,8 @@ class RuleScorer:
             needed = float(rules["candidate_min"])
         else:
             needed = float(rules["candidate_min_ordinary"])
-        background = float(rules["background_margin_distinctive" if distinctive else "background_margin"])
+        background = float(rules["background_margin_model_number" if semantic.model_numbers else
+                                 "background_margin_distinctive" if distinctive else "background_margin"])
         if (
             index is None
             or semantic.counterfeit_sim < needed

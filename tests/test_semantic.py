@@ -220,3 +220,30 @@ def test_a_product_line_near_the_counterfeits_is_their_candidate(dumpling_maker)
                                           price=400, currency="USD"))
     assert result.flagged and result.brand_id == "hamlet"
     assert {"similar_counterfeit_exemplar", "brand_alias"} <= {r.signal for r in result.reasons}
+
+
+def test_a_shared_model_number_needs_less_distance_from_ordinary_wording(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """A title naming no brand that carries the model number of a brand's counterfeit is that brand's candidate
+    when it is nearer those counterfeits than ordinary wording for its kind by a smaller margin than shared
+    words need (scoring.yaml background_margin_model_number): the number is the seller's, not the kind's."""
+    from detector import Brand, BrandNames
+
+    store = LibraryStore(f"sqlite:///{tmp_path / 'ipwatch.db'}")
+    store.import_brands([Brand(id="tabihouse", names=BrandNames(zh=["塔比屋"], en=["Tabihouse"]), categories=["boots"],
+                               reference_prices={"CNY": 5000})])
+    store.import_terms(bundled_terms)
+    exemplars = ExemplarStore(store, tmp_path / "indices")
+    exemplars.add([{"title": "塔比屋 分趾靴 复刻 K77XY0311 原版皮 女 短靴", "brand_id": "tabihouse"},
+                   {"title": "Tabihouse split toe boots replica K77XY0311 leather", "brand_id": "tabihouse"}],
+                  "counterfeit")
+    stage = ExemplarSemantics(exemplars)
+    cascade = Detector(store.load_library(), semantic=stage)
+    title = "女 短靴 K77XY0311"
+    evidence = stage.assess([title], [None])[0]
+    rules = cascade.scorer.rules["semantic"]
+    margin = evidence.counterfeit_sim - evidence.background_sim
+    assert evidence.model_numbers == ["K77XY0311"]
+    assert rules["background_margin_model_number"] <= margin < rules["background_margin_distinctive"], margin
+    result = cascade.score(Listing(title=title, price=300, currency="CNY"))
+    assert result.flagged and result.brand_id == "tabihouse"
+    store.close()
