@@ -192,8 +192,9 @@ class LexicalMatcher:
         view, gaps = bulk_view(titles)
         found, initials = lib.prefilter.titles(view, gaps)
         need = set(found)
-        # Initials count only when written in capitals (NK, not nk): the title must have some.
-        need.update(i for i in initials if titles[i].lower() != titles[i])
+        # Initials count only when written in capitals (NK, not nk) or, three letters or more, in lower case
+        # inside a Chinese title (hlzm 面霜): the title must have some capitals or Chinese.
+        need.update(i for i in initials if titles[i].lower() != titles[i] or _CJK_PAIR_RE.search(titles[i]))
         if _CJK_PAIR_RE.search(view):  # homophones, in the pinyin views (one code per character)
             for coded in (lib.pinyin.coded_view(view), lib.pinyin.coded_alt_view(view)):
                 need.update(lib.homophone_prefilter.titles(coded, gaps, view, lib.words)[0])
@@ -381,7 +382,7 @@ class LexicalMatcher:
 
         for hit in by_kind.get("initials", []):
             original = nt.original_text(hit.start, hit.end)
-            if not original.isupper() or not _standalone(view, hit.start, hit.end):
+            if not self._initials_as_written(original, nt) or not _standalone(view, hit.start, hit.end):
                 continue
             how = "pinyin initials" if is_cjk(hit.word[0]) else "initials"
             found.append(BrandHit(hit.ref, "initials", hit.start, hit.end, hit.word, needs_context=True,
@@ -510,6 +511,14 @@ class LexicalMatcher:
                     out.append(Hit("term", word.ref, word.start, word.end, word.word))
                     break
         return out
+
+    def _initials_as_written(self, original: str, nt: NormalisedText) -> bool:
+        """Initials in capitals (NK), or of three letters or more in lower case beside Chinese words (hlzm 面霜)
+        where they are no English word: in English text lower-case letters are words and abbreviations."""
+        if original.isupper():
+            return True
+        return (len(original) >= 3 and original.islower() and bool(_CJK_PAIR_RE.search(nt.original))
+                and not _is_english(original, self._english))
 
     def _straddles_words(self, nt: NormalisedText, start: int, end: int) -> bool:
         """Whether a window's edge characters belong to words outside it (正品|国行), not across a separator."""

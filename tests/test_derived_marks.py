@@ -173,3 +173,15 @@ def test_a_weak_disguise_beside_another_mark_written_plainly_is_dropped(detector
     assert "pinyin_initials" not in {r.signal for r in result.reasons}
     alone = _score(detector, "SD carbon steel folding knife", price=18, currency="USD")
     assert alone.brand_id == "shunda"  # without another mark the initials are still read
+
+
+def test_initials_in_lower_case_beside_chinese_words(detector: Detector) -> None:
+    # sellers type pinyin initials in lower case too; in a Chinese title three letters or more that are no
+    # English word are the initials, in context like capitals; English text keeps its lower-case words
+    upper = _score(detector, "WYLP 香薰机 家用 卧室 静音", price=5, currency="USD")
+    lower = _score(detector, "wylp 香薰机 家用 卧室 静音", price=5, currency="USD")
+    assert upper.brand_id == lower.brand_id == "muji" and lower.flagged == upper.flagged
+    assert "pinyin_initials" in {r.signal for r in lower.reasons}
+    assert _score(detector, "ynks 羽毛球拍 碳素 单拍 进攻型", price=20, currency="USD").brand_id == "yonex"
+    english = _score(detector, "wylp home aroma diffuser quiet bedroom", price=5, currency="USD")
+    assert english.brand_id is None and not english.flagged
