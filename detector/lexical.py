@@ -714,14 +714,16 @@ class LexicalMatcher:
             # Short marks: a swap of two letters is one edit (Sieko); within the bulk pass's two Levenshtein edits.
             measure = OSA if len(target) < 8 else Levenshtein
             distance = measure.distance(token, target, score_cutoff=limit)
-            if distance > limit:
+            if distance > limit and _vowels_shuffled(token, target):
+                distance = limit + 1  # Shimona for Shimano: its consonants kept, two vowels changed; weak below
+            elif distance > limit:
                 continue
             if len(target) < 5 and distance and len(token) != len(target):
                 continue  # short marks (Lego, Vans) change length only by doubled letters: LEEGO, Vanns
             # An edit to a short mark (BOZE for Bose), to the first letter of a five-letter one (Krocs) or to
             # the last letter of one (YETY, GoPra) could be chance: weak, it needs context.
             weak = bool(distance) and (len(target) < 5 or (len(target) == 5 and token[0] != target[0])
-                                       or (len(target) <= 5 and target[-1] != token[-1]))
+                                       or (len(target) <= 5 and target[-1] != token[-1]) or distance > limit)
             if best is None or (distance, weak) < (best[0], best[3]):
                 best = (distance, brand, word, weak)
         return None if best is None else (best[1], best[2], best[3])
@@ -745,6 +747,18 @@ class LexicalMatcher:
             else:
                 kept.append(hit)
         return kept, dropped
+
+
+_VOWELS = frozenset("aeiouy")
+
+
+def _vowels_shuffled(token: str, target: str) -> bool:
+    """Whether a token is a mark of six or seven letters with two of its vowels changed and every other letter
+    kept in place (Shimona, Adodas): a knock-off mark's way of keeping the mark's look and sound."""
+    if len(token) != len(target) or not 6 <= len(target) <= 7 or token[0] != target[0]:
+        return False
+    changed = [(a, b) for a, b in zip(token, target, strict=True) if a != b]
+    return len(changed) == 2 and all(a in _VOWELS and b in _VOWELS for a, b in changed)
 
 
 # Hits that are near a name rather than written as it: a disguise only where the name itself is not written.

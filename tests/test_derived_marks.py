@@ -185,3 +185,12 @@ def test_initials_in_lower_case_beside_chinese_words(detector: Detector) -> None
     assert _score(detector, "ynks 羽毛球拍 碳素 单拍 进攻型", price=20, currency="USD").brand_id == "yonex"
     english = _score(detector, "wylp home aroma diffuser quiet bedroom", price=5, currency="USD")
     assert english.brand_id is None and not english.flagged
+
+
+def test_a_mark_with_two_vowels_changed_is_a_weak_look_alike(detector: Detector) -> None:
+    # Armani (six letters) with its consonants kept and two vowels changed: a knock-off mark, weak (needs
+    # context: here jeans, its kind); a consonant changed as well is two edits of another sort, not read
+    result = _score(detector, "Armina jeans men slim fit stretch", price=30, currency="USD")
+    assert result.flagged and result.brand_id == "armani"
+    assert "Armina looks like Armani" in _reason(result, "lookalike_name")
+    assert _score(detector, "Arbeni jeans men slim fit stretch", price=30, currency="USD").brand_id is None
