@@ -115,6 +115,14 @@ class ProductKinds:
                     found.add(kind)
         return found
 
+    def named_inside(self, label: str, kinds: set[str] | frozenset[str]) -> bool:
+        """Whether an English keyword of ``kinds`` (four letters or more) is inside a word of a category label
+        as the head of a compound: watch in "kids smartwatches", bag in "handbags"."""
+        words = [_singular(w) for w in self.label_text(label).split()]
+        keys = {_singular(w.lower()) for kind in kinds for w in self.keywords.get(kind, ())
+                if w.isascii() and w.isalpha() and len(w) >= 4}
+        return any(w != key and w.endswith(key) for w in words for key in keys)
+
     def related(self, kinds: set[str]) -> frozenset[str]:
         """Kinds that count as the same kind of product: the kinds, those they include, and their parents."""
         return self.narrower(kinds) | self.broader(kinds)

@@ -316,6 +316,8 @@ class RuleScorer:
         if evidence.categories and self.library.brand_kinds_known[b_idx]:
             if not evidence.sure_categories:
                 return None  # named only by a character inside another word (剃须刀's 刀)
+            if any(self.library.kinds.named_inside(label, evidence.sure_categories) for label in brand.categories):
+                return None  # the title's kind is the head of the brand's own label (手表: watch in smartwatches)
             return ", ".join(sorted(evidence.sure_categories))
         if semantic is None or semantic.brand_id != brand.id or not semantic.neighbours:
             return None

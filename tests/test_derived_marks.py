@@ -35,6 +35,7 @@ def detector(bundled_terms: list[LexiconTerm]) -> Detector:
         _brand("canyon", [], ["Canyon"], ["bicycles"], {"USD": 3000}, ["Ultimate"]),
         _brand("opinel", [], ["Opinel"], ["pocket knives"], {"USD": 20}),
         _brand("shunda", ["顺达"], [], ["kayaks"], {"USD": 900}),
+        _brand("jingling", ["童精灵"], ["Tonjin"], ["kids smartwatches"], {"CNY": 1200}),
     ]
     return Detector(Library.compile(brands, bundled_terms))
 
@@ -194,3 +195,12 @@ def test_a_mark_with_two_vowels_changed_is_a_weak_look_alike(detector: Detector)
     assert result.flagged and result.brand_id == "armani"
     assert "Armina looks like Armani" in _reason(result, "lookalike_name")
     assert _score(detector, "Arbeni jeans men slim fit stretch", price=30, currency="USD").brand_id is None
+
+
+def test_a_kind_that_heads_the_brand_s_own_label_is_no_other_kind(detector: Detector) -> None:
+    # "kids smartwatches" names electronics (the taxonomy's smartwatch); a 电话手表 is a watch, and a watch is
+    # what a smartwatch is: the listing is the brand's kind, its price is compared. A picture book is not.
+    watch = _score(detector, "童精灵 电话手表 儿童 4G 视频", price=150, currency="CNY")
+    assert watch.flagged and "other_product_kind" not in {r.signal for r in watch.reasons}
+    book = _score(detector, "童精灵 绘本 故事书 儿童 睡前", price=20, currency="CNY")
+    assert not book.flagged and "other_product_kind" in {r.signal for r in book.reasons}
