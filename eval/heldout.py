@@ -14,6 +14,7 @@ Two kinds:
   several of whose aliases are everyday words, written in one pass before it was first measured;
   ``eval/heldout_f/`` (set "f") 30 more, written the same way after set e's mechanisms were built;
   ``eval/heldout_g/`` (set "g") 30 more (fifth session), written the same way after set f's;
+  ``eval/heldout_h/`` (set "h") 30 more after set g's, titles written as marketplaces run them together;
 * the **real-brand set**: a protection list built from the brands that real Taobao titles annotate
   (``taobao_ecommerce_ner``) with their English names from ``tangbuy_brand_alias_zh_en``, and the
   real Taobao, JD and Walmart titles that name those brands. They are genuine listings, so the
@@ -37,7 +38,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 HELDOUT_SETS = {"a": "heldout", "b": "heldout_b", "c": "heldout_c", "d": "heldout_d", "e": "heldout_e",
-                "f": "heldout_f", "g": "heldout_g"}
+                "f": "heldout_f", "g": "heldout_g", "h": "heldout_h"}
 
 
 @cache  # one entry per set of HELDOUT_SETS (an unknown name raises, so is never cached)
