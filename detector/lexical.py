@@ -20,7 +20,7 @@ from rapidfuzz.process import cdist
 
 from .claims import CLAIM_CATEGORIES
 from .library import Library, ProductKinds, collapse_repeats, english_words, everyday_key
-from .scanner import is_ascii_alnum, is_ascii_letter, stands_apart, straddles
+from .scanner import LONG_NAME, is_ascii_alnum, is_ascii_letter, stands_apart, straddles
 from .text import (
     LEET,
     SKELETON,
@@ -365,7 +365,8 @@ class LexicalMatcher:
             if len(window) <= 2 and (self._fuzzy_syllables(window, hit.word) > 1
                                      or nt.has_gap_inside(hit.start, hit.end)):
                 continue  # both syllables only near the name's (上新 for 三星, 仿实 for 范斯), or parted (支/包)
-            if _inside_any(hit, guards, strictly_longer=True) or self._straddles_words(nt, hit.start, hit.end):
+            if _inside_any(hit, guards, strictly_longer=True) or (
+                    len(hit.word) < LONG_NAME and self._straddles_words(nt, hit.start, hit.end)):
                 continue
             found.append(
                 BrandHit(hit.ref, "homophone", hit.start, hit.end, hit.word, needs_context=len(window) <= 2,
@@ -401,9 +402,10 @@ class LexicalMatcher:
         for hit in (*by_kind.get("mixed", []), *by_kind.get("shape", [])):
             # a doubled character (新秀丽丽) holds the whole name: the longer form explains the text
             holds_name = any(hit.start <= s and e <= hit.end and e - s < hit.end - hit.start for s, e in exact_spans)
-            if (_overlaps_any(hit, exact_spans) and not holds_name) or self._straddles_words(nt, hit.start, hit.end):
-                continue  # zd福|建: the kept character belongs to the word beside it
             name, how = hit.word.split("\t")
+            if (_overlaps_any(hit, exact_spans) and not holds_name) or (
+                    len(name) < LONG_NAME and self._straddles_words(nt, hit.start, hit.end)):
+                continue  # zd福|建: the kept character belongs to the word beside it
             original = nt.original_text(hit.start, hit.end)
             latin = sum(ch.isascii() for ch in original)
             # Two-character names and single letters are short enough to occur by chance: they need context.

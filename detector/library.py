@@ -26,11 +26,11 @@ import yaml
 
 from .claims import CLAIM_CATEGORIES, ClaimDetector
 from .pinyin import PinyinTables, pinyin_tables
-from .scanner import INITIALS, LATIN, NO_RULE, STRADDLE, KeyScanner
+from .scanner import INITIALS, LATIN, LONG_NAME, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 48  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 49  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 CAMEL_RE = re.compile(r"[A-Z][a-z]+")  # the humps of a mark written in camel case (Kitchen, Aid)
@@ -772,7 +772,8 @@ class Library:
             pinyin=tables,
             automaton=builder.build(),
             prefilter=KeyScanner(prefilter_keys, same_as={"l": "i"}),  # keys in skeleton form, view not
-            homophone_prefilter=KeyScanner(dict.fromkeys(homophones.keys(), STRADDLE)),
+            homophone_prefilter=KeyScanner({key: STRADDLE if len(key) < LONG_NAME else NO_RULE
+                                            for key in homophones.keys()}),
             context_automaton=context.build(),
             homophone_automaton=homophones.build(),
             fuzzy_window=window,

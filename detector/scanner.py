@@ -25,6 +25,9 @@ ALPHABET_SIZE = 0x30000  # the look-up table covers these code points, or up to 
 
 # How a key counts: anywhere; standing apart; apart and written in capitals; not straddling a word.
 NO_RULE, LATIN, INITIALS, STRADDLE = 0, 1, 2, 3
+# A Chinese name of this many characters or more, heard or imitated whole, is no chance reading across the words
+# beside it: in a title run together (六个和桃核桃乳) its last character may well begin the next word (桃核).
+LONG_NAME = 4
 
 
 class KeyScanner:

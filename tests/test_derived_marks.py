@@ -36,6 +36,7 @@ def detector(bundled_terms: list[LexiconTerm]) -> Detector:
         _brand("opinel", [], ["Opinel"], ["pocket knives"], {"USD": 20}),
         _brand("shunda", ["顺达"], [], ["kayaks"], {"USD": 900}),
         _brand("jingling", ["童精灵"], ["Tonjin"], ["kids smartwatches"], {"CNY": 1200}),
+        _brand("qigehetao", ["七个核桃"], [], ["walnut milk", "drinks"], {"CNY": 60}),
     ]
     return Detector(Library.compile(brands, bundled_terms))
 
@@ -204,3 +205,11 @@ def test_a_kind_that_heads_the_brand_s_own_label_is_no_other_kind(detector: Dete
     assert watch.flagged and "other_product_kind" not in {r.signal for r in watch.reasons}
     book = _score(detector, "童精灵 绘本 故事书 儿童 睡前", price=20, currency="CNY")
     assert not book.flagged and "other_product_kind" in {r.signal for r in book.reasons}
+
+
+@pytest.mark.parametrize("title", ["七个和桃核桃乳整箱240ml", "七个he桃核桃乳饮料整箱"])
+def test_a_long_name_heard_whole_in_a_title_run_together(detector: Detector, title: str) -> None:
+    # 七个和桃 sounds like 七个核桃 and its last character begins the next word (桃核, a peach stone): a title
+    # run together without spaces; a four-character name heard or imitated whole is no chance reading
+    result = _score(detector, title, price=35, currency="CNY")
+    assert result.flagged and result.brand_id == "qigehetao"
