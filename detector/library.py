@@ -117,7 +117,7 @@ class ProductKinds:
 
     def named_inside(self, label: str, kinds: set[str] | frozenset[str]) -> bool:
         """Whether an English keyword of ``kinds`` (four letters or more) is inside a word of a category label
-        as the head of a compound: watch in "kids smartwatches", bag in "handbags"."""
+        as the head of a compound: watch in "kids smartwatches", shirt in "sweatshirts"."""
         words = [_singular(w) for w in self.label_text(label).split()]
         keys = {_singular(w.lower()) for kind in kinds for w in self.keywords.get(kind, ())
                 if w.isascii() and w.isalpha() and len(w) >= 4}

@@ -71,6 +71,7 @@ class _Builder:
         self.brands = brands
         self.t = templates()
         self.tables = pinyin_tables()
+        self._characters: dict[str, list[str]] = {}  # brand id → the other brands' name characters
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -222,8 +223,7 @@ class _Builder:
         """A Chinese name of three characters or more with one character swapped for a character of another
         listed name (科颜民 for 科颜氏): the seller keeps the look of the mark, not its letters."""
         zh = [n for n in brand.names.zh if CJK_NAME.match(n) and len(n) >= 3]
-        pool = sorted({ch for other in self.brands if other.id != brand.id for n in other.names.zh
-                       if CJK_NAME.match(n) for ch in n})
+        pool = self._name_characters(brand.id)
         if not zh or not pool:
             return None
         chars = list(self.pick(zh))
@@ -232,6 +232,13 @@ class _Builder:
         chars[i] = swap
         return self.row(brand, f"{''.join(chars)} {self.product(brand, 'zh')} {self.filler('zh')}", 1,
                         "swapped_char", "zh")
+
+    def _name_characters(self, brand_id: str) -> list[str]:
+        """The characters of the other listed brands' Chinese names, in a fixed order (computed once per brand)."""
+        if brand_id not in self._characters:
+            self._characters[brand_id] = sorted({ch for other in self.brands if other.id != brand_id
+                                                 for n in other.names.zh if CJK_NAME.match(n) for ch in n})
+        return self._characters[brand_id]
 
     def diacritics(self, brand: Brand, lang: str) -> dict[str, Any] | None:
         latin = [n for n in brand.names.en if LATIN_NAME.match(n) and len(n) >= 4]
