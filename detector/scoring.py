@@ -421,7 +421,7 @@ class RuleScorer:
         """
         if not listing.price or nominative or evidence.accessory or _cue_after(evidence, choice):
             return None
-        currency = listing.currency or default_currency
+        currency = listing.currency or _unstated_currency(listing.title, choice.brand, default_currency)
         reference = choice.brand.reference_prices.get(currency)
         if not reference:
             return None
@@ -442,9 +442,10 @@ class RuleScorer:
             weight *= float(self.rules["second_hand_price_factor"])
         if weight:
             parts["price_ratio"] = weight
+            unstated = "" if listing.currency else f" (no currency given: read as {currency})"
             reasons.append(Reason(signal="price_ratio", text=f"{listing.price:g} {currency}", weight=round(weight, 3),
                                   brand_id=choice.brand.id, feature="price_ratio",
-                                  detail=f"{ratio:.0%} of the reference price {reference:g} {currency}"))
+                                  detail=f"{ratio:.0%} of the reference price {reference:g} {currency}{unstated}"))
         return ratio
 
     def _reason(
@@ -453,6 +454,18 @@ class RuleScorer:
     ) -> Reason:
         return Reason(signal=signal, text=evidence.snippet(start, end), span=evidence.span(start, end),
                       weight=round(weight, 3), brand_id=brand_id, detail=detail)
+
+
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+
+
+def _unstated_currency(title: str, brand: Brand, default_currency: str) -> str:
+    """The currency of a price sent without one: the platform's default, except that a title with no Chinese
+    character, for a brand with a US-dollar reference price, is read in dollars (a Walmart or Amazon title
+    priced 25 is no 25 CNY Nike). Said in the price reason."""
+    if default_currency != "USD" and "USD" in brand.reference_prices and not _CJK_CHAR.search(title):
+        return "USD"
+    return default_currency
 
 
 def _mark_then_line(choice: BrandChoice, text: str) -> bool:

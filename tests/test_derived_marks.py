@@ -213,3 +213,14 @@ def test_a_long_name_heard_whole_in_a_title_run_together(detector: Detector, tit
     # run together without spaces; a four-character name heard or imitated whole is no chance reading
     result = _score(detector, title, price=35, currency="CNY")
     assert result.flagged and result.brand_id == "qigehetao"
+
+
+def test_a_price_without_a_currency_is_read_by_the_title_s_script(detector: Detector) -> None:
+    # Tonjin's reference prices: CNY 1200 only; Canyon's USD 3000 only; Armani USD 800. An English title priced
+    # 700 with no currency is in dollars where the brand has a dollar price: no 58%-of-CNY reading either way
+    english = _score(detector, "Armani wool blazer men slim fit", price=700)
+    assert not english.flagged and "price_ratio" not in {r.signal for r in english.reasons}
+    cheap = _score(detector, "Armani wool blazer men slim fit", price=40)
+    assert cheap.flagged and "no currency given: read as USD" in _reason(cheap, "price_ratio")
+    chinese = _score(detector, "童精灵 电话手表 儿童 4G 视频", price=150)  # the platform's default, CNY
+    assert chinese.flagged and "read as CNY" in _reason(chinese, "price_ratio")
