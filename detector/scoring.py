@@ -160,8 +160,10 @@ class RuleScorer:
                 reason.feature = "nominative_use"
                 reasons.append(reason)
         if semantic is not None and choice is not None and semantic.brand_id == choice.brand.id:
+            # a listing at the brand's own price is the genuine product as plausibly as its counterfeit
+            full_price = ratio is not None and ratio >= float(rules["semantic"]["full_price_ratio"])
             explained = bool(evidence.second_hand or evidence.accessory) or nominative is not None or (
-                "authorized_seller" in parts)
+                "authorized_seller" in parts) or full_price
             self._semantic_support(evidence, semantic, choice, reasons, parts, explained)
         for hit, context in evidence.homonyms:
             reasons.append(self._reason(evidence, "homonym_context", context.start, context.end, 0.0,

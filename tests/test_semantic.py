@@ -247,3 +247,23 @@ def test_a_shared_model_number_needs_less_distance_from_ordinary_wording(tmp_pat
     result = cascade.score(Listing(title=title, price=300, currency="CNY"))
     assert result.flagged and result.brand_id == "tabihouse"
     store.close()
+
+
+def test_at_the_brand_s_own_price_closeness_to_counterfeits_is_no_support(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """With no genuine catalogue to weigh against, a listing close to the counterfeits is the same product; at
+    the brand's own price (scoring.yaml semantic.full_price_ratio) it is as likely the genuine one."""
+    from detector import Brand, BrandNames
+
+    store = LibraryStore(f"sqlite:///{tmp_path / 'ipwatch.db'}")
+    store.import_brands([Brand(id="tabihouse", names=BrandNames(zh=["塔比屋"], en=["Tabihouse"]), categories=["boots"],
+                               reference_prices={"CNY": 5000})])
+    store.import_terms(bundled_terms)
+    exemplars = ExemplarStore(store, tmp_path / "indices")
+    exemplars.add([{"title": "塔比屋 分趾靴 复刻 K77XY0311 原版皮 女 短靴", "brand_id": "tabihouse"}], "counterfeit")
+    cascade = Detector(store.load_library(), semantic=ExemplarSemantics(exemplars))
+    title = "塔比屋 分趾靴 K77XY0311 真皮 女 短靴"
+    cheap = cascade.score(Listing(title=title, price=3000, currency="CNY"))
+    full = cascade.score(Listing(title=title, price=5200, currency="CNY"))
+    assert "similar_counterfeit_exemplar" in {r.signal for r in cheap.reasons}, cheap.reasons
+    assert "similar_counterfeit_exemplar" not in {r.signal for r in full.reasons} and full.risk < cheap.risk
+    store.close()
