@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from .lexical import EVASION_KINDS, BrandHit, LexicalEvidence
 from .library import BARE_CUE_MIN_LETTERS, Library, everyday_key
 from .semantic import SemanticEvidence
-from .text import normalise_term
+from .text import has_cjk, normalise_term
 from .types import Brand, LexiconTerm, Listing, Reason, ScoreResult
 
 RULE_MODEL_VERSION = "rules-v{version}"
@@ -458,14 +458,11 @@ class RuleScorer:
                       weight=round(weight, 3), brand_id=brand_id, detail=detail)
 
 
-_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
-
-
 def _unstated_currency(title: str, brand: Brand, default_currency: str) -> str:
     """The currency of a price sent without one: the platform's default, except that a title with no Chinese
     character, for a brand with a US-dollar reference price, is read in dollars (a Walmart or Amazon title
     priced 25 is no 25 CNY Nike). Said in the price reason."""
-    if default_currency != "USD" and "USD" in brand.reference_prices and not _CJK_CHAR.search(title):
+    if default_currency != "USD" and "USD" in brand.reference_prices and not has_cjk(title):
         return "USD"
     return default_currency
 

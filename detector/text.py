@@ -149,6 +149,11 @@ def t2s_lower_table() -> dict[int, str]:
     return table
 
 
+def has_cjk(text: str) -> bool:
+    """Whether a text holds a Chinese character."""
+    return _CJK_RE.search(text) is not None
+
+
 def is_cjk(ch: str) -> bool:
     return bool(_CJK_RE.match(ch))
 
