@@ -223,13 +223,14 @@ class _Builder:
         """A Chinese name of three characters or more with one character swapped for a character of another
         listed name (科颜民 for 科颜氏): the seller keeps the look of the mark, not its letters."""
         zh = [n for n in brand.names.zh if CJK_NAME.match(n) and len(n) >= 3]
-        pool = self._name_characters(brand.id)
-        if not zh or not pool:
+        if not zh:
             return None
         chars = list(self.pick(zh))
         i = self.rng.randrange(1, len(chars))  # the first character kept, as sellers keep it
-        swap = self.pick([ch for ch in pool if ch not in chars])
-        chars[i] = swap
+        others = [ch for ch in self._name_characters(brand.id) if ch not in chars]
+        if not others:
+            return None  # a list whose other names hold only this name's characters (a list of two)
+        chars[i] = self.pick(others)
         return self.row(brand, f"{''.join(chars)} {self.product(brand, 'zh')} {self.filler('zh')}", 1,
                         "swapped_char", "zh")
 
