@@ -13,8 +13,9 @@ from bisect import bisect_right
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, islice
-from typing import Any
+from typing import Any, NamedTuple
 
+from metaphone import doublemetaphone
 from rapidfuzz.distance import OSA, Levenshtein
 from rapidfuzz.process import cdist
 
@@ -134,7 +135,7 @@ class LexicalMatcher:
 
     def __init__(self, library: Library) -> None:
         self.library = library
-        self._fuzzy_cache: dict[str, tuple[int, str, bool] | None] = {}
+        self._fuzzy_cache: dict[str, Resemblance | None] = {}
         self._clean_tokens: set[str] = set()  # tokens (and word pairs) known not to look like a brand
         self._plain_words: set[str] = set()  # words that are ordinary English or under three letters: a run
         # of words that are all plain never looks like a brand (see _fuzzy_lookup)
@@ -150,6 +151,14 @@ class LexicalMatcher:
         self._near_starts = {(first, length + d) for first, length in self._targets_by_start for d in range(-2, 3)}
         self._near_seconds = {(second, length + d) for second, length in self._targets_by_second
                               for d in range(-2, 3)}
+        # How the longer one-word marks sound (Double Metaphone of their letters): a knock-off respelled by ear
+        # (Maglight, Sharpy) is more than two edits from the mark but sounds the same.
+        self._target_sounds: dict[tuple[int, str], str] = {}
+        for targets in library.fuzzy_targets.values():
+            for target, b_idx, word, words in targets:
+                if words == 1 and len(target) >= SOUND_MIN_LETTERS and (sound := sound_key(word)):
+                    self._target_sounds[(b_idx, word)] = sound
+        self._sounds = frozenset(self._target_sounds.values())
         # Latin names and aliases of three or more letters by their plain form, for a mark that a model
         # number follows (iphone4): the fold of a closing digit into a letter (Gucc1) would hide it.
         self._latin_marks: dict[str, tuple[int, str, str]] = {}
@@ -611,10 +620,9 @@ class LexicalMatcher:
                 extends = any(start < h.end and h.start < end for h in known)
                 found = self._fuzzy_lookup(key, size if extends else None)
                 if found is not None:
-                    brand, word, weak = found
                     original = nt.original_text(start, end)
-                    out.append(BrandHit(brand, "lookalike", start, end, word, needs_context=weak,
-                                        detail=f"{original} looks like {word}"))
+                    out.append(BrandHit(found.brand, "lookalike", start, end, found.word, needs_context=found.weak,
+                                        detail=f"{original} {'sounds' if found.heard else 'looks'} like {found.word}"))
                     taken.append((start, end))
         return out
 
@@ -649,7 +657,8 @@ class LexicalMatcher:
         if maybe:
             distances = cdist([f for _, f in maybe], self._all_targets, scorer=Levenshtein.distance,
                               score_cutoff=_MAX_EDITS, workers=1).min(axis=1)
-            unlike.extend(key for (key, _), d in zip(maybe, distances, strict=True) if d > _MAX_EDITS)
+            unlike.extend(key for (key, _), d in zip(maybe, distances, strict=True)
+                          if d > _MAX_EDITS and (" " in key or sound_key(key) not in self._sounds))
         cache.update(dict.fromkeys(unlike))
         self._clean_tokens.update(unlike)
         english = self._english
@@ -660,7 +669,7 @@ class LexicalMatcher:
         size = len(form)
         return (form[0], size) in self._near_starts or (size > 1 and (form[1], size) in self._near_seconds)
 
-    def _fuzzy_lookup(self, plain: str, words: int | None = None) -> tuple[int, str, bool] | None:
+    def _fuzzy_lookup(self, plain: str, words: int | None = None) -> Resemblance | None:
         """The brand a Latin token (or run of words) imitates, if any; ``words``: match that many-word marks only."""
         if words is not None:
             found = self._fuzzy_lookup(plain)
@@ -669,7 +678,7 @@ class LexicalMatcher:
             key = f"{plain}|{words}"
             if key not in self._fuzzy_cache:
                 squeezed = collapse_repeats(plain.replace(" ", "").translate(SKELETON))
-                self._fuzzy_cache[key] = self._closest_brand(squeezed, words)
+                self._fuzzy_cache[key] = self._closest_brand(squeezed, words, plain=plain)
             return self._fuzzy_cache[key]
         cache = self._fuzzy_cache
         if plain in cache:
@@ -686,7 +695,7 @@ class LexicalMatcher:
                 and not all(_is_english(part, self._english) or len(part) < 3 for part in plain.split(" "))
                 and form not in self.library.term_forms
             ):
-                result = self._closest_brand(token, near=near)
+                result = self._closest_brand(token, near=near, plain=plain)
         if len(cache) < _FUZZY_CACHE_LIMIT:
             cache[plain] = result
             if result is None:
@@ -702,13 +711,18 @@ class LexicalMatcher:
         return found
 
     def _closest_brand(
-        self, token: str, words: int | None = None, near: list[tuple[str, int, str, int]] | None = None
-    ) -> tuple[int, str, bool] | None:
-        """The mark ``token`` imitates: (brand, word, weak), weak for a short mark changed in a letter.
+        self, token: str, words: int | None = None, near: list[tuple[str, int, str, int]] | None = None,
+        plain: str = "",
+    ) -> Resemblance | None:
+        """The mark ``token`` imitates, weak for a short mark changed in a letter.
 
-        One edit (a swap of two letters counts as one) for marks under eight letters, two above.
+        One edit (a swap of two letters counts as one) for marks under eight letters, two above; more where
+        the token (``plain``: as written, before the look-alike fold) sounds like a mark of five letters or
+        more (Maglight, Sharpy): weak, as a sound-alike spelling may be chance.
         """
-        best: tuple[int, int, str, bool] | None = None
+        best: tuple[int, int, str, bool, bool] | None = None
+        sound = sound_key(plain) if plain and " " not in plain else ""  # one word for one: runs of short
+        # words sound like anything (pin ddr like Pandora)
         for target, brand, word, target_words in near if near is not None else self._near_targets(token):
             if words is not None and target_words != words:
                 continue
@@ -716,8 +730,11 @@ class LexicalMatcher:
             # Short marks: a swap of two letters is one edit (Sieko); within the bulk pass's two Levenshtein edits.
             measure = OSA if len(target) < 8 else Levenshtein
             distance = measure.distance(token, target, score_cutoff=limit)
+            heard = False
             if distance > limit and _vowels_shuffled(token, target):
                 distance = limit + 1  # Shimona for Shimano: its consonants kept, two vowels changed; weak below
+            elif distance > limit and sound and sound == self._target_sounds.get((brand, word)):
+                distance, heard = limit + 1, True
             elif distance > limit:
                 continue
             if len(target) < 5 and distance and len(token) != len(target):
@@ -727,8 +744,8 @@ class LexicalMatcher:
             weak = bool(distance) and (len(target) < 5 or (len(target) == 5 and token[0] != target[0])
                                        or (len(target) <= 5 and target[-1] != token[-1]) or distance > limit)
             if best is None or (distance, weak) < (best[0], best[3]):
-                best = (distance, brand, word, weak)
-        return None if best is None else (best[1], best[2], best[3])
+                best = (distance, brand, word, weak, heard)
+        return None if best is None else Resemblance(best[1], best[2], best[3], best[4])
 
     def _drop_homonyms(
         self, hits: list[BrandHit], contexts: list[Hit], compounds: list[Hit], nt: NormalisedText
@@ -752,6 +769,26 @@ class LexicalMatcher:
 
 
 _VOWELS = frozenset("aeiouy")
+SOUND_MIN_LETTERS = 5  # shorter marks sound like too many words (Nike: NK, as nick and nook)
+SOUND_MIN_KEY = 3  # ...and a key of fewer consonant sounds than this says too little
+
+
+class Resemblance(NamedTuple):
+    """The mark a Latin token imitates and how: ``weak`` when it could be chance (it needs context),
+    ``heard`` when it is spelt by ear (more edits than a look-alike, the mark's sound)."""
+
+    brand: int
+    word: str
+    weak: bool
+    heard: bool = False
+
+
+def sound_key(text: str) -> str:
+    """How a Latin word or run of words sounds (the primary Double Metaphone key of its letters), or "" where
+    that says too little: Maglight and Maglite are both MKLT, Sharpy and Sharpie XRP."""
+    letters = "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if "a" <= ch <= "z")
+    key = doublemetaphone(letters)[0] if letters else ""
+    return key if len(key) >= SOUND_MIN_KEY else ""
 
 
 def _vowels_shuffled(token: str, target: str) -> bool:

@@ -30,7 +30,7 @@ from .scanner import INITIALS, LATIN, LONG_NAME, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 49  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 50  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 CAMEL_RE = re.compile(r"[A-Z][a-z]+")  # the humps of a mark written in camel case (Kitchen, Aid)
@@ -80,6 +80,7 @@ class ProductKinds:
     includes: dict[str, list[str]]
     labels: dict[str, str]  # a category label as a protection list may write it → the kind
     accessory_kinds: frozenset[str] = frozenset()  # kinds bought to go with another kind (keychains)
+    subject_kinds: frozenset[str] = frozenset()  # kinds that carry a mark as their subject (books, films)
 
     @staticmethod
     def label_text(label: str) -> str:
@@ -201,7 +202,7 @@ def load_product_kinds() -> ProductKinds:
         keywords.setdefault(kind, []).extend(words)
     labels = {" ".join(str(label).lower().split()): kind for kind, items in raw["labels"].items() for label in items}
     return ProductKinds(int(raw["version"]), keywords, {k: list(v) for k, v in raw["includes"].items()}, labels,
-                        frozenset(raw.get("accessory_kinds", [])))
+                        frozenset(raw.get("accessory_kinds", [])), frozenset(raw.get("subject_kinds", [])))
 
 
 @lru_cache(maxsize=1)
@@ -447,9 +448,14 @@ def _bare_cues(cues: list[str]) -> list[str]:
         words = cue.split()
         if cue.isascii() and len(words) >= 2 and words[-1] in _PREPOSITIONS:
             head = " ".join(words[:-1])
-            if len(head) >= BARE_CUE_MIN_LETTERS and words[0] not in _PREPOSITIONS:
+            if len(head) >= BARE_CUE_MIN_LETTERS and words[0] not in _PREPOSITIONS and not _VERB_FORM.fullmatch(head):
                 out.append(head)
     return out
+
+
+# A cue's head says what a product fits on its own where it is an adjective or a noun (compatible, replacement);
+# an inflected verb (works, designed) says it only with its preposition: "works and looks like the real one".
+_VERB_FORM = re.compile(r"[a-z]+(?:ed|[^s]s)")
 
 
 _RIDING_PREPOSITIONS = frozenset({"by", "of", "to", "as"})
@@ -568,6 +574,22 @@ class Library:
         if not matched:
             return False
         return bool(matched - self.brand_broad_kinds[b_idx]) or not (categories - own)
+
+    def names_own_product(self, word: str, b_idx: int) -> bool:
+        """Whether an accessory word is what the brand's own category labels name: a case to a maker of
+        "protective cases", a charger to one of "chargers" is the brand's product, not a part for it."""
+        wanted = _singular_words(word)
+        if not wanted:
+            return False
+        for label in self.brands[b_idx].categories:
+            if not label.isascii():
+                if word in label:
+                    return True
+                continue
+            words = _singular_words(label)
+            if any(words[i : i + len(wanted)] == wanted for i in range(len(words) - len(wanted) + 1)):
+                return True
+        return False
 
     def accessory_only(self, categories: frozenset[str] | set[str], b_idx: int) -> frozenset[str]:
         """A title's kinds when they are all accessory kinds the brand's labels do not name, else nothing.
@@ -801,6 +823,12 @@ class Library:
     def brand(self, brand_id: str) -> Brand | None:
         idx = self.brand_index.get(brand_id)
         return None if idx is None else self.brands[idx]
+
+
+def _singular_words(text: str) -> list[str]:
+    """The words of an English phrase, each in the singular (cases → case, batteries → battery)."""
+    words = re.findall(r"[a-z]+", text.lower())
+    return [w[:-3] + "y" if w.endswith("ies") and len(w) > 5 else _singular(w) for w in words]
 
 
 def _everyday_form(key: str, dictionary: frozenset[str], english: frozenset[str]) -> bool:

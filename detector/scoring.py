@@ -105,6 +105,8 @@ class RuleScorer:
             candidate = self._semantic_candidate(evidence, semantic, named_line=True)
             if candidate is not None and candidate.weight > choice.weight:
                 choice = BrandChoice(choice.brand, candidate.best, [candidate.best, *choice.hits], candidate.weight)
+        if choice is not None and evidence.accessory:
+            evidence = self._own_product_words(evidence, choice)
         shared = self._exemplar_words(choice, semantic)
         if choice is not None and choice.best.needs_context and shared:
             # what a weak mention lacked: the title is in the words of this brand's own counterfeits
@@ -181,6 +183,13 @@ class RuleScorer:
             "semantic_margin": semantic.margin if semantic and choice else 0.0,
         }
         return Assessment(choice, reasons, parts, indicators, float(rules["bias"]) + sum(parts.values()))
+
+    def _own_product_words(self, evidence: LexicalEvidence, choice: BrandChoice) -> LexicalEvidence:
+        """The evidence without the accessory words that name the chosen brand's own product (a case from a
+        maker of protective cases is its product: its price is compared, its mention is no compatibility)."""
+        b_idx = self.library.brand_index[choice.brand.id]
+        kept = [a for a in evidence.accessory if not self.library.names_own_product(a.word, b_idx)]
+        return evidence if len(kept) == len(evidence.accessory) else replace(evidence, accessory=kept)
 
     def _semantic_candidate(self, evidence: LexicalEvidence, semantic: SemanticEvidence,
                             named_line: bool = False) -> BrandChoice | None:
@@ -297,8 +306,9 @@ class RuleScorer:
 
         From the taxonomy's words in the title, when the brand's category labels name kinds the
         taxonomy knows (else it cannot tell: 剃须刀 is not a knife to a brand of "shavers"); where it
-        has none, from the brand's own exemplars: a title far from every exemplar of the brand is not
-        the brand's kind of product.
+        has none, a title plainly of a kind that carries marks as its subject (a film, a book) is still
+        another kind, and otherwise the brand's own exemplars decide: a title far from every exemplar of
+        the brand is not the brand's kind of product.
         """
         brand = choice.brand
         if not brand.categories or _disguised(choice.best) or choice.best.kind == "semantic":
@@ -321,6 +331,9 @@ class RuleScorer:
             if any(self.library.kinds.named_inside(label, evidence.sure_categories) for label in brand.categories):
                 return None  # the title's kind is the head of the brand's own label (手表: watch in smartwatches)
             return ", ".join(sorted(evidence.sure_categories))
+        subjects = evidence.sure_categories & self.library.kinds.subject_kinds
+        if subjects and subjects == evidence.sure_categories and not subjects & self.library.brand_kinds[b_idx]:
+            return ", ".join(sorted(subjects))  # a film titled with the mark, whatever the brand's labels are
         if semantic is None or semantic.brand_id != brand.id or not semantic.neighbours:
             return None
         if semantic.counterfeit_sim >= float(self.rules["product_kind"]["exemplar_min"]):

@@ -1,0 +1,82 @@
+"""What a title says about the listed brand's own product (2026-12-06, sixth session).
+
+A knock-off mark spelt by ear; an accessory word that is the brand's own product; a fit cue that is a
+verb. The brands are a sparse list written for these tests; no rule file knows them, and none is listed
+by a held-out set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from detector import Brand, BrandNames, Detector, LexiconTerm, Library, Listing, ScoreResult
+from detector.lexical import sound_key
+
+
+def _brand(id: str, en: list[str], categories: list[str], prices: dict[str, float], zh: list[str] | None = None,
+           aliases: list[str] | None = None) -> Brand:
+    return Brand(id=id, names=BrandNames(zh=zh or [], en=en), categories=categories, reference_prices=prices,
+                 aliases=aliases or [])
+
+
+@pytest.fixture(scope="module")
+def detector(bundled_terms: list[LexiconTerm]) -> Detector:
+    brands = [
+        _brand("streamlight", ["Streamlight"], ["flashlights"], {"USD": 90}),
+        _brand("pandora_like", ["Pandora"], ["jewelry"], {"USD": 70}),
+        _brand("otterbox", ["OtterBox"], ["phone cases", "protective cases"], {"USD": 50}),
+        _brand("sonos", ["Sonos"], ["speakers"], {"USD": 400}),
+        _brand("anker", ["Anker"], ["chargers", "power banks"], {"USD": 40}, zh=["安克"]),
+        _brand("trangia", ["Trangia"], ["camping stoves"], {"USD": 100}),
+    ]
+    return Detector(Library.compile(brands, bundled_terms))
+
+
+def _score(detector: Detector, title: str, **fields: object) -> ScoreResult:
+    return detector.score(Listing(title=title, **fields))  # type: ignore[arg-type]
+
+
+def _details(result: ScoreResult) -> list[str]:
+    return [r.detail or "" for r in result.reasons]
+
+
+def test_sound_keys_hear_respellings_and_say_nothing_of_short_words() -> None:
+    assert sound_key("Maglight") == sound_key("Maglite") != ""
+    assert sound_key("Streemlite") == sound_key("Streamlight")
+    assert sound_key("Nike") == ""  # two consonant sounds say too little
+
+
+def test_a_mark_spelt_by_ear_is_its_knock_off(detector: Detector) -> None:
+    # four edits from Streamlight (more than a look-alike allows), and the same sound
+    result = _score(detector, "Streemlite tactical flashlight LED rechargeable", price=9, currency="USD")
+    assert result.flagged and result.brand_id == "streamlight"
+    assert "Streemlite sounds like Streamlight" in _details(result)
+    # weak by itself: without the brand's kind of product or any other sign it does not flag
+    assert not _score(detector, "Streemlite", price=80, currency="USD").flagged
+
+
+def test_a_run_of_short_words_does_not_sound_like_a_mark(detector: Detector) -> None:
+    # "pin ddr" has Pandora's consonants, as a run of any short words may
+    result = _score(detector, "edge 512mb pc2100 nonecc unbuffered 200 pin ddr sodimm", price=22.88, currency="USD")
+    assert result.brand_id is None and not result.flagged
+
+
+def test_an_accessory_word_that_is_the_brands_own_product_keeps_the_price_signal(detector: Detector) -> None:
+    # a case from a maker of cases is its product: 12% of its price is a counterfeit's price
+    case = _score(detector, "OtterBox Defender iPhone 15 case black", price=6, currency="USD")
+    assert case.flagged and any(r.signal == "price_ratio" for r in case.reasons)
+    charger = _score(detector, "Anker 65W charger USB-C fast charging", price=4, currency="USD")
+    assert charger.flagged and any(r.signal == "price_ratio" for r in charger.reasons)
+    # the same word to a maker of something else is a part for it: its price says nothing
+    part = _score(detector, "Sonos Era 100 charger", price=4, currency="USD")
+    assert not part.flagged and not any(r.signal == "price_ratio" for r in part.reasons)
+
+
+def test_a_fit_cue_that_is_a_verb_needs_its_preposition(detector: Detector) -> None:
+    # "works and looks like" is no compatibility: the stove's price is compared
+    claim = _score(detector, "Trangia 27 stove, works and looks exactly like the name brand one", price=20,
+                   currency="USD")
+    assert claim.flagged and not any(r.signal == "nominative_use" for r in claim.reasons)
+    # "works with" still says what a part fits
+    fits = _score(detector, "gas canister stand works with Trangia stoves", price=5, currency="USD")
+    assert not fits.flagged and any(r.signal == "nominative_use" for r in fits.reasons)
