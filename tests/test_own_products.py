@@ -28,6 +28,7 @@ def detector(bundled_terms: list[LexiconTerm]) -> Detector:
         _brand("sonos", ["Sonos"], ["speakers"], {"USD": 400}),
         _brand("anker", ["Anker"], ["chargers", "power banks"], {"USD": 40}, zh=["安克"]),
         _brand("trangia", ["Trangia"], ["camping stoves"], {"USD": 100}),
+        _brand("jinlu", [], ["electric scooters"], {"CNY": 2000}, zh=["金鹿"]),
     ]
     return Detector(Library.compile(brands, bundled_terms))
 
@@ -80,3 +81,14 @@ def test_a_fit_cue_that_is_a_verb_needs_its_preposition(detector: Detector) -> N
     # "works with" still says what a part fits
     fits = _score(detector, "gas canister stand works with Trangia stoves", price=5, currency="USD")
     assert not fits.flagged and any(r.signal == "nominative_use" for r in fits.reasons)
+
+
+def test_a_title_of_a_kind_that_carries_marks_as_its_subject_is_another_kind(detector: Detector) -> None:
+    # the taxonomy knows no "electric scooters", so it cannot say what the brand makes; a novel and a film are
+    # still not its product, at any price
+    book = _score(detector, "金鹿传说 小说 全集 精装", price=30)
+    assert not book.flagged and any(r.signal == "other_product_kind" for r in book.reasons)
+    film = _score(detector, "金鹿 DVD 电影 国语", price=20)
+    assert not film.flagged
+    # a listing of what it may well make is read at its price
+    assert _score(detector, "金鹿 电动滑板车 折叠 成人", price=200).flagged
