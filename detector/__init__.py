@@ -13,7 +13,7 @@ from .lexical import LexicalEvidence, LexicalMatcher
 from .library import Library, library_version
 from .scoring import Assessment, RuleScorer
 from .semantic import SemanticEvidence, SemanticStage
-from .text import NormalisedText, normalise
+from .text import NormalisedText, normalise, title_words
 from .types import Brand, BrandNames, LexiconTerm, Listing, Reason, ScoreResult
 
 __all__ = [
@@ -53,10 +53,10 @@ class Detector:
     ) -> None:
         if model is not None and tuple(model.feature_names) != FEATURE_NAMES:
             raise ValueError(f"model {model.version} was trained on other features; retrain it")
-        if semantic is not None:
-            unknown = library.unknown_labels()
-            if unknown:  # labels the taxonomy does not know ("televisions"), read by their embeddings
-                library = library.with_label_kinds(semantic.label_kinds(unknown))
+        # labels the taxonomy does not know ("televisions"), read by their embeddings
+        self._unknown_labels = library.unknown_labels() if semantic is not None else {}
+        if self._unknown_labels:
+            library = library.with_label_kinds(semantic.label_kinds(self._unknown_labels))
         self.library = library
         self.matcher = LexicalMatcher(library)
         self.scorer = RuleScorer(library, threshold)
@@ -101,14 +101,26 @@ class Detector:
         wanted = [i for i, e in enumerate(evidence) if e.brand_hits or e.terms or e.semantic_candidate]
         out: list[SemanticEvidence | None] = [None] * len(listings)
         if wanted:
-            brands = []
-            for i in wanted:
-                choice = self.scorer.choose_brand(evidence[i])
-                brands.append(choice.brand.id if choice else None)
-            found = self.semantic.assess([listings[i].title for i in wanted], brands)
-            for i, item in zip(wanted, found, strict=True):
+            choices = [self.scorer.choose_brand(evidence[i]) for i in wanted]
+            found = self.semantic.assess([listings[i].title for i in wanted],
+                                         [choice.brand.id if choice else None for choice in choices])
+            for i, choice, item in zip(wanted, choices, found, strict=True):
                 out[i] = item
+                labels = self._unknown_labels.get(choice.brand.id) if choice is not None else None
+                if labels and choice is not None and choice.best.needs_context:
+                    self._nearest_label(evidence[i], labels, [(h.start, h.end) for h in choice.hits], item)
         return out
+
+    def _nearest_label(self, evidence: LexicalEvidence, labels: list[str], mention: list[tuple[int, int]],
+                       item: SemanticEvidence) -> None:
+        """For a weak mention: the title's word nearest one of the brand's labels that the taxonomy does not know
+        (卷纸 to "toilet paper"); a label it knows has its keywords, and those already gave their verdict."""
+        assert self.semantic is not None
+        words = title_words(evidence.text, mention)
+        nearest = self.semantic.nearest_label(words, labels)
+        if nearest is not None:
+            word, label, item.label_sim = nearest
+            item.label_word, item.label = words[word], labels[label]
 
     def score(self, listing: Listing) -> ScoreResult:
         """Score one listing."""

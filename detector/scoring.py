@@ -110,11 +110,14 @@ class RuleScorer:
         shared = self._exemplar_words(choice, semantic)
         if choice is not None and choice.best.needs_context and shared:
             # what a weak mention lacked: the title is in the words of this brand's own counterfeits
-            weight = float(rules["brand_match"][choice.best.kind]) * self._accessory_factor(evidence, choice.best)
-            best = replace(choice.best, needs_context=False, detail=(
-                choice.best.detail + "; " if choice.best.detail else "") + (
-                f"in context: shares {', '.join(shared[:4])} with {choice.brand.id}'s counterfeit exemplars"))
-            choice = BrandChoice(choice.brand, best, [best if h is choice.best else h for h in choice.hits], weight)
+            choice = self._in_context(evidence, choice, f"shares {', '.join(shared[:4])} with {choice.brand.id}'s "
+                                                        "counterfeit exemplars")
+        elif choice is not None and choice.best.needs_context and semantic is not None and (
+                semantic.brand_id == choice.brand.id
+                and semantic.label_sim >= float(rules["product_kind"]["label_word_min"])):
+            # ...or a word of the title means one of the brand's own labels, in words the taxonomy lacks
+            choice = self._in_context(evidence, choice, f"{semantic.label_word} is {semantic.label} "
+                                                        f"(cosine {semantic.label_sim:.2f})")
         brand_id = choice.brand.id if choice else None
         nominative = self._nominative(evidence, choice)
         group = None
@@ -183,6 +186,13 @@ class RuleScorer:
             "semantic_margin": semantic.margin if semantic and choice else 0.0,
         }
         return Assessment(choice, reasons, parts, indicators, float(rules["bias"]) + sum(parts.values()))
+
+    def _in_context(self, evidence: LexicalEvidence, choice: BrandChoice, why: str) -> BrandChoice:
+        """The choice with its weak mention in context (``why``), weighed as its kind of match."""
+        weight = float(self.rules["brand_match"][choice.best.kind]) * self._accessory_factor(evidence, choice.best)
+        best = replace(choice.best, needs_context=False,
+                       detail=(choice.best.detail + "; " if choice.best.detail else "") + f"in context: {why}")
+        return BrandChoice(choice.brand, best, [best if h is choice.best else h for h in choice.hits], weight)
 
     def _own_product_words(self, evidence: LexicalEvidence, choice: BrandChoice) -> LexicalEvidence:
         """The evidence without the accessory words that name the chosen brand's own product (a case from a

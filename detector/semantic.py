@@ -26,6 +26,11 @@ class SemanticEvidence:
     genuine_known: bool = False  # whether the brand has a genuine catalogue to weigh closeness against
     # the shared terms that are no ordinary wording: no taxonomy keyword, English or dictionary word (洛达, itype)
     distinctive_terms: list[str] = field(default_factory=list)
+    # the title's word nearest one of the named brand's category labels, asked only for a weak mention that has no
+    # other context (卷纸 to "toilet paper" beside 维大): the word, the label and their cosine
+    label_word: str = ""
+    label: str = ""
+    label_sim: float = 0.0
 
     @property
     def margin(self) -> float:
@@ -47,4 +52,8 @@ class SemanticStage(Protocol):
 
     def label_kinds(self, unknown: dict[str, list[str]]) -> dict[str, frozenset[str]]:
         """Brand id → the kinds its category labels name, for labels the taxonomy does not know."""
+        ...
+
+    def nearest_label(self, words: Sequence[str], labels: Sequence[str]) -> tuple[int, int, float] | None:
+        """The word and the label nearest each other (indices) and their cosine; None for no words or labels."""
         ...

@@ -335,3 +335,30 @@ def plain_form(original: str) -> str:
     """How an undisguised spelling reads: lower case, simplified, separators and spaces dropped."""
     lowered = original.translate(t2s_lower_table())
     return re.sub(r"[\W_]+", "", lowered)
+
+
+_WORD_PIECE = re.compile(r"[\u3400-\u9fff]{2,}|[a-z]{3,}")
+TITLE_WORDS_MAX = 12  # the words of a title compared with a brand's labels: a title's kind is said early
+
+
+def title_words(nt: NormalisedText, skip: list[tuple[int, int]]) -> list[str]:
+    """The words of a normalised title outside the spans in ``skip`` (a brand mention): Latin words of three
+    letters or more, Chinese runs cut into dictionary words (jieba) of two characters or more."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # not the notes on building its prefix dictionary, once per process
+
+    words: list[str] = []
+    for match in _WORD_PIECE.finditer(nt.text):
+        if any(match.start() < end and start < match.end() for start, end in skip):
+            piece = "".join(ch if not any(start <= i < end for start, end in skip) else " "
+                            for i, ch in enumerate(match.group(), match.start()))
+            pieces = [p for p in piece.split() if len(p) >= 2]
+        else:
+            pieces = [match.group()]
+        for piece in pieces:
+            cut = [piece] if piece.isascii() else [w for w in jieba.lcut(piece) if len(w) >= 2]
+            words.extend(w for w in cut if w not in words)
+    return words[:TITLE_WORDS_MAX]

@@ -25,6 +25,7 @@ _CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
 _WRITTEN_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*[A-Za-z0-9]")
 _QUANTITY = re.compile(r"\d+(?:\.\d+)?([a-z]+)")
 MAX_BRANDS_PER_TERM = 2  # a term shared by more brands is generic ("男表", "automatic")
+TEXT_VECTOR_CACHE = 50_000  # words and labels kept embedded for nearest_label; emptied when full
 LABEL_KIND_MIN = 0.70  # a category label this close to a keyword of a kind names that kind ("televisions": tv)
 
 
@@ -79,6 +80,7 @@ class ExemplarSemantics:
         self.background = _background_vectors(store)
         self.ordinary = _ordinary_terms()  # built once per process, at load rather than on a first request
         self._label_kinds: dict[str, frozenset[str]] = {}
+        self._text_vectors: dict[str, np.ndarray] = {}  # words and labels nearest_label has embedded
 
     @property
     def empty(self) -> bool:
@@ -150,6 +152,23 @@ class ExemplarSemantics:
         out = {brand: frozenset().union(*(named.get(label, frozenset()) for label in items))
                for brand, items in unknown.items()}
         return {brand: kinds for brand, kinds in out.items() if kinds}
+
+    def nearest_label(self, words: Sequence[str], labels: Sequence[str]) -> tuple[int, int, float] | None:
+        """The title word and the brand label nearest each other, by their embeddings (each text embedded
+        once per stage: a few words per weak mention, a few labels per brand)."""
+        if not words or not labels:
+            return None
+        from .embedding import encode
+
+        cache = self._text_vectors
+        new = [t for t in dict.fromkeys([*words, *labels]) if t not in cache]
+        if new:
+            if len(cache) + len(new) > TEXT_VECTOR_CACHE:
+                cache.clear()
+            cache.update(zip(new, encode(new, self.model), strict=True))
+        sims = np.array([cache[w] for w in words]) @ np.array([cache[label] for label in labels]).T
+        word, label = np.unravel_index(int(sims.argmax()), sims.shape)
+        return int(word), int(label), float(sims[word, label])
 
     def shared_terms(self, title: str, brand: str) -> list[str]:
         """The distinctive terms of ``brand``'s counterfeit exemplars the title holds (珐琅, 铸铁, clifton)."""

@@ -296,6 +296,12 @@ HELD = {
           "none_flagged": ("authorized", "second_hand", "unlisted_brand", "accessory", "generic", "genuine_retail"),
           "families": ("counterfeit_terms", "homophone", "initials", "diacritics", "knockoff_mark", "brand_riding",
                        "low_price")},
+    # first measured P 0.975 R 0.895 PR-AUC 0.975 (sixth session); misses left: bare 仿 and copy, which no lexicon
+    # entry holds alone, a shape the table lacks, respellings that are English words (Sharpy, Darn Tuff)
+    "i": {"precision": 0.95, "recall": 0.92, "pr_auc": 0.96, "negative_max": 0.09,
+          "none_flagged": ("authorized", "second_hand", "unlisted_brand", "accessory", "generic", "genuine_retail"),
+          "families": ("homophone", "initials", "mixed_script", "diacritics", "paraphrased_claim", "brand_riding",
+                       "low_price", "exemplar_match")},
 }
 
 

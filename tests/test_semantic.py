@@ -267,3 +267,26 @@ def test_at_the_brand_s_own_price_closeness_to_counterfeits_is_no_support(tmp_pa
     assert "similar_counterfeit_exemplar" in {r.signal for r in cheap.reasons}, cheap.reasons
     assert "similar_counterfeit_exemplar" not in {r.signal for r in full.reasons} and full.risk < cheap.risk
     store.close()
+
+
+def test_a_word_meaning_a_label_the_taxonomy_lacks_is_a_weak_mention_s_context(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """Initials alone could be chance; 调和油 (blended cooking oil) is no keyword of the taxonomy, but its
+    embedding sits beside the brand's label "cooking oil" (scoring.yaml product_kind.label_word_min)."""
+    from detector import Brand, BrandNames
+
+    store = LibraryStore(f"sqlite:///{tmp_path / 'ipwatch.db'}")
+    store.import_brands([Brand(id="jinfengyuan", names=BrandNames(zh=["金丰源"]), categories=["cooking oil"],
+                               reference_prices={"CNY": 80})])
+    store.import_terms(bundled_terms)
+    exemplars = ExemplarStore(store, tmp_path / "indices")
+    exemplars.add([{"title": "金丰源 花生油 5L 假冒 压榨 一级", "brand_id": "jinfengyuan"}], "counterfeit")
+    lexical = Detector(store.load_library())
+    cascade = Detector(store.load_library(), semantic=ExemplarSemantics(exemplars))
+    oil = Listing(title="JFY 调和油 5L 家用 炒菜", price=45, currency="CNY")
+    assert not lexical.score(oil).flagged  # the taxonomy alone cannot tell what 调和油 is
+    scored = cascade.score(oil)
+    assert scored.flagged and scored.brand_id == "jinfengyuan", scored
+    assert any("in context: 调和油 is cooking oil" in (r.detail or "") for r in scored.reasons), scored.reasons
+    # words that mean nothing of the kind leave the initials as weak as they were
+    assert not cascade.score(Listing(title="JFY 阳光 快乐 周末 出游", price=45, currency="CNY")).flagged
+    store.close()
