@@ -11,7 +11,7 @@ from itertools import islice
 from .features import FEATURE_NAMES, TrainedModel, feature_of, feature_vector
 from .lexical import LexicalEvidence, LexicalMatcher
 from .library import Library, library_version
-from .scoring import Assessment, RuleScorer
+from .scoring import Assessment, BrandChoice, RuleScorer
 from .semantic import SemanticEvidence, SemanticStage
 from .text import NormalisedText, normalise, title_words
 from .types import Brand, BrandNames, LexiconTerm, Listing, Reason, ScoreResult
@@ -106,10 +106,22 @@ class Detector:
                                          [choice.brand.id if choice else None for choice in choices])
             for i, choice, item in zip(wanted, choices, found, strict=True):
                 out[i] = item
-                labels = self._unknown_labels.get(choice.brand.id) if choice is not None else None
-                if labels and choice is not None and choice.best.needs_context:
+                labels = self._labels_to_ask(evidence[i], choice)
+                if labels and choice is not None:
                     self._nearest_label(evidence[i], labels, [(h.start, h.end) for h in choice.hits], item)
         return out
+
+    def _labels_to_ask(self, evidence: LexicalEvidence, choice: BrandChoice | None) -> list[str] | None:
+        """The brand labels a title's words are compared with, where the taxonomy leaves the question open: for
+        a weak mention, the labels it does not know; for a name that is also a dictionary word in a title naming
+        no kind of product, all of them (is 红豆 杂粮 the brand's kind of product?)."""
+        if choice is None:
+            return None
+        if choice.best.needs_context:
+            return self._unknown_labels.get(choice.brand.id)
+        if not evidence.categories and self.scorer.reads_as_word(choice):
+            return choice.brand.categories or None
+        return None
 
     def _nearest_label(self, evidence: LexicalEvidence, labels: list[str], mention: list[tuple[int, int]],
                        item: SemanticEvidence) -> None:

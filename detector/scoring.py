@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .lexical import EVASION_KINDS, BrandHit, LexicalEvidence
-from .library import BARE_CUE_MIN_LETTERS, Library, everyday_key
+from .library import BARE_CUE_MIN_LETTERS, Library, dictionary_words, everyday_key
 from .semantic import SemanticEvidence
 from .text import has_cjk, normalise_term
 from .types import Brand, LexiconTerm, Listing, Reason, ScoreResult
@@ -149,7 +149,8 @@ class RuleScorer:
                                          f"{', '.join(choice.brand.categories) or 'no listed kind'}",
                                   feature="other_product_kind"))
         if choice is not None and not other_kind:
-            ratio = self._price(listing, evidence, choice, reasons, parts, default_currency, nominative is not None)
+            ratio = self._price(listing, evidence, choice, reasons, parts, default_currency, nominative is not None,
+                                semantic)
             seller = {listing.seller_id, listing.seller_name} - {None}
             if seller & set(choice.brand.authorized_sellers):
                 weight = float(rules["authorized_seller"])
@@ -439,6 +440,7 @@ class RuleScorer:
         parts: dict[str, float],
         default_currency: str,
         nominative: bool,
+        semantic: SemanticEvidence | None = None,
     ) -> float | None:
         """Adds the price signal; returns the price over the reference price when it applies.
 
@@ -449,6 +451,11 @@ class RuleScorer:
         currency = listing.currency or _unstated_currency(listing.title, choice.brand, default_currency)
         reference = choice.brand.reference_prices.get(currency)
         if not reference:
+            return None
+        word = self._read_as_word(evidence, choice, semantic)
+        if word:
+            reasons.append(Reason(signal="price_not_compared", text=f"{listing.price:g} {currency}", weight=0.0,
+                                  brand_id=choice.brand.id, detail=word))
             return None
         part_of = self.library.accessory_only(evidence.categories, self.library.brand_index[choice.brand.id])
         if part_of:
@@ -472,6 +479,31 @@ class RuleScorer:
                                   brand_id=choice.brand.id, feature="price_ratio",
                                   detail=f"{ratio:.0%} of the reference price {reference:g} {currency}{unstated}"))
         return ratio
+
+    def _read_as_word(self, evidence: LexicalEvidence, choice: BrandChoice,
+                      semantic: SemanticEvidence | None) -> str | None:
+        """Why the price says nothing of a Chinese name that is also a dictionary word (红豆, 箭牌) written alone
+        in a title that names no kind of product, makes no claim and holds no word near the brand's labels
+        (杂粮 is no underwear): the listing may be the word's thing at the word's price. None where it applies,
+        and where the semantic stage is not there to read the title's words."""
+        if (semantic is None or semantic.brand_id != choice.brand.id or evidence.categories or evidence.terms
+                or evidence.claims or not self.reads_as_word(choice)):
+            return None
+        kind = self.rules["product_kind"]
+        if (semantic.label_sim >= float(kind["label_word_min"])
+                or semantic.counterfeit_sim >= float(kind["exemplar_min"])):
+            return None  # a word of its labels, or close to its counterfeits: the brand's kind of product
+        nearest = (f"; nearest: {semantic.label_word} to {semantic.label} (cosine {semantic.label_sim:.2f})"
+                   if semantic.label_word else "")
+        return (f"'{choice.best.word}' is also a word, and nothing in the title is a kind of product "
+                f"{choice.brand.id} makes ({', '.join(choice.brand.categories)}){nearest}")
+
+    @staticmethod
+    def reads_as_word(choice: BrandChoice) -> bool:
+        """Whether every mention is a Chinese name written plainly that the dictionary holds as a word."""
+        words = dictionary_words()
+        return all(h.kind == "name" and not h.from_knowledge and has_cjk(h.word) and h.word in words
+                   for h in choice.hits)
 
     def _reason(
         self, evidence: LexicalEvidence, signal: str, start: int, end: int, weight: float,

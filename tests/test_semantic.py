@@ -290,3 +290,29 @@ def test_a_word_meaning_a_label_the_taxonomy_lacks_is_a_weak_mention_s_context(t
     # words that mean nothing of the kind leave the initials as weak as they were
     assert not cascade.score(Listing(title="JFY 阳光 快乐 周末 出游", price=45, currency="CNY")).flagged
     store.close()
+
+
+def test_a_dictionary_word_name_needs_its_kind_of_product_for_the_price_to_speak(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """青豆 is a green bean before it is a mark: a bag of beans at a tenth of the brand's price is no counterfeit.
+    Where a word of the title means the brand's kind of product (平角裤 to "underwear"), the price speaks. The
+    brand has no exemplars of its own (another brand's make the semantic stage), as most of a list has none."""
+    from detector import Brand, BrandNames
+
+    store = LibraryStore(f"sqlite:///{tmp_path / 'ipwatch.db'}")
+    store.import_brands([Brand(id="qingdou", names=BrandNames(zh=["青豆"]), categories=["underwear"],
+                               reference_prices={"CNY": 150}),
+                         Brand(id="tabihouse", names=BrandNames(zh=["塔比屋"]), categories=["boots"],
+                               reference_prices={"CNY": 5000})])
+    store.import_terms(bundled_terms)
+    exemplars = ExemplarStore(store, tmp_path / "indices")
+    exemplars.add([{"title": "塔比屋 分趾靴 复刻 K77XY0311 原版皮 女 短靴", "brand_id": "tabihouse"}], "counterfeit")
+    cascade = Detector(store.load_library(), semantic=ExemplarSemantics(exemplars))
+    beans = cascade.score(Listing(title="青豆 东北 新货 2斤 杂粮", price=9, currency="CNY"))
+    assert not beans.flagged, beans
+    assert any(r.signal == "price_not_compared" and "also a word" in (r.detail or "") for r in beans.reasons)
+    briefs = cascade.score(Listing(title="青豆 平角裤 男 莫代尔 透气", price=12, currency="CNY"))
+    assert briefs.flagged and any(r.signal == "price_ratio" for r in briefs.reasons), briefs
+    # without the semantic stage there is nothing to read the words with: the price speaks as before
+    lexical = Detector(store.load_library())
+    assert lexical.score(Listing(title="青豆 东北 新货 2斤 杂粮", price=9, currency="CNY")).flagged
+    store.close()
