@@ -50,6 +50,17 @@ def is_model_number(term: str) -> bool:
         any(c.isalpha() for c in term) or "-" in term or "." in term or len(term) >= 7)
 
 
+def codes_in_capitals(title: str) -> str:
+    """The title with its model numbers in capitals, as catalogues and confirmed cases write them: the embedding
+    model reads case, and a seller who types nw-j4px means NW-J4PX. Other words keep their case."""
+    def capitals(match: re.Match[str]) -> str:
+        token = match.group()
+        code = token.islower() and is_model_number(token) and not is_quantity(normalise_term(token))
+        return token.upper() if code else token
+
+    return _WRITTEN_TOKEN.sub(capitals, title)
+
+
 def is_quantity(term: str) -> bool:
     """A number and a unit of ``rules/lexical.yaml``'s quantity_units (500ml, 5000mah), normalised as terms are."""
     found = _QUANTITY.fullmatch(term)
@@ -120,7 +131,7 @@ class ExemplarSemantics:
     def assess(self, titles: Sequence[str], brand_ids: Sequence[str | None]) -> list[SemanticEvidence]:
         from .embedding import encode
 
-        vectors = encode(list(titles), self.model)
+        vectors = encode([codes_in_capitals(t) for t in titles], self.model)
         out = []
         background = (vectors @ self.background.T).max(axis=1) if len(self.background) else np.zeros(len(vectors))
         for title, vector, brand, ordinary in zip(titles, vectors, brand_ids, background, strict=True):

@@ -246,7 +246,19 @@ def test_a_shared_model_number_needs_less_distance_from_ordinary_wording(tmp_pat
     assert rules["background_margin_model_number"] <= margin < rules["background_margin_distinctive"], margin
     result = cascade.score(Listing(title=title, price=300, currency="CNY"))
     assert result.flagged and result.brand_id == "tabihouse"
+    # the seller who types the number in lower case means the same number: it is embedded in capitals
+    lower = stage.assess(["女 短靴 k77xy0311"], [None])[0]
+    assert abs(lower.counterfeit_sim - evidence.counterfeit_sim) < 1e-5
+    assert cascade.score(Listing(title="女 短靴 k77xy0311", price=300, currency="CNY")).flagged
     store.close()
+
+
+def test_model_numbers_are_embedded_in_capitals_and_nothing_else_changes_case() -> None:
+    from feature_store.semantic import codes_in_capitals
+
+    assert codes_in_capitals("nw-j4px 扫拖一体机 Rolex 126610lv") == "NW-J4PX 扫拖一体机 Rolex 126610LV"
+    # quantities, words and numbers keep their case: 500ml is a size, iphone a word, 15 a number
+    assert codes_in_capitals("iphone 15 pro 256gb 500ml Dunk") == "iphone 15 pro 256gb 500ml Dunk"
 
 
 def test_at_the_brand_s_own_price_closeness_to_counterfeits_is_no_support(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
