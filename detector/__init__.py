@@ -125,8 +125,8 @@ class Detector:
 
     def _nearest_label(self, evidence: LexicalEvidence, labels: list[str], mention: list[tuple[int, int]],
                        item: SemanticEvidence) -> None:
-        """For a weak mention: the title's word nearest one of the brand's labels that the taxonomy does not know
-        (卷纸 to "toilet paper"); a label it knows has its keywords, and those already gave their verdict."""
+        """The title's word (outside the mention) nearest one of ``labels``, recorded on ``item``: 卷纸 to "toilet
+        paper" beside 维大, 杂粮 to "apparel" beside 红豆 (see :meth:`_labels_to_ask` for which labels)."""
         assert self.semantic is not None
         words = title_words(evidence.text, mention)
         nearest = self.semantic.nearest_label(words, labels)

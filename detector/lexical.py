@@ -152,7 +152,7 @@ class LexicalMatcher:
         self._near_seconds = {(second, length + d) for second, length in self._targets_by_second
                               for d in range(-2, 3)}
         # How the longer one-word marks sound (Double Metaphone of their letters): a knock-off respelled by ear
-        # (Maglight, Sharpy) is more than two edits from the mark but sounds the same.
+        # (Maglight for Maglite) is more than two edits from the mark but sounds the same.
         self._target_sounds: dict[tuple[int, str], str] = {}
         for targets in library.fuzzy_targets.values():
             for target, b_idx, word, words in targets:
@@ -717,8 +717,8 @@ class LexicalMatcher:
         """The mark ``token`` imitates, weak for a short mark changed in a letter.
 
         One edit (a swap of two letters counts as one) for marks under eight letters, two above; more where
-        the token (``plain``: as written, before the look-alike fold) sounds like a mark of five letters or
-        more (Maglight, Sharpy): weak, as a sound-alike spelling may be chance.
+        the token (``plain``: as written, before the look-alike fold) sounds like a one-word mark of five
+        letters or more (Maglight for Maglite): weak, as a sound-alike spelling may be chance.
         """
         best: tuple[int, int, str, bool, bool] | None = None
         sound = sound_key(plain) if plain and " " not in plain else ""  # one word for one: runs of short

@@ -578,14 +578,10 @@ class Library:
     def names_own_product(self, word: str, b_idx: int) -> bool:
         """Whether an accessory word is what the brand's own category labels name: a case to a maker of
         "protective cases", a charger to one of "chargers" is the brand's product, not a part for it."""
+        if not word.isascii():  # 滤芯 to a maker of 净水器滤芯
+            return any(word in label for label in self.brands[b_idx].categories)
         wanted = _singular_words(word)
-        if not wanted:
-            return False
         for label in self.brands[b_idx].categories:
-            if not label.isascii():
-                if word in label:
-                    return True
-                continue
             words = _singular_words(label)
             if any(words[i : i + len(wanted)] == wanted for i in range(len(words) - len(wanted) + 1)):
                 return True

@@ -482,10 +482,10 @@ class RuleScorer:
 
     def _read_as_word(self, evidence: LexicalEvidence, choice: BrandChoice,
                       semantic: SemanticEvidence | None) -> str | None:
-        """Why the price says nothing of a Chinese name that is also a dictionary word (红豆, 箭牌) written alone
+        """Why the price says nothing of a Chinese name that is also a dictionary word (红豆, 红蜻蜓) written alone
         in a title that names no kind of product, makes no claim and holds no word near the brand's labels
-        (杂粮 is no underwear): the listing may be the word's thing at the word's price. None where it applies,
-        and where the semantic stage is not there to read the title's words."""
+        (杂粮 is no underwear): the listing may be the word's thing at the word's price. None where that is not
+        so, and where the semantic stage is not there to read the title's words."""
         if (semantic is None or semantic.brand_id != choice.brand.id or evidence.categories or evidence.terms
                 or evidence.claims or not self.reads_as_word(choice)):
             return None

@@ -29,6 +29,7 @@ def detector(bundled_terms: list[LexiconTerm]) -> Detector:
         _brand("anker", ["Anker"], ["chargers", "power banks"], {"USD": 40}, zh=["安克"]),
         _brand("trangia", ["Trangia"], ["camping stoves"], {"USD": 100}),
         _brand("jinlu", [], ["electric scooters"], {"CNY": 2000}, zh=["金鹿"]),
+        _brand("quanwo", [], ["净水滤芯"], {"CNY": 200}, zh=["泉沃"]),
     ]
     return Detector(Library.compile(brands, bundled_terms))
 
@@ -71,6 +72,9 @@ def test_an_accessory_word_that_is_the_brands_own_product_keeps_the_price_signal
     # the same word to a maker of something else is a part for it: its price says nothing
     part = _score(detector, "Sonos Era 100 charger", price=4, currency="USD")
     assert not part.flagged and not any(r.signal == "price_ratio" for r in part.reasons)
+    # a Chinese label names its accessory words in Chinese: 滤芯 from a maker of 净水滤芯
+    filters = _score(detector, "泉沃 滤芯 PP棉 5支装", price=12, currency="CNY")
+    assert filters.flagged and any(r.signal == "price_ratio" for r in filters.reasons)
 
 
 def test_a_fit_cue_that_is_a_verb_needs_its_preposition(detector: Detector) -> None:
