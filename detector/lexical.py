@@ -621,6 +621,8 @@ class LexicalMatcher:
                 found = self._fuzzy_lookup(key, size if extends else None)
                 if found is not None:
                     original = nt.original_text(start, end)
+                    if found.weak and any(ch.isdigit() for ch in original):
+                        continue  # a digit read as a letter and a letter changed besides: ddr3 is no Gree
                     out.append(BrandHit(found.brand, "lookalike", start, end, found.word, needs_context=found.weak,
                                         detail=f"{original} {'sounds' if found.heard else 'looks'} like {found.word}"))
                     taken.append((start, end))

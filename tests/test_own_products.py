@@ -30,6 +30,7 @@ def detector(bundled_terms: list[LexiconTerm]) -> Detector:
         _brand("trangia", ["Trangia"], ["camping stoves"], {"USD": 100}),
         _brand("jinlu", [], ["electric scooters"], {"CNY": 2000}, zh=["金鹿"]),
         _brand("quanwo", [], ["净水滤芯"], {"CNY": 200}, zh=["泉沃"]),
+        _brand("bree", ["Bree"], ["handbags"], {"USD": 200}),
     ]
     return Detector(Library.compile(brands, bundled_terms))
 
@@ -96,3 +97,10 @@ def test_a_title_of_a_kind_that_carries_marks_as_its_subject_is_another_kind(det
     assert not film.flagged
     # a listing of what it may well make is read at its price
     assert _score(detector, "金鹿 电动滑板车 折叠 成人", price=200).flagged
+
+
+def test_a_digit_read_as_a_letter_is_one_disguise_not_two(detector: Detector) -> None:
+    # Br3e is Bree with a digit for a letter; ddr3 read the same way is dre, one letter from it besides: chance
+    assert _score(detector, "Br3e leather handbag women", price=20, currency="USD").brand_id == "bree"
+    memory = _score(detector, "kingston 2gb ddr3 sdram desktop memory module", price=20, currency="USD")
+    assert memory.brand_id is None and not memory.flagged
