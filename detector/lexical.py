@@ -510,8 +510,10 @@ class LexicalMatcher:
     def _riding_after_mark(self, nt: NormalisedText, bare: list[Hit], brand_hits: list[BrandHit]) -> list[Hit]:
         """Bare brand-riding words ("style", "inspired") right after a mark that is no everyday word, as the
         lexicon term they shorten: "Jellycat style bunny", not "retro style" nor "Switch style" (a switch)."""
+        if not bare:
+            return []
         out = []
-        everyday = self.library.everyday_names
+        everyday = self.library.everyday_names | self.library.everyday_lines  # and knowledge lines (Luggage style)
         for word in bare:
             for mark in brand_hits:
                 if mark.end > word.start or everyday_key(mark.word) in everyday:

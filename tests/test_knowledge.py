@@ -128,6 +128,19 @@ def test_knowledge_that_is_an_ordinary_word_needs_context(bundled_terms) -> None
     assert detector.score(Listing(title="Juste un Clou bracelet", price=100)).flagged  # a distinctive line
 
 
+def test_a_riding_word_after_a_line_that_is_an_ordinary_word_is_the_ordinary_phrase(bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    from detector import Detector, Library, Listing
+
+    celine = Brand(id="celine", names=BrandNames(en=["Celine"]), categories=["handbags", "bags"],
+                   reference_prices={"USD": 450})
+    detector = Detector(Library.compile([celine], bundled_terms, {"celine": [("Luggage", "kb_product_line")]}))
+    # "luggage style" is a style of luggage (Walmart: a transport case), not brand-riding on Celine's Luggage tote
+    case = detector.score(Listing(title="skb cases luggage style transport case", price=115, currency="USD"))
+    assert not case.flagged and not any(r.signal == "brand_riding" for r in case.reasons)
+    assert any(r.signal == "brand_riding" for r in detector.score(
+        Listing(title="Celine style tote bag", price=115, currency="USD")).reasons)
+
+
 def test_knowledge_that_is_only_words_for_kinds_names_no_line(bundled_terms) -> None:  # type: ignore[no-untyped-def]
     """托特包 (tote bag) is 托特 + 包: a kind of product any brand makes, so it names none of them."""
     from detector import Detector, Library, Listing
