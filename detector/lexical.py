@@ -159,6 +159,9 @@ class LexicalMatcher:
                 if words == 1 and len(target) >= SOUND_MIN_LETTERS and (sound := sound_key(word)):
                     self._target_sounds[(b_idx, word)] = sound
         self._sounds = frozenset(self._target_sounds.values())
+        # marks after which a bare riding word is the ordinary phrase: everyday house marks and knowledge-base
+        # lines that are ordinary words (retro style, Luggage style)
+        self._everyday_marks = library.everyday_names | library.everyday_lines
         # Latin names and aliases of three or more letters by their plain form, for a mark that a model
         # number follows (iphone4): the fold of a closing digit into a letter (Gucc1) would hide it.
         self._latin_marks: dict[str, tuple[int, str, str]] = {}
@@ -510,10 +513,8 @@ class LexicalMatcher:
     def _riding_after_mark(self, nt: NormalisedText, bare: list[Hit], brand_hits: list[BrandHit]) -> list[Hit]:
         """Bare brand-riding words ("style", "inspired") right after a mark that is no everyday word, as the
         lexicon term they shorten: "Jellycat style bunny", not "retro style" nor "Switch style" (a switch)."""
-        if not bare:
-            return []
         out = []
-        everyday = self.library.everyday_names | self.library.everyday_lines  # and knowledge lines (Luggage style)
+        everyday = self._everyday_marks
         for word in bare:
             for mark in brand_hits:
                 if mark.end > word.start or everyday_key(mark.word) in everyday:

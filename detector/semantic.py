@@ -26,8 +26,8 @@ class SemanticEvidence:
     genuine_known: bool = False  # whether the brand has a genuine catalogue to weigh closeness against
     # the shared terms that are no ordinary wording: no taxonomy keyword, English or dictionary word (洛达, itype)
     distinctive_terms: list[str] = field(default_factory=list)
-    # the title's word nearest one of the named brand's category labels, asked only for a weak mention that has no
-    # other context (卷纸 to "toilet paper" beside 维大): the word, the label and their cosine
+    # the title's word nearest one of the named brand's category labels, asked where the taxonomy leaves the kind
+    # open (卷纸 to "toilet paper" beside 维大, 杂粮 to "apparel" beside 红豆): the word, the label and their cosine
     label_word: str = ""
     label: str = ""
     label_sim: float = 0.0

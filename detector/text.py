@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 try:
     from . import _bulk  # compiled bulk passes (setup.py builds them on install)
@@ -343,13 +344,7 @@ TITLE_WORDS_MAX = 12  # the words of a title compared with a brand's labels: a t
 
 def title_words(nt: NormalisedText, skip: list[tuple[int, int]]) -> list[str]:
     """The words of a normalised title outside the spans in ``skip`` (a brand mention): Latin words of three
-    letters or more, Chinese runs cut into dictionary words (jieba) of two characters or more."""
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)  # not the notes on building its prefix dictionary, once per process
-
+    letters or more, Chinese runs cut into dictionary words of two characters or more."""
     words: list[str] = []
     for match in _WORD_PIECE.finditer(nt.text):
         if any(match.start() < end and start < match.end() for start, end in skip):
@@ -359,6 +354,21 @@ def title_words(nt: NormalisedText, skip: list[tuple[int, int]]) -> list[str]:
         else:
             pieces = [match.group()]
         for piece in pieces:
-            cut = [piece] if piece.isascii() else [w for w in jieba.lcut(piece) if len(w) >= 2]
+            cut = [piece] if piece.isascii() else chinese_words(piece)
             words.extend(w for w in cut if w not in words)
     return words[:TITLE_WORDS_MAX]
+
+
+def chinese_words(text: str) -> list[str]:
+    """The words of two Chinese characters or more in ``text`` as jieba cuts it, in order."""
+    return [w for w in _jieba().lcut(text) if len(w) >= 2 and all(is_cjk(ch) for ch in w)]
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> Any:
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # not its notes on building the prefix dictionary
+    return jieba

@@ -16,7 +16,6 @@ alias table read in place.
 from __future__ import annotations
 
 import csv
-import logging
 import re
 import unicodedata
 from collections import Counter
@@ -28,6 +27,7 @@ from pathlib import Path
 import yaml
 
 from detector import Brand
+from detector.text import chinese_words, has_cjk
 
 from .files import LibraryFileError
 
@@ -41,7 +41,6 @@ ENRICHMENT_KINDS = {
 }
 # Lines start with a letter (AJ1, XT-6, Clifton); a token led by digits is a size or a measure (60ml, 40oz).
 _LATIN_TOKEN_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
-_CJK_RE = re.compile(r"[\u3400-\u9fff]")
 _KEY_DROP_RE = re.compile(r"[\s\-_.'’&·]+")
 
 
@@ -191,11 +190,8 @@ def document_counts(titles: list[str]) -> Counter[str]:
 
 def _words(title: str) -> list[str]:
     words = [m.group() for m in _LATIN_TOKEN_RE.finditer(title) if len(m.group()) >= 2]
-    if _CJK_RE.search(title):
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
-        words += [w for w in jieba.lcut(title) if len(w) >= 2 and all(_CJK_RE.match(ch) for ch in w)]
+    if has_cjk(title):
+        words += chinese_words(title)
     return words
 
 
