@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import threading
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from importlib import resources
 
 import anyio
@@ -23,6 +25,7 @@ from ipwatch.running import running_detector, warm_up
 from ipwatch.settings import Settings
 
 from .access import undeclared
+from .deps import watch_library
 from .limits import RateLimited, RateLimiter
 from .middleware import LimitsAndTiming
 from .routes import admin, cases, enforcement, health, scoring, ui
@@ -71,7 +74,12 @@ def create_app(settings: Settings) -> FastAPI:
         settle_heap()  # the loaded library out of the collector's full passes, which would stall requests
         # Sync routes (the database ones) run in a thread pool; a few threads share one GIL better than 40
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.resolved_api_threads
+        app.state.watcher = asyncio.create_task(watch_library(app))  # a list change made through another worker
         yield
+        app.state.watcher.cancel()
+        with suppress(asyncio.CancelledError):
+            await app.state.watcher
+        app.state.watcher = None
         gc.unfreeze()
         library_store.close()
 
@@ -84,6 +92,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.detector = detector
     app.state.next_version_check = 0.0
     app.state.reloading = False
+    app.state.reload_lock = threading.Lock()
+    app.state.watcher = None  # the lifespan's library watcher, while the app serves
     app.state.feedback = LibraryFeedback(library_store, settings.index_dir, settings.embedding_model)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     max_body = settings.max_body_bytes

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -23,38 +25,66 @@ def get_library_store(request: Request) -> LibraryStore:
     return request.app.state.library_store
 
 
+log = logging.getLogger(__name__)
+
 VERSION_CHECK_SECONDS = 1.0  # how often a worker looks for a list change made through another worker or the CLI
 
 
 def reload_detector(app: Any) -> str:
-    """Recompile the detector over the stored library, keeping the loaded model and semantic stage."""
-    old: Detector = app.state.detector
-    new = running_detector(app.state.settings, app.state.library_store, trained=old.model, stage=old.semantic,
-                           model="rules" if old.model is None else None, semantic=old.semantic is not None)
-    warm_up(new)  # requests keep the old detector until the new one has scored once
-    app.state.detector = new
-    return new.library.version
+    """Recompile the detector over the stored library, keeping the loaded model and semantic stage.
+
+    One reload at a time per worker (the admin route and the watcher may both see a new version); a
+    reload that finds the detector already on the newest recorded version does nothing.
+    """
+    with app.state.reload_lock:
+        old: Detector = app.state.detector
+        if app.state.library_store.latest_version() == old.library.version:
+            return old.library.version
+        new = running_detector(app.state.settings, app.state.library_store, trained=old.model, stage=old.semantic,
+                               model="rules" if old.model is None else None, semantic=old.semantic is not None)
+        warm_up(new)  # requests keep the old detector until the new one has scored once
+        app.state.detector = new
+        return new.library.version
+
+
+async def refresh_detector(app: Any) -> None:
+    """Reload the detector when the stored library version moved on (checked at most once a second).
+
+    Every worker process polls one indexed row, so a change made through any worker or the CLI is scored
+    by all of them within about a second of its recompile; the recompile runs off the event loop while
+    requests keep the old detector, and the compiled library often comes from the on-disk cache the
+    changing process wrote.
+    """
+    state = app.state
+    now = time.monotonic()
+    if now < state.next_version_check or state.reloading:
+        return
+    state.next_version_check = now + VERSION_CHECK_SECONDS
+    state.reloading = True
+    try:
+        latest = await run_in_threadpool(state.library_store.latest_version)
+        if latest is not None and latest != state.detector.library.version:
+            await run_in_threadpool(reload_detector, app)
+    finally:
+        state.reloading = False
+
+
+async def watch_library(app: Any) -> None:
+    """Run for a worker's lifetime: look for a list change every second whether or not requests arrive,
+    so a quiet worker is current before its next request rather than recompiling while it waits."""
+    while True:
+        try:
+            await refresh_detector(app)
+        except Exception:  # a database hiccup: requests keep the loaded detector; the next tick tries again
+            log.exception("library version check failed")
+        await asyncio.sleep(VERSION_CHECK_SECONDS)
 
 
 async def get_detector(request: Request) -> Detector:
-    """The detector, reloaded when the stored library version moved on (checked at most once a second).
-
-    Every worker process polls one indexed row, so a change made through any worker or the CLI is scored
-    by all of them within about a second; the recompile runs off the event loop while requests keep the
-    old detector, and the compiled library usually comes from the on-disk cache the changing process wrote.
-    """
-    app = request.app
-    state = app.state
-    now = time.monotonic()
-    if now >= state.next_version_check and not state.reloading:
-        state.next_version_check = now + VERSION_CHECK_SECONDS
-        latest = await run_in_threadpool(state.library_store.latest_version)
-        if latest is not None and latest != state.detector.library.version:
-            state.reloading = True
-            try:
-                await run_in_threadpool(reload_detector, app)
-            finally:
-                state.reloading = False
+    """The detector; without the lifespan's watcher (an app driven outside a server), checked per request."""
+    state = request.app.state
+    if state.watcher is None:
+        await refresh_detector(request.app)
     return state.detector
 
 

@@ -268,7 +268,18 @@ class LibraryStore:
                 tmp.replace(cached)
             finally:
                 tmp.unlink(missing_ok=True)
+            self._prune_cache(keep=cached)
         return library
+
+    CACHED_LIBRARIES = 4  # compiled versions kept on disk (about 200 MB each for the bundled list)
+
+    def _prune_cache(self, keep: Path) -> None:
+        """Remove all but the newest compiled libraries: every list change writes one, and a server that
+        changed its list a hundred times would otherwise hold 20 GB of them. A worker still reading a
+        removed file keeps its open handle; one that finds it gone compiles."""
+        cached = sorted(keep.parent.glob("library-*.pkl"), key=_modified, reverse=True)
+        for old in [path for path in cached if path != keep][self.CACHED_LIBRARIES - 1:]:
+            old.unlink(missing_ok=True)
 
     def _cache_path(self, version: str) -> Path | None:
         return None if self.cache_dir is None else self.cache_dir / f"library-{version}.pkl"
@@ -350,3 +361,11 @@ def _term_of(row: LexiconRow) -> LexiconTerm:
     return LexiconTerm(
         term=row.term, language=row.language, strength=row.strength, category=row.category, source=row.source  # type: ignore[arg-type]
     )
+
+
+def _modified(path: Path) -> float:
+    """A file's modification time; one another process removed meanwhile sorts as oldest."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0

@@ -183,6 +183,12 @@ def serve_workers_suite(store: LibraryStore, size: int, progress: bool) -> dict[
     return run(store, size, progress)
 
 
+def list_change_suite(store: LibraryStore, size: int, progress: bool) -> dict[str, Any]:
+    from .bench_api import list_change_suite as run
+
+    return run(store, size, progress)
+
+
 def batch_suite(store: LibraryStore, size: int, progress: bool) -> dict[str, Any]:
     from .bench_batch import batch_suite as run
 
@@ -214,9 +220,11 @@ SUITES: dict[str, Callable[[LibraryStore, int, bool], dict[str, Any]]] = {
     "crawl": crawl_suite,
     "batch": batch_suite,
     "serve_workers": serve_workers_suite,
+    "list_change": list_change_suite,
     "soak": soak_suite,
 }
-LONG_SUITES = {"soak", "batch", "serve_workers"}  # minutes each (or issue 12's scale-out): by name, not by "all"
+# minutes each (or issue 12's scale-out), or servers of their own: by name, not by "all"
+LONG_SUITES = {"soak", "batch", "serve_workers", "list_change"}
 
 
 def run_benchmarks(store: LibraryStore, suite: str, size: int, progress: bool = True) -> dict[str, Any]:

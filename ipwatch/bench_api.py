@@ -1,4 +1,5 @@
-"""``ipwatch bench --suite api``: POST /v1/score latency at 16 concurrent clients on loopback."""
+"""``ipwatch bench --suite api``: POST /v1/score latency at 16 concurrent clients on loopback; the served
+workers' throughput (``serve_workers``) and how soon a list change reaches every worker (``list_change``)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,80 @@ def serve_workers_suite(store: LibraryStore, size: int, progress: bool) -> dict[
         "serve_workers_speedup": round(two["api_requests_per_s"] / one["api_requests_per_s"], 2),
         "serve_workers_speedup_goal": 1.5,
     }
+
+
+LIST_CHANGES = 3
+LIST_CHANGE_SEEN_LIMIT_S = 2.0
+HEALTH_POLL_S = 0.05  # a monitoring client's pace, not a flood that would take the GIL from the recompile
+
+
+def list_change_suite(_store: LibraryStore, _size: int, progress: bool) -> dict[str, Any]:
+    """`serve --workers 2` over the bundled list: a brand added through the admin API, then the time from the
+    change's answer until the other worker scores with the new library (three changes; the slowest counts)."""
+    say = print if progress else (lambda *_a, **_k: None)
+    with tempfile.TemporaryDirectory() as home:
+        store = LibraryStore(f"sqlite:///{home}/ipwatch.db")
+        store.import_brands(read_brands(bundled_protection_list()))
+        store.import_terms(read_terms(bundled_lexicon()))
+        admin = ReviewStore(store).create_key("bench-admin", "admin")
+        store.close()
+        port = _free_port()
+        env = {**os.environ, "IPWATCH_HOME": home}
+        env.pop("IPWATCH_DATABASE_URL", None)
+        server = subprocess.Popen([sys.executable, "-m", "ipwatch.cli", "serve", "--port", str(port),
+                                   "--workers", "2", "--no-access-log"], env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            _wait(port, server)
+            workers = _versions_by_worker(port, lambda seen: len(seen) == 2, timeout=180.0)
+            seen_after: list[float] = []
+            for change in range(LIST_CHANGES):
+                say(f"list_change: change {change + 1} of {LIST_CHANGES} through one worker")
+                brand = {"id": f"bench-mark-{change}", "names": {"en": [f"Quorvex{change}"]}, "categories": ["shoes"]}
+                answer = _json_call(port, "/v1/admin/brands", admin, {"brands": [brand]})
+                changed_at = time.monotonic()
+                new = answer["library_version"]
+                _versions_by_worker(port, lambda seen, new=new: set(seen) == set(workers)  # type: ignore[misc]
+                                    and all(v == new for v in seen.values()), timeout=60.0, latest=True)
+                seen_after.append(time.monotonic() - changed_at)
+        finally:
+            os.killpg(server.pid, 15)
+            server.wait(timeout=30)
+    return {
+        "list_change_seen_by_all_workers_s": round(max(seen_after), 2),
+        "list_change_seen_by_all_workers_each_s": [round(s, 2) for s in seen_after],
+        "list_change_seen_limit_s": LIST_CHANGE_SEEN_LIMIT_S,
+    }
+
+
+def _versions_by_worker(port: int, done: Any, timeout: float, latest: bool = False) -> dict[int, str]:
+    """Poll /healthz on new connections (any worker may answer) until ``done(versions by worker)``;
+    with ``latest`` each worker's newest answer counts, else its first."""
+    seen: dict[int, str] = {}
+    deadline = time.monotonic() + timeout
+    while not done(seen):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"workers not current after {timeout:.0f} s: {seen}")
+        health = _json_call(port, "/healthz")
+        if latest or health["worker"] not in seen:
+            seen[health["worker"]] = health["library_version"]
+        time.sleep(HEALTH_POLL_S)
+    return seen
+
+
+def _json_call(port: int, path: str, key: str | None = None, body: dict | None = None) -> dict:  # type: ignore[type-arg]
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {key}"} if key else {})
+        connection.request("GET" if body is None else "POST", path,
+                           body=None if body is None else json.dumps(body).encode(), headers=headers)
+        response = connection.getresponse()
+        payload = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{path} answered {response.status}: {payload[:200]!r}")
+        return json.loads(payload)
+    finally:
+        connection.close()
 
 
 def api_suite(_store: LibraryStore, _size: int, progress: bool, workers: int = 1) -> dict[str, Any]:

