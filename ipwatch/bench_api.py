@@ -36,6 +36,28 @@ def below_the_client() -> None:
     os.nice(SERVER_NICENESS)
 
 
+def _bundled_home(home: str, role: str) -> str:
+    """An SQLite store in ``home`` with the bundled list and lexicon; a new API key of ``role``."""
+    store = LibraryStore(f"sqlite:///{home}/ipwatch.db")
+    try:
+        store.import_brands(read_brands(bundled_protection_list()))
+        store.import_terms(read_terms(bundled_lexicon()))
+        return ReviewStore(store).create_key(f"bench-{role}", role)
+    finally:
+        store.close()
+
+
+def _serve(home: str, port: int, workers: int, env: dict[str, str] | None = None,
+           preexec_fn: Any = None) -> subprocess.Popen:  # type: ignore[type-arg]
+    """`ipwatch serve` over ``home`` (its own SQLite file, whatever the caller's environment names)."""
+    environment = {**os.environ, "IPWATCH_HOME": home, **(env or {})}
+    environment.pop("IPWATCH_DATABASE_URL", None)
+    return subprocess.Popen([sys.executable, "-m", "ipwatch.cli", "serve", "--port", str(port),
+                             "--workers", str(workers), "--no-access-log"], env=environment,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                            preexec_fn=preexec_fn)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -69,17 +91,9 @@ def list_change_suite(_store: LibraryStore, _size: int, progress: bool) -> dict[
     change's answer until the other worker scores with the new library (three changes; the slowest counts)."""
     say = print if progress else (lambda *_a, **_k: None)
     with tempfile.TemporaryDirectory() as home:
-        store = LibraryStore(f"sqlite:///{home}/ipwatch.db")
-        store.import_brands(read_brands(bundled_protection_list()))
-        store.import_terms(read_terms(bundled_lexicon()))
-        admin = ReviewStore(store).create_key("bench-admin", "admin")
-        store.close()
+        admin = _bundled_home(home, "admin")
         port = _free_port()
-        env = {**os.environ, "IPWATCH_HOME": home}
-        env.pop("IPWATCH_DATABASE_URL", None)
-        server = subprocess.Popen([sys.executable, "-m", "ipwatch.cli", "serve", "--port", str(port),
-                                   "--workers", "2", "--no-access-log"], env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL, start_new_session=True)
+        server = _serve(home, port, workers=2)
         try:
             _wait(port, server)
             workers = _versions_by_worker(port, lambda seen: len(seen) == 2, timeout=180.0)
@@ -137,19 +151,10 @@ def api_suite(_store: LibraryStore, _size: int, progress: bool, workers: int = 1
     """A real `ipwatch serve` in its own home with the bundled list; clients on keep-alive connections."""
     say = print if progress else (lambda *_a, **_k: None)
     with tempfile.TemporaryDirectory() as home:
-        store = LibraryStore(f"sqlite:///{home}/ipwatch.db")
-        store.import_brands(read_brands(bundled_protection_list()))
-        store.import_terms(read_terms(bundled_lexicon()))
-        key = ReviewStore(store).create_key("bench", "submitter")
-        store.close()
+        key = _bundled_home(home, "submitter")
         port = _free_port()
         # One key drives all the load: its rate limit is set out of reach (the limiter still runs).
-        env = {**os.environ, "IPWATCH_HOME": home, "IPWATCH_RATE_LIMIT_PER_SECOND": "1000000000"}
-        env.pop("IPWATCH_DATABASE_URL", None)
-        server = subprocess.Popen([sys.executable, "-m", "ipwatch.cli", "serve", "--port", str(port),
-                                   "--workers", str(workers), "--no-access-log"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                                  preexec_fn=below_the_client)
+        server = _serve(home, port, workers, {"IPWATCH_RATE_LIMIT_PER_SECOND": "1000000000"}, below_the_client)
         try:
             _wait(port, server)
             if workers > 1:
