@@ -20,7 +20,7 @@ from rapidfuzz.distance import OSA, Levenshtein
 from rapidfuzz.process import cdist
 
 from .claims import CLAIM_CATEGORIES
-from .library import Library, ProductKinds, collapse_repeats, english_words, everyday_key
+from .library import Library, ProductKinds, collapse_repeats, common_english_words, english_words, everyday_key
 from .scanner import LONG_NAME, is_ascii_alnum, is_ascii_letter, stands_apart, straddles
 from .text import (
     LEET,
@@ -78,6 +78,7 @@ class BrandHit:
     needs_context: bool = False
     detail: str | None = None
     from_knowledge: bool = False  # matched from the brand knowledge base, not the protection list
+    ordinary_word: bool = False  # an ordinary word spelt like the mark (Sharpy): only beside its kind or a claim
 
 
 @dataclass
@@ -140,6 +141,7 @@ class LexicalMatcher:
         self._plain_words: set[str] = set()  # words that are ordinary English or under three letters: a run
         # of words that are all plain never looks like a brand (see _fuzzy_lookup)
         self._english = english_words()
+        self._common_english = common_english_words()
         # Targets by first letter and by second (a knock-off may change the first: Krocs), and length.
         self._targets_by_start: dict[tuple[str, int], list[tuple[str, int, str, int]]] = {}
         self._targets_by_second: dict[tuple[str, int], list[tuple[str, int, str, int]]] = {}
@@ -159,6 +161,16 @@ class LexicalMatcher:
                 if words == 1 and len(target) >= SOUND_MIN_LETTERS and (sound := sound_key(word)):
                     self._target_sounds[(b_idx, word)] = sound
         self._sounds = frozenset(self._target_sounds.values())
+        # The same for every mark of five letters or more and every mark of several words, by the words of the
+        # mark: an ordinary word spelt by ear (Sharpy, Darn Tuff) is read against these (_heard_as_word).
+        self._heard: dict[str, list[tuple[int, str, tuple[str, ...]]]] = {}
+        for targets in library.fuzzy_targets.values():
+            for target, b_idx, word, words in targets:
+                parts = tuple(re.findall(r"[a-z]+", _without_accents(word).lower()))
+                if len(parts) == words and (words > 1 or len(target) >= SOUND_MIN_LETTERS) and (
+                        sound := sound_key(word)):
+                    self._heard.setdefault(sound, []).append((b_idx, word, parts))
+        self._run_sounds = frozenset(k for k, marks in self._heard.items() if any(len(m[2]) > 1 for m in marks))
         # marks after which a bare riding word is the ordinary phrase: everyday house marks and knowledge-base
         # lines that are ordinary words (retro style, Luggage style)
         self._everyday_marks = library.everyday_names | library.everyday_lines
@@ -427,8 +439,9 @@ class LexicalMatcher:
 
         found.extend(self._numbered_marks(nt, windows, found))
         found.extend(self._fuzzy_hits(nt, windows, found))
-        # Knowledge that is an ordinary word (Box, Love, 飞天) counts only in context: alone it is the word.
-        found = [h for h in found if not (h.from_knowledge and h.needs_context and not (
+        # Knowledge that is an ordinary word (Box, Love, 飞天), and an ordinary word spelt like a mark (Sharpy),
+        # count only in context: alone it is the word.
+        found = [h for h in found if not ((h.from_knowledge or h.ordinary_word) and h.needs_context and not (
             has_terms or lib.of_brand_kind(categories, h.brand)))]
         # A seller who writes the house mark plainly has nothing to disguise: a word near it elsewhere in the
         # title is another word (Nikon ... Nikkor lens, 本田 ... 本回). The brand's product line written plainly
@@ -626,8 +639,10 @@ class LexicalMatcher:
                     original = nt.original_text(start, end)
                     if found.weak and any(ch.isdigit() for ch in original):
                         continue  # a digit read as a letter and a letter changed besides: ddr3 is no Gree
+                    how = f"{original} {'sounds' if found.heard else 'looks'} like {found.word}"
                     out.append(BrandHit(found.brand, "lookalike", start, end, found.word, needs_context=found.weak,
-                                        detail=f"{original} {'sounds' if found.heard else 'looks'} like {found.word}"))
+                                        detail=how + (" (an ordinary word too)" if found.ordinary else ""),
+                                        ordinary_word=found.ordinary))
                     taken.append((start, end))
         return out
 
@@ -662,8 +677,8 @@ class LexicalMatcher:
         if maybe:
             distances = cdist([f for _, f in maybe], self._all_targets, scorer=Levenshtein.distance,
                               score_cutoff=_MAX_EDITS, workers=1).min(axis=1)
-            unlike.extend(key for (key, _), d in zip(maybe, distances, strict=True)
-                          if d > _MAX_EDITS and (" " in key or sound_key(key) not in self._sounds))
+            unlike.extend(key for (key, _), d in zip(maybe, distances, strict=True) if d > _MAX_EDITS
+                          and sound_key(key) not in (self._run_sounds if " " in key else self._sounds))
         cache.update(dict.fromkeys(unlike))
         self._clean_tokens.update(unlike)
         english = self._english
@@ -694,18 +709,39 @@ class LexicalMatcher:
             form = squeezed.translate(SKELETON)
             token = collapse_repeats(form)
             near = self._near_targets(token) if self._has_near(token) else None
-            if (  # no mark of about this length with this first or second letter: done
-                near
-                and not _is_english(squeezed, self._english)
-                and not all(_is_english(part, self._english) or len(part) < 3 for part in plain.split(" "))
-                and form not in self.library.term_forms
-            ):
+            if not near or form in self.library.term_forms:
+                pass  # no mark of about this length with this first or second letter: done
+            elif _is_english(squeezed, self._english) or all(
+                    _is_english(part, self._english) or len(part) < 3 for part in plain.split(" ")):
+                result = self._heard_as_word(plain)
+            else:
                 result = self._closest_brand(token, near=near, plain=plain)
         if len(cache) < _FUZZY_CACHE_LIMIT:
             cache[plain] = result
             if result is None:
                 self._clean_tokens.add(plain)
         return result
+
+    def _heard_as_word(self, plain: str) -> Resemblance | None:
+        """The mark an ordinary English word, or run of words, is spelt like by ear: Sharpy for Sharpie, Darn
+        Tuff for Darn Tough. Word for word, each starting as the mark's word does and of its length give or take
+        a letter, sounding like the mark together;
+        one word alone only for a mark of five letters or more and a word no common dictionary holds (Sharpy,
+        not glossy), a run keeping one of the mark's words as written. Weak and an ordinary word: it counts
+        only beside the brand's kind of product or a claim.
+        """
+        sound = sound_key(plain)
+        words = tuple(plain.split(" "))
+        for b_idx, word, parts in self._heard.get(sound, ()) if sound else ():
+            if len(parts) != len(words) or parts == words or any(
+                    a[0] != b[0] or abs(len(a) - len(b)) > 1 for a, b in zip(parts, words, strict=True)):
+                continue  # card is no Cartier: the mark's length, give or take a letter
+            if len(parts) > 1 and not any(a == b for a, b in zip(parts, words, strict=True)):
+                continue
+            if len(parts) == 1 and _is_english(plain, self._common_english):
+                continue  # glossy or channel alone is the word, whatever mark it sounds like
+            return Resemblance(b_idx, word, weak=True, heard=True, ordinary=True)
+        return None
 
     def _near_targets(self, token: str) -> list[tuple[str, int, str, int]]:
         """Fuzzy targets with the first or second letter of ``token`` and within two letters of its length."""
@@ -780,12 +816,14 @@ SOUND_MIN_KEY = 3  # ...and a key of fewer consonant sounds than this says too l
 
 class Resemblance(NamedTuple):
     """The mark a Latin token imitates and how: ``weak`` when it could be chance (it needs context),
-    ``heard`` when it is spelt by ear (more edits than a look-alike, the mark's sound)."""
+    ``heard`` when it is spelt by ear (more edits than a look-alike, the mark's sound), ``ordinary`` when
+    the token is an ordinary word too (Sharpy)."""
 
     brand: int
     word: str
     weak: bool
     heard: bool = False
+    ordinary: bool = False  # an ordinary word as well: it needs the brand's kind of product or a claim
 
 
 def sound_key(text: str) -> str:

@@ -220,8 +220,16 @@ def english_words() -> frozenset[str]:
     from english_words import get_english_words_set
 
     web2 = get_english_words_set(["web2"], lower=False, alpha=True)
-    gcide = get_english_words_set(["gcide"], lower=True, alpha=True)
-    return frozenset(w for w in (*(w for w in web2 if w.islower()), *gcide) if len(w) >= 3)
+    return frozenset(w for w in (*(w for w in web2 if w.islower()), *common_english_words()) if len(w) >= 3)
+
+
+@lru_cache(maxsize=1)
+def common_english_words() -> frozenset[str]:
+    """The words of GCIDE alone, without Webster's second edition's rarer and older ones (sharpy, a kind of
+    boat, is only there; glossy and channel are in both)."""
+    from english_words import get_english_words_set
+
+    return frozenset(w for w in get_english_words_set(["gcide"], lower=True, alpha=True) if len(w) >= 3)
 
 
 STRADDLE_MIN_FREQUENCY = 15  # jieba counts: below this a two-character "word" is too rare to trust

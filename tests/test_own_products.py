@@ -31,6 +31,9 @@ def detector(bundled_terms: list[LexiconTerm]) -> Detector:
         _brand("jinlu", [], ["electric scooters"], {"CNY": 2000}, zh=["金鹿"]),
         _brand("quanwo", [], ["净水滤芯"], {"CNY": 200}, zh=["泉沃"]),
         _brand("bree", ["Bree"], ["handbags"], {"USD": 200}),
+        _brand("hardee", ["Hardee Boot"], ["boots"], {"USD": 160}),
+        _brand("blinkie", ["Blinkie"], ["bike lights"], {"USD": 30}),
+        _brand("glossie", ["Glossie"], ["lipstick", "cosmetics"], {"USD": 30}),
     ]
     return Detector(Library.compile(brands, bundled_terms))
 
@@ -56,6 +59,21 @@ def test_a_mark_spelt_by_ear_is_its_knock_off(detector: Detector) -> None:
     assert "Streemlite sounds like Streamlight" in _details(result)
     # weak by itself: without the brand's kind of product or any other sign it does not flag
     assert not _score(detector, "Streemlite", price=80, currency="USD").flagged
+
+
+def test_ordinary_words_spelt_like_a_mark_by_ear_count_beside_its_kind_of_product(detector: Detector) -> None:
+    # a run keeping one word of the mark, the other an ordinary word that sounds like the mark's
+    boots = _score(detector, "Hardy Boot mens work boots steel toe waterproof", price=45, currency="USD")
+    assert boots.flagged and boots.brand_id == "hardee"
+    assert any("Hardy Boot sounds like Hardee Boot (an ordinary word too)" in d for d in _details(boots))
+    # one rare word (only in Webster's second edition) for a one-word mark
+    light = _score(detector, "Blinky bike light USB rechargeable rear light", price=4, currency="USD")
+    assert light.flagged and light.brand_id == "blinkie"
+    # the same words about anything else are the words, whatever the price
+    for title in ("Hardy Boot Camp fitness guide paperback", "blinky eyes cartoon sticker"):
+        assert _score(detector, title, price=2, currency="USD").brand_id is None, title
+    # a common word alone is the word even beside the brand's kind: glossy lipstick is no Glossie
+    assert _score(detector, "glossy lipstick set 6 colours", price=5, currency="USD").brand_id is None
 
 
 def test_a_run_of_short_words_does_not_sound_like_a_mark(detector: Detector) -> None:
