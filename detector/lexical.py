@@ -314,7 +314,7 @@ class LexicalMatcher:
         brand_hits, homonyms = self._drop_homonyms(
             brand_hits, by_kind.get("homonym_context", []),
             _longest_only([h for h in by_kind.get("compound", []) if not _across_gap(h, nt.gaps)]), nt)
-        terms.extend(self._riding_after_mark(nt, by_kind.get("bare_riding", []), brand_hits))
+        terms.extend(self._riding_after_mark(nt, by_kind.get("bare_riding", []), brand_hits, categories))
         return LexicalEvidence(
             text=nt,
             brand_hits=brand_hits,
@@ -523,14 +523,22 @@ class LexicalMatcher:
                                        f"(one character swapped: {written[swapped]} for {name[swapped]})"))
         return out
 
-    def _riding_after_mark(self, nt: NormalisedText, bare: list[Hit], brand_hits: list[BrandHit]) -> list[Hit]:
-        """Bare brand-riding words ("style", "inspired") right after a mark that is no everyday word, as the
-        lexicon term they shorten: "Jellycat style bunny", not "retro style" nor "Switch style" (a switch)."""
+    def _riding_after_mark(self, nt: NormalisedText, bare: list[Hit], brand_hits: list[BrandHit],
+                           categories: set[str]) -> list[Hit]:
+        """Bare brand-riding words ("style", "inspired") right after a mark, as the lexicon term they shorten:
+        "Jellycat style bunny", not "retro style" nor "Switch style" (a switch). After a house mark that is an
+        everyday word only where the title names the brand's kind of product ("Wrangler style jeans" rides on
+        the maker of jeans); never after a knowledge-base line that is one ("luggage style transport case")."""
         out = []
         everyday = self._everyday_marks
+        lib = self.library
         for word in bare:
             for mark in brand_hits:
-                if mark.end > word.start or everyday_key(mark.word) in everyday:
+                if mark.end > word.start:
+                    continue
+                key = everyday_key(mark.word)
+                if key in lib.everyday_lines or (key in everyday and not (  # a line alone: the phrase (Luggage style)
+                        lib.of_brand_kind(categories, mark.brand) or lib.names_label_head(nt.original, mark.brand))):
                     continue
                 between = nt.original[nt.original_span(mark.start, mark.end)[1]:nt.original_span(
                     word.start, word.end)[0]]

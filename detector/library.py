@@ -595,6 +595,18 @@ class Library:
                 return True
         return False
 
+    def names_label_head(self, title: str, b_idx: int) -> bool:
+        """Whether a title holds the head word of one of the brand's category labels (jeans to a maker of
+        "jeans", containers to one of "food storage containers"), or a Chinese label whole."""
+        words = set(_singular_words(title))
+        for label in self.brands[b_idx].categories:
+            if not label.isascii():
+                if label in title:
+                    return True
+            elif (heads := _singular_words(label)) and heads[-1] in words:
+                return True
+        return False
+
     def accessory_only(self, categories: frozenset[str] | set[str], b_idx: int) -> frozenset[str]:
         """A title's kinds when they are all accessory kinds the brand's labels do not name, else nothing.
 

@@ -106,7 +106,7 @@ class RuleScorer:
             if candidate is not None and candidate.weight > choice.weight:
                 choice = BrandChoice(choice.brand, candidate.best, [candidate.best, *choice.hits], candidate.weight)
         if choice is not None and evidence.accessory:
-            evidence = self._own_product_words(evidence, choice)
+            evidence = self._own_product_words(evidence, choice, semantic)
         shared = self._exemplar_words(choice, semantic)
         if choice is not None and choice.best.needs_context and shared:
             # what a weak mention lacked: the title is in the words of this brand's own counterfeits
@@ -195,11 +195,19 @@ class RuleScorer:
                        detail=(choice.best.detail + "; " if choice.best.detail else "") + f"in context: {why}")
         return BrandChoice(choice.brand, best, [best if h is choice.best else h for h in choice.hits], weight)
 
-    def _own_product_words(self, evidence: LexicalEvidence, choice: BrandChoice) -> LexicalEvidence:
+    def _own_product_words(self, evidence: LexicalEvidence, choice: BrandChoice,
+                           semantic: SemanticEvidence | None) -> LexicalEvidence:
         """The evidence without the accessory words that name the chosen brand's own product (a case from a
-        maker of protective cases is its product: its price is compared, its mention is no compatibility)."""
+        maker of protective cases is its product: its price is compared, its mention is no compatibility).
+
+        Also the word the semantic stage found to mean one of the brand's labels, in another language (电池
+        to a maker of "batteries"): a word read as the brand's kind of product cannot be a part for it.
+        """
         b_idx = self.library.brand_index[choice.brand.id]
-        kept = [a for a in evidence.accessory if not self.library.names_own_product(a.word, b_idx)]
+        means_label = (semantic.label_word if semantic is not None and semantic.brand_id == choice.brand.id
+                       and semantic.label_sim >= float(self.rules["product_kind"]["label_word_min"]) else None)
+        kept = [a for a in evidence.accessory
+                if not self.library.names_own_product(a.word, b_idx) and a.word != means_label]
         return evidence if len(kept) == len(evidence.accessory) else replace(evidence, accessory=kept)
 
     def _semantic_candidate(self, evidence: LexicalEvidence, semantic: SemanticEvidence,

@@ -88,6 +88,7 @@ class ExemplarSemantics:
         self.genuine = _by_brand(gen_ids, gen_brands, gen_vectors)
         self.min_terms = min_terms
         self.vocabulary = self._vocabulary(cf_texts, cf_brands)
+        self.model_terms = _model_number_terms(cf_texts)
         self.background = _background_vectors(store)
         self.ordinary = _ordinary_terms()  # built once per process, at load rather than on a first request
         self._label_kinds: dict[str, frozenset[str]] = {}
@@ -96,6 +97,11 @@ class ExemplarSemantics:
     @property
     def empty(self) -> bool:
         return not self.counterfeits
+
+    def is_model_term(self, term: str) -> bool:
+        """Whether an exemplar term (normalised) is a model number: by its form, or because an exemplar wrote it
+        as one (TL-PV1Z normalises to tipviz, its digit folded into the letter it looks like)."""
+        return term in self.model_terms or is_model_number(term)
 
     def _vocabulary(self, texts: list[str], brands: list[str]) -> ahocorasick.Automaton | None:
         owners: dict[str, set[str]] = defaultdict(set)
@@ -124,7 +130,7 @@ class ExemplarSemantics:
             for brand in brands:
                 terms = found[(index, brand)]
                 terms.add(term)
-                if len(terms) >= self.min_terms or is_model_number(term):
+                if len(terms) >= self.min_terms or self.is_model_term(term):
                     picked.add(index)
         return picked
 
@@ -138,7 +144,7 @@ class ExemplarSemantics:
             evidence = self._nearest_brand(vector) if brand is None else self._against(vector, brand)
             if evidence.brand_id is not None:
                 evidence.shared_terms = self.shared_terms(title, evidence.brand_id)
-                evidence.model_numbers = _as_written(title, [t for t in evidence.shared_terms if is_model_number(t)])
+                evidence.model_numbers = _as_written(title, [t for t in evidence.shared_terms if self.is_model_term(t)])
                 evidence.distinctive_terms = [t for t in evidence.shared_terms if t not in self.ordinary]
             evidence.background_sim = float(ordinary)
             out.append(evidence)
@@ -212,6 +218,12 @@ class ExemplarSemantics:
         ranked = sorted(best.items(), key=lambda item: -item[1])
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         return self._against(vector, ranked[0][0], runner_up)
+
+
+def _model_number_terms(texts: list[str]) -> frozenset[str]:
+    """The normalised forms of the model numbers exemplars write (TL-PV1Z: tipviz)."""
+    return frozenset(normalise_term(token) for text in texts for token in _WRITTEN_TOKEN.findall(text)
+                     if is_model_number(token) and not is_quantity(normalise_term(token)))
 
 
 def _as_written(title: str, terms: list[str]) -> list[str]:

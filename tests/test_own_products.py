@@ -34,6 +34,7 @@ def detector(bundled_terms: list[LexiconTerm]) -> Detector:
         _brand("hardee", ["Hardee Boot"], ["boots"], {"USD": 160}),
         _brand("blinkie", ["Blinkie"], ["bike lights"], {"USD": 30}),
         _brand("glossie", ["Glossie"], ["lipstick", "cosmetics"], {"USD": 30}),
+        _brand("rambler", ["Rambler"], ["jeans"], {"USD": 50}),
     ]
     return Detector(Library.compile(brands, bundled_terms))
 
@@ -74,6 +75,22 @@ def test_ordinary_words_spelt_like_a_mark_by_ear_count_beside_its_kind_of_produc
         assert _score(detector, title, price=2, currency="USD").brand_id is None, title
     # a common word alone is the word even beside the brand's kind: glossy lipstick is no Glossie
     assert _score(detector, "glossy lipstick set 6 colours", price=5, currency="USD").brand_id is None
+
+
+def test_a_house_mark_that_is_a_word_is_ridden_on_beside_its_kind_of_product(detector: Detector) -> None:
+    # "rambler style" alone is a walker's style; beside jeans, the maker of jeans is the style
+    jeans = _score(detector, "Rambler style relaxed fit jeans men", price=15, currency="USD")
+    assert jeans.flagged and any(r.signal == "brand_riding" for r in jeans.reasons), jeans
+    guide = _score(detector, "rambler style hiking guide paperback", price=15, currency="USD")
+    assert not guide.flagged and not any(r.signal == "brand_riding" for r in guide.reasons), guide
+
+
+def test_smart_is_no_kind_of_product(detector: Detector) -> None:
+    # 智能 says a product is smart, not that it is electronics: a smart toilet is a toilet
+    titles = ["智能马桶 即热 一体式 自动翻盖", "儿童智能手表 触摸 电话"]
+    toilet, watch = detector.matcher.analyse_full(titles, [None, None])
+    assert "electronics" not in toilet.categories
+    assert "electronics" in watch.categories
 
 
 def test_a_run_of_short_words_does_not_sound_like_a_mark(detector: Detector) -> None:

@@ -253,6 +253,41 @@ def test_a_shared_model_number_needs_less_distance_from_ordinary_wording(tmp_pat
     store.close()
 
 
+def test_a_model_number_whose_digit_folds_into_a_letter_is_still_a_model_number(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """QX-LV1Z normalises to qxiviz (1 looks like i): all letters, yet the confirmed case wrote a model number,
+    and a title carrying it is read as sharing one (scoring.yaml background_margin_model_number)."""
+    from detector import Brand, BrandNames
+
+    store = LibraryStore(f"sqlite:///{tmp_path / 'ipwatch.db'}")
+    store.import_brands([Brand(id="quorvex", names=BrandNames(en=["Quorvex"]), categories=["golf balls"],
+                               reference_prices={"USD": 50})])
+    store.import_terms(bundled_terms)
+    exemplars = ExemplarStore(store, tmp_path / "indices")
+    exemplars.add([{"title": "Quorvex Tour X golf balls fake QX-LV1Z", "brand_id": "quorvex"},
+                   {"title": "Quorvex Tour X 高尔夫球 高仿 QX-LV1Z", "brand_id": "quorvex"}], "counterfeit")
+    stage = ExemplarSemantics(exemplars)
+    title = "QX-LV1Z golf balls dozen tour"
+    assert stage.candidates([title]) == {0}
+    assert stage.assess([title], [None])[0].model_numbers == ["QX-LV1Z"]
+    result = Detector(store.load_library(), semantic=stage).score(Listing(title=title, price=12, currency="USD"))
+    assert result.flagged and result.brand_id == "quorvex", result
+    store.close()
+
+
+def test_a_word_read_as_the_brands_label_in_another_language_is_its_product(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """电池 is an accessory word (a phone's battery), but to a maker of "batteries" it is the product: once the
+    semantic stage reads it as that label (the context of a weak mention), the price is compared."""
+    from detector import Brand, BrandNames
+
+    brand = Brand(id="ruineng", names=BrandNames(zh=["锐能"]), categories=["batteries"], reference_prices={"CNY": 40})
+    store, cascade = _beside_a_boot_maker(tmp_path, bundled_terms, brand)
+    cells = cascade.score(Listing(title="rui能 电池 5号 AA 碱性 10粒", price=9, currency="CNY"))
+    assert cells.flagged and cells.brand_id == "ruineng", cells
+    assert any(r.signal == "price_ratio" for r in cells.reasons)
+    assert any("电池 is batteries" in (r.detail or "") for r in cells.reasons)
+    store.close()
+
+
 def test_model_numbers_are_embedded_in_capitals_and_nothing_else_changes_case() -> None:
     from feature_store.semantic import codes_in_capitals
 
@@ -310,15 +345,8 @@ def test_a_dictionary_word_name_needs_its_kind_of_product_for_the_price_to_speak
     brand has no exemplars of its own (another brand's make the semantic stage), as most of a list has none."""
     from detector import Brand, BrandNames
 
-    store = LibraryStore(f"sqlite:///{tmp_path / 'ipwatch.db'}")
-    store.import_brands([Brand(id="qingdou", names=BrandNames(zh=["青豆"]), categories=["underwear"],
-                               reference_prices={"CNY": 150}),
-                         Brand(id="tabihouse", names=BrandNames(zh=["塔比屋"]), categories=["boots"],
-                               reference_prices={"CNY": 5000})])
-    store.import_terms(bundled_terms)
-    exemplars = ExemplarStore(store, tmp_path / "indices")
-    exemplars.add([{"title": "塔比屋 分趾靴 复刻 K77XY0311 原版皮 女 短靴", "brand_id": "tabihouse"}], "counterfeit")
-    cascade = Detector(store.load_library(), semantic=ExemplarSemantics(exemplars))
+    brand = Brand(id="qingdou", names=BrandNames(zh=["青豆"]), categories=["underwear"], reference_prices={"CNY": 150})
+    store, cascade = _beside_a_boot_maker(tmp_path, bundled_terms, brand)
     beans = cascade.score(Listing(title="青豆 东北 新货 2斤 杂粮", price=9, currency="CNY"))
     assert not beans.flagged, beans
     assert any(r.signal == "price_not_compared" and "also a word" in (r.detail or "") for r in beans.reasons)
@@ -328,3 +356,17 @@ def test_a_dictionary_word_name_needs_its_kind_of_product_for_the_price_to_speak
     lexical = Detector(store.load_library())
     assert lexical.score(Listing(title="青豆 东北 新货 2斤 杂粮", price=9, currency="CNY")).flagged
     store.close()
+
+
+def _beside_a_boot_maker(tmp_path: Path, terms, brand) -> tuple[LibraryStore, Detector]:  # type: ignore[no-untyped-def]
+    """A store with ``brand`` and a boot maker whose one counterfeit exemplar makes the semantic stage: most
+    brands of a list have no exemplars of their own."""
+    from detector import Brand, BrandNames
+
+    store = LibraryStore(f"sqlite:///{tmp_path / 'ipwatch.db'}")
+    store.import_brands([brand, Brand(id="tabihouse", names=BrandNames(zh=["塔比屋"]), categories=["boots"],
+                                      reference_prices={"CNY": 5000})])
+    store.import_terms(terms)
+    exemplars = ExemplarStore(store, tmp_path / "indices")
+    exemplars.add([{"title": "塔比屋 分趾靴 复刻 K77XY0311 原版皮 女 短靴", "brand_id": "tabihouse"}], "counterfeit")
+    return store, Detector(store.load_library(), semantic=ExemplarSemantics(exemplars))
