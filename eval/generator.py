@@ -310,8 +310,16 @@ class _Builder:
         price, currency = self.price(brand, lang, 0.03, 0.25)
         if not name or price is None:
             return None
-        return self.row(brand, f"{name} {self.product(brand, lang)} {self.filler(lang)}", 1, "low_price", lang,
-                        price=price, currency=currency)
+        # A counterfeit names the product line it copies as often as a genuine listing does (古驰 Marmont, 劳力士
+        # 迪通拿): were lines only in genuine listings, a model would learn that a named line means genuine.
+        line = self.pick(self._lines(brand, lang))
+        title = " ".join(p for p in (name, line, self.product(brand, lang), self.filler(lang)) if p)
+        return self.row(brand, title, 1, "low_price", lang, price=price, currency=currency)
+
+    @staticmethod
+    def _lines(brand: Brand, lang: str) -> list[str]:
+        """The brand's product lines in the listing's language, and "" (no line) as often as any one of them."""
+        return ["", *(a for a in brand.aliases if (lang == "zh") == bool(re.search(r"[\u4e00-\u9fff]", a)))]
 
     # -- negatives ----------------------------------------------------------------------------
 
@@ -369,9 +377,9 @@ class _Builder:
         price, currency = self.price(brand, lang, 0.3, 1.5)
         if not name:
             return None
-        lines = [a for a in brand.aliases if (lang == "zh") == bool(re.search(r"[\u4e00-\u9fff]", a))] or [""]
+        line = self.pick(self._lines(brand, lang)[1:] or [""])
         title = self.pick(self.t["genuine_retail"][lang]).format(
-            name=name, alias=self.pick(lines), product=self.product(brand, lang), filler=self.filler(lang),
+            name=name, alias=line, product=self.product(brand, lang), filler=self.filler(lang),
             filler2=self.filler(lang))
         return self.row(brand, title, 0, "genuine_retail", lang, price=price, currency=currency)
 
