@@ -76,10 +76,13 @@ def create_app(settings: Settings) -> FastAPI:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.resolved_api_threads
         app.state.watcher = asyncio.create_task(watch_library(app))  # a list change made through another worker
         yield
+        app.state.closing = True
         app.state.watcher.cancel()
         with suppress(asyncio.CancelledError):
             await app.state.watcher
         app.state.watcher = None
+        with app.state.reload_lock:  # a check or recompile still running in a thread ends before the store closes
+            pass
         gc.unfreeze()
         library_store.close()
 
@@ -93,6 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.next_version_check = 0.0
     app.state.reloading = False
     app.state.reload_lock = threading.Lock()
+    app.state.closing = False  # set at shutdown: no version check starts after it
     app.state.watcher = None  # the lifespan's library watcher, while the app serves
     app.state.feedback = LibraryFeedback(library_store, settings.index_dir, settings.embedding_model)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)

@@ -31,14 +31,19 @@ VERSION_CHECK_SECONDS = 1.0  # how often a worker looks for a list change made t
 
 
 def reload_detector(app: Any) -> str:
-    """Recompile the detector over the stored library, keeping the loaded model and semantic stage.
+    """Recompile the detector when the newest recorded library version is not the one it runs, keeping the
+    loaded model and semantic stage; the version it runs afterwards.
 
-    One reload at a time per worker (the admin route and the watcher may both see a new version); a
-    reload that finds the detector already on the newest recorded version does nothing.
+    The check and the recompile hold the worker's reload lock: one at a time (the admin route and the
+    watcher may both see a change), and a worker shutting down waits for them before it closes the store,
+    so no database connection is left checked out of a closed pool.
     """
     with app.state.reload_lock:
         old: Detector = app.state.detector
-        if app.state.library_store.latest_version() == old.library.version:
+        if app.state.closing:
+            return old.library.version
+        latest = app.state.library_store.latest_version()
+        if latest is None or latest == old.library.version:
             return old.library.version
         new = running_detector(app.state.settings, app.state.library_store, trained=old.model, stage=old.semantic,
                                model="rules" if old.model is None else None, semantic=old.semantic is not None)
@@ -51,9 +56,9 @@ async def refresh_detector(app: Any) -> None:
     """Reload the detector when the stored library version moved on (checked at most once a second).
 
     Every worker process polls one indexed row, so a change made through any worker or the CLI is scored
-    by all of them within about a second of its recompile; the recompile runs off the event loop while
-    requests keep the old detector, and the compiled library often comes from the on-disk cache the
-    changing process wrote.
+    by all of them within about a second of its recompile; the check and the recompile run off the event
+    loop while requests keep the old detector, and the compiled library often comes from the on-disk cache
+    the changing process wrote.
     """
     state = app.state
     now = time.monotonic()
@@ -62,9 +67,7 @@ async def refresh_detector(app: Any) -> None:
     state.next_version_check = now + VERSION_CHECK_SECONDS
     state.reloading = True
     try:
-        latest = await run_in_threadpool(state.library_store.latest_version)
-        if latest is not None and latest != state.detector.library.version:
-            await run_in_threadpool(reload_detector, app)
+        await run_in_threadpool(reload_detector, app)
     finally:
         state.reloading = False
 

@@ -732,11 +732,12 @@ class LexicalMatcher:
 
     def _heard_as_word(self, plain: str) -> Resemblance | None:
         """The mark an ordinary English word, or run of words, is spelt like by ear: Sharpy for Sharpie, Darn
-        Tuff for Darn Tough. Word for word, each starting as the mark's word does and of its length give or take
-        a letter, sounding like the mark together;
-        one word alone only for a mark of five letters or more and a word no common dictionary holds (Sharpy,
-        not glossy), a run keeping one of the mark's words as written. Weak and an ordinary word: it counts
-        only beside the brand's kind of product or a claim.
+        Tuff for Darn Tough.
+
+        Word for word, each starting as the mark's word does and of its length give or take a letter, sounding
+        like the mark together; one word alone only for a mark of five letters or more and a word no common
+        dictionary holds (Sharpy, not glossy); a run keeping one of the mark's words as written. Weak and an
+        ordinary word: it counts only beside the brand's kind of product or a claim.
         """
         sound = sound_key(plain)
         words = tuple(plain.split(" "))
