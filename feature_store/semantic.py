@@ -55,8 +55,7 @@ def codes_in_capitals(title: str) -> str:
     model reads case, and a seller who types nw-j4px means NW-J4PX. Other words keep their case."""
     def capitals(match: re.Match[str]) -> str:
         token = match.group()
-        code = token.islower() and is_model_number(token) and not is_quantity(normalise_term(token))
-        return token.upper() if code else token
+        return token.upper() if token.islower() and _written_model_number(token) else token
 
     return _WRITTEN_TOKEN.sub(capitals, title)
 
@@ -223,7 +222,12 @@ class ExemplarSemantics:
 def _model_number_terms(texts: list[str]) -> frozenset[str]:
     """The normalised forms of the model numbers exemplars write (TL-PV1Z: tipviz)."""
     return frozenset(normalise_term(token) for text in texts for token in _WRITTEN_TOKEN.findall(text)
-                     if is_model_number(token) and not is_quantity(normalise_term(token)))
+                     if _written_model_number(token))
+
+
+def _written_model_number(token: str) -> bool:
+    """Whether a token as written is a model number (units are stored normalised: 500ML is a quantity)."""
+    return is_model_number(token) and not is_quantity(normalise_term(token))
 
 
 def _as_written(title: str, terms: list[str]) -> list[str]:
