@@ -112,9 +112,7 @@ class RuleScorer:
             # what a weak mention lacked: the title is in the words of this brand's own counterfeits
             choice = self._in_context(evidence, choice, f"shares {', '.join(shared[:4])} with {choice.brand.id}'s "
                                                         "counterfeit exemplars")
-        elif choice is not None and choice.best.needs_context and semantic is not None and (
-                semantic.brand_id == choice.brand.id
-                and semantic.label_sim >= float(rules["product_kind"]["label_word_min"])):
+        elif choice is not None and choice.best.needs_context and self._means_label(choice, semantic):
             # ...or a word of the title means one of the brand's own labels, in words the taxonomy lacks
             choice = self._in_context(evidence, choice, f"{semantic.label_word} is {semantic.label} "
                                                         f"(cosine {semantic.label_sim:.2f})")
@@ -204,11 +202,17 @@ class RuleScorer:
         to a maker of "batteries"): a word read as the brand's kind of product cannot be a part for it.
         """
         b_idx = self.library.brand_index[choice.brand.id]
-        means_label = (semantic.label_word if semantic is not None and semantic.brand_id == choice.brand.id
-                       and semantic.label_sim >= float(self.rules["product_kind"]["label_word_min"]) else None)
+        means_label = self._means_label(choice, semantic)
         kept = [a for a in evidence.accessory
                 if not self.library.names_own_product(a.word, b_idx) and a.word != means_label]
         return evidence if len(kept) == len(evidence.accessory) else replace(evidence, accessory=kept)
+
+    def _means_label(self, choice: BrandChoice, semantic: SemanticEvidence | None) -> str | None:
+        """The title word the semantic stage read as one of the chosen brand's labels (label_word_min), if any."""
+        if (semantic is None or semantic.brand_id != choice.brand.id or not semantic.label_word
+                or semantic.label_sim < float(self.rules["product_kind"]["label_word_min"])):
+            return None
+        return semantic.label_word
 
     def _semantic_candidate(self, evidence: LexicalEvidence, semantic: SemanticEvidence,
                             named_line: bool = False) -> BrandChoice | None:
