@@ -30,7 +30,7 @@ from .scanner import INITIALS, LATIN, LONG_NAME, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 50  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 51  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 CAMEL_RE = re.compile(r"[A-Z][a-z]+")  # the humps of a mark written in camel case (Kitchen, Aid)
@@ -461,6 +461,19 @@ def _bare_cues(cues: list[str]) -> list[str]:
     return out
 
 
+POSTPOSED = "postposed"  # the ref of a cue that says what a product fits only after the brand it names
+
+
+def _postposed_cues(cues: list[str]) -> list[str]:
+    """Chinese cues without their closing preposition 于, which stand after what they name: 专用于雅迪 is
+    written 雅迪专用 ("for Yadea"), as 适用于 is written 适用. Before a brand the bare verb says something else
+    (婴儿专用: for babies, of the product that follows), so these count only after it; a one-character verb
+    (用于 → 用) is too common to count at all."""
+    listed = set(cues)
+    return [cue[:-1] for cue in cues if not cue.isascii() and cue.endswith("于") and len(cue) >= 3
+            and cue[:-1] not in listed]
+
+
 # A cue's head says what a product fits on its own where it is an adjective or a noun (compatible, replacement);
 # an inflected verb (works, designed) says it only with its preposition: "works and looks like the real one".
 _VERB_FORM = re.compile(r"[a-z]+(?:ed|[^s]s)")
@@ -772,6 +785,8 @@ class Library:
             context.add(phrase, "exempt", None)
         for cue in (*rules.nominative_cues, *_bare_cues(rules.nominative_cues)):
             context.add(cue, "nominative", None)
+        for cue in _postposed_cues(rules.nominative_cues):
+            context.add(cue, "nominative", POSTPOSED)
         for word in rules.accessory_words:
             context.add(word, "accessory", None)
         for marker in rules.second_hand_markers:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .lexical import EVASION_KINDS, BrandHit, LexicalEvidence
-from .library import BARE_CUE_MIN_LETTERS, Library, dictionary_words, everyday_key
+from .library import BARE_CUE_MIN_LETTERS, POSTPOSED, Library, dictionary_words, everyday_key
 from .semantic import SemanticEvidence
 from .text import has_cjk, normalise_term
 from .types import Brand, LexiconTerm, Listing, Reason, ScoreResult
@@ -396,7 +396,7 @@ class RuleScorer:
             return None
         for hit in choice.hits:
             for cue in evidence.nominative:
-                if cue.end <= hit.start and hit.start - cue.end <= 6:
+                if cue.ref != POSTPOSED and cue.end <= hit.start and hit.start - cue.end <= 6:
                     return cue
         return None
 

@@ -139,3 +139,14 @@ def test_a_digit_read_as_a_letter_is_one_disguise_not_two(detector: Detector) ->
     assert _score(detector, "Br3e leather handbag women", price=20, currency="USD").brand_id == "bree"
     memory = _score(detector, "kingston 2gb ddr3 sdram desktop memory module", price=20, currency="USD")
     assert memory.brand_id is None and not memory.flagged
+
+
+def test_a_chinese_fit_cue_after_the_brand_says_what_a_part_fits(detector: Detector) -> None:
+    # 专用于金鹿 is written 金鹿电动车专用: the seat cover fits the scooter, its price is no scooter's price
+    cover = _score(detector, "金鹿电动车 专用 座套 防晒 防水", price=39, currency="CNY")
+    assert not cover.flagged
+    scooter = _score(detector, "金鹿 电动车 48V 长续航", price=399, currency="CNY")
+    assert scooter.flagged and any(r.signal == "price_ratio" for r in scooter.reasons)
+    # before the brand the bare verb says what the product that follows is for: no nominative use there
+    claim = _score(detector, "厨房专用 金鹿 电动车 高仿", price=399, currency="CNY")
+    assert claim.flagged and not any(r.signal == "nominative_use" for r in claim.reasons)
