@@ -114,12 +114,12 @@ class Detector:
     def _labels_to_ask(self, evidence: LexicalEvidence, choice: BrandChoice | None) -> list[str] | None:
         """The brand labels a title's words are compared with, where the taxonomy leaves the question open: for
         a weak mention, the labels it does not know; for a name that is also a dictionary word in a title naming
-        no kind of product, all of them (is 红豆 杂粮 the brand's kind of product?)."""
+        no kind of product, all of them (is 红豆 杂粮 the brand's kind of product? is "Spalding NBA game ball"?)."""
         if choice is None:
             return None
         if choice.best.needs_context:
             return self._unknown_labels.get(choice.brand.id)
-        if not evidence.categories and self.scorer.reads_as_word(choice):
+        if not evidence.categories and (self.scorer.reads_as_word(choice) or self.scorer.everyday_mark(choice)):
             return choice.brand.categories or None
         return None
 

@@ -306,8 +306,7 @@ class RuleScorer:
         "citizen science kit" names no watch; "Citizen Eco-Drive watch" does (the taxonomy's word);
         "mailer boxes with box logo" is no streetwear, "苹果木 烧烤炭" no phone.
         """
-        everyday = self.library.everyday_names
-        if any(h.kind not in ("name", "alias") or everyday_key(h.word) not in everyday for h in choice.hits):
+        if not self.everyday_mark(choice):
             return None
         if not evidence.categories and _mark_then_line(choice, evidence.text.text):
             # the house mark followed by its line (Specialized Tarmac), in a title naming no other kind of
@@ -318,6 +317,8 @@ class RuleScorer:
         if semantic is not None and semantic.brand_id == choice.brand.id and semantic.neighbours and (
                 semantic.counterfeit_sim >= float(self.rules["product_kind"]["exemplar_min"])):
             return None
+        if self._means_label(choice, semantic):
+            return None  # a word the taxonomy lacks names one of its labels (NBA beside "basketballs")
         return (f"'{choice.best.word}' in its everyday sense: nothing in the title is a kind of product "
                 f"{choice.brand.id} makes")
 
@@ -509,6 +510,12 @@ class RuleScorer:
                    if semantic.label_word else "")
         return (f"'{choice.best.word}' is also a word, and nothing in the title is a kind of product "
                 f"{choice.brand.id} makes ({', '.join(choice.brand.categories)}){nearest}")
+
+    def everyday_mark(self, choice: BrandChoice) -> bool:
+        """Whether every mention is a Latin name or line written plainly that is also an English word
+        (Citizen, Box Logo, Spalding): alone, it may mean the word."""
+        everyday = self.library.everyday_names
+        return all(h.kind in ("name", "alias") and everyday_key(h.word) in everyday for h in choice.hits)
 
     @staticmethod
     def reads_as_word(choice: BrandChoice) -> bool:

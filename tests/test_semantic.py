@@ -370,3 +370,21 @@ def _beside_a_boot_maker(tmp_path: Path, terms, brand) -> tuple[LibraryStore, De
     exemplars = ExemplarStore(store, tmp_path / "indices")
     exemplars.add([{"title": "塔比屋 分趾靴 复刻 K77XY0311 原版皮 女 短靴", "brand_id": "tabihouse"}], "counterfeit")
     return store, Detector(store.load_library(), semantic=ExemplarSemantics(exemplars))
+
+
+def test_an_english_word_name_is_the_mark_where_a_title_word_means_its_label(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """Gazelle is an animal before it is a mark: alone in a title naming no kind of product it is read as the
+    word. A word the taxonomy lacks that the semantic stage reads as one of the brand's labels (NBA beside
+    "basketballs") makes the title the brand's kind of product, and the price speaks."""
+    from detector import Brand, BrandNames
+    from detector.library import english_words
+
+    assert "gazelle" in english_words()
+    brand = Brand(id="gazelle", names=BrandNames(en=["Gazelle"]), categories=["basketballs"],
+                  reference_prices={"USD": 40})
+    store, cascade = _beside_a_boot_maker(tmp_path, bundled_terms, brand)
+    ball = cascade.score(Listing(title="Gazelle NBA official game ball size 7", price=8, currency="USD"))
+    assert ball.flagged and any(r.signal == "price_ratio" for r in ball.reasons), ball
+    animal = cascade.score(Listing(title="Gazelle Serengeti wildlife print framed", price=8, currency="USD"))
+    assert not animal.flagged, animal
+    store.close()
