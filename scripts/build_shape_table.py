@@ -11,15 +11,17 @@ By the package's four-corner codes, stroke decompositions and stroke counts (str
 
 * their four-corner codes differ in at most one digit (two, where the parts they share are at least
   as large as the part that differs), they are at most one stroke apart, and their decompositions
-  differ in one component in the same place, at most one stroke apart (梭/棱, 宇/字, 特/持, 天/夭); or
-* they have the same four-corner code and one decomposition is the other plus one single stroke (鸟/乌); or
+  differ in one component in the same place, at most one stroke apart (梭/棱, 宇/字, 特/持, 天/夭), a single
+  stroke for another single stroke not counting as a difference (白/自: 丿 for 丶, 日 for 目); or
+* their four-corner codes differ in at most one digit and one decomposition is the other plus one single
+  stroke (鸟/乌); or
 * they have the same parts and stroke count, placed otherwise (four-corner codes at most two digits
   apart: 田/由/甲/申, 目/自); or
 * one is the other character with a dot added (卞/下, 主/王, 丸/九, 斥/斤).
 
 By their glyphs: each character drawn in the font at 48 px and blurred (sigma 1.5 px), the cosine of
-the two images at least GLYPH_SHARED when the decompositions share a component (途/逾, 朗/朝, 丹/舟,
-斐/裴), at least GLYPH_ALONE when they share none (大/太, 王/玉). The structural rules miss such pairs
+the two images at least GLYPH_SHARED when the decompositions share a component, a character counting as a
+component of itself (途/逾, 朗/朝, 丹/舟, 斐/裴, 米/来), at least GLYPH_ALONE when they share none (大/太, 王/玉). The structural rules miss such pairs
 when stroke counts differ by two or more.
 
 A character's look-alikes are written most similar glyph first, at most KEEP of them: the best of
@@ -97,6 +99,9 @@ def main() -> None:
             differ = [(x, y) for x, y in zip(pa, pb, strict=False) if x != y]
             if not differ:  # the same parts placed otherwise: 田/由/甲
                 return count[a] == count[b] and codes_apart <= 2
+            if len(differ) == 2 and any(size(x) == size(y) == 1 for x, y in differ):
+                # one single stroke for another (丿 for 丶) is no difference to the eye: 白/自 differ in 日/目
+                differ = [(x, y) for x, y in differ if not size(x) == size(y) == 1]
             if len(differ) != 1:
                 return False
             x, y = differ[0]
@@ -105,7 +110,7 @@ def main() -> None:
                 return False
             return codes_apart <= 1 or (codes_apart == 2 and shared >= max(size(x), size(y)))
         longer, shorter = (pa, pb) if len(pa) > len(pb) else (pb, pa)
-        if codes_apart or len(longer) != len(shorter) + 1:
+        if codes_apart > 1 or len(longer) != len(shorter) + 1:  # a stroke added may move one corner: 牛/生
             return False
         extra = list(longer)
         for piece in shorter:
@@ -147,7 +152,7 @@ def main() -> None:
     structural = sum(len(v) for v in similar.values()) // 2
     at = {c: i for i, c in enumerate(pool)}
     matrix = glyphs(pool, args.font, args.font_index)
-    pieces = [set(parts[c]) for c in pool]
+    pieces = [{c, *parts.get(c, [])} for c in pool]  # a character is a component of itself: 来 holds 米
     for c in common:
         if c not in at:
             continue

@@ -169,6 +169,8 @@ def test_the_shape_table_holds_dot_and_rearranged_look_alikes() -> None:
     assert "主" in shapes["王"] and "丸" in shapes["九"]
     assert "由" in shapes["田"] and "自" in shapes["目"]  # the same parts placed otherwise
     assert "口" not in shapes.get("中", "")  # a stroke through is no dot
+    assert "自" in shapes["白"]  # 丿 for 丶 is no difference; 日/目 one stroke apart
+    assert "来" in shapes["米"] and "千" in shapes["十"]  # one holds the other, and the glyphs are alike
 
 
 @pytest.fixture(scope="module")
