@@ -21,8 +21,8 @@ By the package's four-corner codes, stroke decompositions and stroke counts (str
 
 By their glyphs: each character drawn in the font at 48 px and blurred (sigma 1.5 px), the cosine of
 the two images at least GLYPH_SHARED when the decompositions share a component, a character counting as a
-component of itself (途/逾, 朗/朝, 丹/舟, 斐/裴, 米/来), at least GLYPH_ALONE when they share none (大/太, 王/玉). The structural rules miss such pairs
-when stroke counts differ by two or more.
+component of itself (途/逾, 朗/朝, 丹/舟, 斐/裴, 米/来), at least GLYPH_ALONE when they share none (大/太,
+王/玉). The structural rules miss such pairs when stroke counts differ by two or more.
 
 A character's look-alikes are written most similar glyph first, at most KEEP of them: the best of
 each measure, the structural pairs up to half. The characters that get look-alikes
