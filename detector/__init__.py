@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
+from .claims import CLAIM_CATEGORIES, EMBED_THRESHOLD
 from .features import FEATURE_NAMES, TrainedModel, feature_of, feature_vector
 from .lexical import LexicalEvidence, LexicalMatcher
 from .library import Library, library_version
@@ -109,7 +110,33 @@ class Detector:
                 labels = self._labels_to_ask(evidence[i], choice)
                 if labels and choice is not None:
                     self._nearest_label(evidence[i], labels, [(h.start, h.end) for h in choice.hits], item)
+            self._embedded_claims([(evidence[i], out[i], choice) for i, choice in zip(wanted, choices, strict=True)])
         return out
+
+    def _embedded_claims(
+        self, asked: list[tuple[LexicalEvidence, SemanticEvidence | None, BrandChoice | None]]
+    ) -> None:
+        """Claims in wording the n-gram claim detector never saw, read by the embedding claim model, for titles
+        naming a brand in which no claim was found yet; recorded on their semantic evidence."""
+        assert self.semantic is not None
+        claims = self.library.claims
+        windows: list[tuple[SemanticEvidence, int, int, str]] = []
+        for found, item, choice in asked:
+            if choice is None or item is None or found.claims or self._claimed(found):
+                continue
+            blocked = [(h.start, h.end) for h in found.brand_hits]
+            for start, end in claims.windows_to_embed(found.text.text, found.text.gaps, blocked):
+                windows.append((item, start, end, found.text.original_text(start, end)))
+        if not windows:
+            return
+        probabilities = self.semantic.claim_probabilities([w[3] for w in windows], claims.positives, claims.negatives)
+        for (item, start, end, _text), probability in zip(windows, probabilities, strict=True):
+            if probability >= EMBED_THRESHOLD and not any(start < e and s < end for s, e, _p in item.claims):
+                item.claims.append((start, end, round(float(probability), 3)))
+
+    def _claimed(self, found: LexicalEvidence) -> bool:
+        """Whether a lexicon claim term already speaks in the title."""
+        return any(self.library.terms[t.ref].category in CLAIM_CATEGORIES for t in found.terms)
 
     def _labels_to_ask(self, evidence: LexicalEvidence, choice: BrandChoice | None) -> list[str] | None:
         """The brand labels a title's words are compared with, where the taxonomy leaves the question open: for

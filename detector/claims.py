@@ -35,6 +35,14 @@ MAX_WORDS = 7  # English windows: up to this many words
 MAX_CHARS = 12  # Chinese windows: up to this many characters
 MIN_LATIN_CHARS = 10  # English windows: at least this long
 CJK_LEAD = 3  # Chinese windows start at most this many characters before their cue
+# Windows the semantic stage embeds (ClaimDetector.windows_to_embed)
+EMBED_WINDOWS = 4  # per title, at most
+EMBED_CJK_CHARS = 20  # a Chinese window, at most
+EMBED_WORDS = 12  # an English window, at most, in words
+EMBED_LEAD_WORDS = 3  # ...starting this many words before its first cue
+EMBED_MIN_CJK = 4  # shorter Chinese windows say too little to read
+EMBED_MIN_WORDS = 3
+EMBED_THRESHOLD = 0.9  # the embedding claim model's probability at which a window is a claim
 
 
 @dataclass
@@ -51,6 +59,10 @@ class ClaimDetector:
     intercept: float
     cues: frozenset[str] = frozenset()  # character pairs and words far commoner in claims than in ordinary wording
     threshold: float = THRESHOLD
+    # what it was trained on, as written: claims and ordinary wording (the embedding claim model of the semantic
+    # stage learns from the same, see :meth:`windows_to_embed`)
+    positives: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    negatives: tuple[str, ...] = field(default=(), repr=False, compare=False)
     _cue_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -69,10 +81,12 @@ class ClaimDetector:
 
         from .text import normalise_term
 
+        written = sorted({*positives, *composed_claims(claims), *denied_claims(claims)})
         sameness = {normalise_term(p) for p in [*positives, *composed_claims(claims)]}
         denied = {normalise_term(p) for p in denied_claims(claims)}
         pos = sameness | denied
         ordinary = [*claims["ordinary"]["zh"], *claims["ordinary"]["en"], *negatives]
+        plain = sorted(set(ordinary) - set(written))
         neg = {normalise_term(n) for n in ordinary}
         words = sorted(neg)
         neg |= {f"{a} {b}" for a, b in zip(words, words[1:] + words[:1], strict=True)}  # ordinary words side by side
@@ -94,7 +108,53 @@ class ClaimDetector:
         model.fit(matrix, labels)
         coef = model.coef_[0]
         weights = {gram: float(coef[i]) for gram, i in vocabulary.items() if coef[i]}
-        return cls(weights, float(model.intercept_[0]), _cue_pairs(neg, sameness, denied))
+        return cls(weights, float(model.intercept_[0]), _cue_pairs(neg, sameness, denied), positives=tuple(written),
+                   negatives=tuple(plain))
+
+    def windows_to_embed(
+        self, text: str, gaps: frozenset[int], blocked: list[tuple[int, int]]
+    ) -> list[tuple[int, int]]:
+        """A few windows of a normalised title for the semantic stage's embedding claim model, which reads
+        wording the n-gram model never saw ("和专柜货放一起根本认不出", "identical to what the counters sell").
+
+        Only segments holding a cue (a Chinese word between spaces, ``gaps``, or an English clause between
+        punctuation): the segment itself, and its part from a little before its first cue; and an English
+        clause after the one naming the brand, cue or not (", identical to what the counters sell"): a title
+        says what the product is first, then what is said of it. Never a window over a ``blocked`` span (the
+        brand's name), nor one too short to say anything; at most EMBED_WINDOWS.
+        """
+        from .text import SKELETON
+
+        if self._cue_re is None:
+            return []
+        skeleton = text.translate(SKELETON)
+        cues = [m.start() for m in self._cue_re.finditer(skeleton)]
+        named = min((s for s, _e in blocked), default=len(text))
+        out: list[tuple[int, int]] = []
+        for a, b in _segments(text, gaps):
+            held = [c for c in cues if a <= c < b] or (
+                [a] if a > named and not _CJK_RE.search(text[a:b]) and not any(a < e and s < b for s, e in blocked)
+                else [])
+            if not held:
+                continue
+            # a window starts after the brand's name where the name stands before the cue (毛戈平高光和专柜货...)
+            a = max([a, *(e for s, e in blocked if a <= s and e <= held[0])])
+            cjk = bool(_CJK_RE.search(text[a:b]))
+            if cjk:
+                starts = [a, max(a, held[0] - CJK_LEAD)]
+                spans = [(start, min(b, start + EMBED_CJK_CHARS)) for start in starts]
+            else:
+                words = [(m.start() + a, m.end() + a) for m in _WORD_RE.finditer(text[a:b])]
+                first = next(i for i, (_s, e) in enumerate(words) if e > held[0])
+                spans = [(words[i][0], words[min(len(words), i + EMBED_WORDS) - 1][1])
+                         for i in (0, max(0, first - EMBED_LEAD_WORDS))]
+            for start, end in spans:
+                piece = text[start:end]
+                long_enough = (len(_CJK_RE.findall(piece)) >= EMBED_MIN_CJK if cjk
+                               else len(piece.split()) >= EMBED_MIN_WORDS)
+                if long_enough and (start, end) not in out and not any(start < e and s < end for s, e in blocked):
+                    out.append((start, end))
+        return out[:EMBED_WINDOWS]
 
     def probability(self, window: str) -> float:
         """The model's probability that ``window`` (normalised, skeleton form) is a claim."""
@@ -151,6 +211,23 @@ class ClaimDetector:
                 if not any(a < e and s < b for s, e, _ in out[i]):
                     out[i].append((a, b, round(p, 3)))
         return out
+
+
+def _segments(text: str, gaps: frozenset[int]) -> list[tuple[int, int]]:
+    """Spans of a normalised title between punctuation, split where spaces stood between Chinese characters
+    (``gaps``) and at the spaces around Chinese words; an English clause stays whole."""
+    out = []
+    for chunk in _CHUNK_RE.finditer(text):
+        bounds = sorted({chunk.start(), chunk.end(), *(g for g in gaps if chunk.start() < g < chunk.end())})
+        for a, b in zip(bounds, bounds[1:], strict=False):
+            if _CJK_RE.search(text[a:b]):
+                out.extend((m.start() + a, m.end() + a) for m in _WORD_RE.finditer(text[a:b]))
+            else:
+                stripped = text[a:b].strip()
+                if stripped:
+                    start = a + text[a:b].index(stripped)
+                    out.append((start, start + len(stripped)))
+    return out
 
 
 def ngrams(text: str) -> list[str]:

@@ -10,7 +10,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from .lexical import EVASION_KINDS, BrandHit, LexicalEvidence
+from .lexical import EVASION_KINDS, BrandHit, Hit, LexicalEvidence
 from .library import BARE_CUE_MIN_LETTERS, POSTPOSED, Library, dictionary_words, everyday_key
 from .semantic import SemanticEvidence
 from .text import has_cjk, normalise_term
@@ -95,6 +95,9 @@ class RuleScorer:
         rules = self.rules
         reasons: list[Reason] = []
         parts: dict[str, float] = {}
+        if semantic is not None and semantic.claims:  # claims the embedding claim model read (stage 2)
+            evidence = replace(evidence, claims=[*evidence.claims, *(
+                Hit("embedded_claim", p, a, b, evidence.text.text[a:b]) for a, b, p in semantic.claims)])
         choice = self.choose_brand(evidence)
         if choice is None and semantic is not None:
             choice = self._semantic_candidate(evidence, semantic)
@@ -439,7 +442,8 @@ class RuleScorer:
             signal = "counterfeit_term" if term.category == "self_declaration" else term.category
             detail = f"{term.strength} {term.category} term"
             if term is _LEARNED_CLAIM:
-                detail = f"claims to be like the genuine article (learned claim detector, p={hit.ref:.2f})"
+                how = "embedding claim model" if hit.kind == "embedded_claim" else "learned claim detector"
+                detail = f"claims to be like the genuine article ({how}, p={hit.ref:.2f})"
             reason = self._reason(evidence, signal, hit.start, hit.end, contribution, None, detail)
             reason.feature = group
             reasons.append(reason)

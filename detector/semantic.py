@@ -31,6 +31,8 @@ class SemanticEvidence:
     label_word: str = ""
     label: str = ""
     label_sim: float = 0.0
+    # counterfeit claims the embedding claim model read in the title: normalised spans and probabilities
+    claims: list[tuple[int, int, float]] = field(default_factory=list)
 
     @property
     def margin(self) -> float:
@@ -56,4 +58,10 @@ class SemanticStage(Protocol):
 
     def nearest_label(self, words: Sequence[str], labels: Sequence[str]) -> tuple[int, int, float] | None:
         """The word and the label nearest each other (indices) and their cosine; None for no words or labels."""
+        ...
+
+    def claim_probabilities(self, windows: Sequence[str], positives: Sequence[str],
+                            negatives: Sequence[str]) -> list[float]:
+        """Per window of title text, the probability that it claims to be (like) the genuine article, from a
+        classifier over embeddings trained on ``positives`` (claims) against ``negatives`` (ordinary wording)."""
         ...

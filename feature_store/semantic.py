@@ -92,6 +92,8 @@ class ExemplarSemantics:
         self.ordinary = _ordinary_terms()  # built once per process, at load rather than on a first request
         self._label_kinds: dict[str, frozenset[str]] = {}
         self._text_vectors: dict[str, np.ndarray] = {}  # words and labels nearest_label has embedded
+        self._store = store
+        self._claim_models: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[np.ndarray, float]] = {}
 
     @property
     def empty(self) -> bool:
@@ -185,6 +187,32 @@ class ExemplarSemantics:
         sims = np.array([cache[w] for w in words]) @ np.array([cache[label] for label in labels]).T
         word, label = np.unravel_index(int(sims.argmax()), sims.shape)
         return int(word), int(label), float(sims[word, label])
+
+    def claim_probabilities(self, windows: Sequence[str], positives: Sequence[str],
+                            negatives: Sequence[str]) -> list[float]:
+        """Per window, the probability that it is a counterfeit claim: a logistic regression over embeddings of
+        the claim detector's own training wording (its claims against ordinary wording), fitted once per stage
+        and training set; the phrases' embeddings are cached on disk beside the indices."""
+        from .embedding import encode
+
+        if not windows or not positives or not negatives:
+            return [0.0] * len(windows)
+        weights, intercept = self._claim_model(tuple(positives), tuple(negatives))
+        vectors = encode([str(w) for w in windows], self.model)
+        return (1.0 / (1.0 + np.exp(-(vectors @ weights + intercept)))).tolist()
+
+    def _claim_model(self, positives: tuple[str, ...], negatives: tuple[str, ...]) -> tuple[np.ndarray, float]:
+        key = (positives, negatives)
+        if key not in self._claim_models:
+            from sklearn.linear_model import LogisticRegression
+
+            matrix = np.vstack([_cached_vectors(self._store, "claims", positives),
+                                _cached_vectors(self._store, "ordinary", negatives)])
+            labels = np.array([1] * len(positives) + [0] * len(negatives))
+            model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000, random_state=0)
+            model.fit(matrix, labels)
+            self._claim_models[key] = (model.coef_[0].astype(np.float32), float(model.intercept_[0]))
+        return self._claim_models[key]
 
     def shared_terms(self, title: str, brand: str) -> list[str]:
         """The distinctive terms of ``brand``'s counterfeit exemplars the title holds (珐琅, 铸铁, clifton)."""
@@ -290,13 +318,17 @@ def _keyword_kinds() -> dict[str, list[int]]:
 
 def _background_vectors(store: ExemplarStore) -> np.ndarray:
     """Embeddings of :func:`background_phrases`, cached on disk by model and phrase list."""
+    return _cached_vectors(store, "background", background_phrases())
+
+
+def _cached_vectors(store: ExemplarStore, name: str, phrases: Sequence[str]) -> np.ndarray:
+    """Embeddings of ``phrases``, cached on disk by model and phrase list (``name``: the file's prefix)."""
     import hashlib
 
     from .embedding import encode
 
-    phrases = background_phrases()
     digest = hashlib.sha256("\n".join([store.model_name, *phrases]).encode()).hexdigest()[:12]
-    path = store.index_dir / f"background-{digest}.npy"
+    path = store.index_dir / f"{name}-{digest}.npy"
     if path.exists():
         try:
             cached = np.load(path)
@@ -304,7 +336,7 @@ def _background_vectors(store: ExemplarStore) -> np.ndarray:
                 return cached
         except (OSError, ValueError):
             pass  # unreadable: embedded again below
-    vectors = np.ascontiguousarray(encode(phrases, store.model), dtype=np.float32)
+    vectors = np.ascontiguousarray(encode(list(phrases), store.model), dtype=np.float32)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".tmp.npy")
     np.save(partial, vectors)

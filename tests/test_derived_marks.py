@@ -126,6 +126,23 @@ def test_a_claim_right_after_the_name_is_read_without_it(detector: Detector) -> 
     assert claim.text == "identical to the retail version" and result.flagged
 
 
+def test_windows_for_the_embedding_claim_model_skip_the_name(detector: Detector) -> None:
+    """What the semantic stage is asked to read: segments holding a claim cue, from after the brand's name,
+    and English clauses after the one naming the brand; never the name, never a mere word or two."""
+    claims = detector.library.claims
+
+    def windows(title: str) -> list[str]:
+        found = detector.matcher.analyse(title)
+        spans = claims.windows_to_embed(found.text.text, found.text.gaps, [(h.start, h.end) for h in found.brand_hits])
+        return [found.text.original_text(a, b) for a, b in spans]
+
+    glued = windows("尼康相机单反和专柜货放一起根本认不出")
+    assert glued and all("尼康" not in w for w in glued) and any(w.endswith("认不出") for w in glued)
+    assert windows("Nikon D3500 camera, identical to what the counters sell") == ["identical to what the counters sell"]
+    assert windows("Nikon D3500 camera, black") == []  # a word or two says nothing
+    assert windows("尼康 相机 单反 入门 包邮") == []  # no cue, and Chinese words are never read without one
+
+
 def test_a_price_of_zero_is_no_price(detector: Detector) -> None:
     # feeds write 0 where the price is missing: it is not 0% of the reference price
     result = _score(detector, "Nikon Coolpix 16MP digital camera", price=0, currency="USD")

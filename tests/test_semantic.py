@@ -388,3 +388,26 @@ def test_an_english_word_name_is_the_mark_where_a_title_word_means_its_label(tmp
     animal = cascade.score(Listing(title="Gazelle Serengeti wildlife print framed", price=8, currency="USD"))
     assert not animal.flagged, animal
     store.close()
+
+
+def test_a_claim_in_words_the_n_gram_model_never_saw_is_read_by_its_embedding(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """The n-gram claim detector knows its training words; wording it never saw ("放一起谁也认不出来", "what
+    the department stores sell") is read by a classifier over the embeddings of the same training wording,
+    in the windows of a title that names a brand, after its name."""
+    from detector import Brand, BrandNames
+
+    brand = Brand(id="harlow", names=BrandNames(zh=["哈洛"], en=["Harlow"]), categories=["handbags"],
+                  reference_prices={"CNY": 2000, "USD": 300})
+    store, cascade = _beside_a_boot_maker(tmp_path, bundled_terms, brand)
+    for title, price, currency in (("哈洛托特包和商场柜台上卖的放一起谁也认不出来", 1500, "CNY"),
+                                   ("Harlow tote bag, identical to what the department stores sell", 280, "USD")):
+        lexical = cascade.analyse(Listing(title=title))
+        assert not lexical.claims and not lexical.terms, title  # the n-gram model alone finds nothing
+        result = cascade.score(Listing(title=title, price=price, currency=currency))
+        embedded = [r for r in result.reasons if "embedding claim model" in (r.detail or "")]
+        assert result.flagged and embedded, result
+        assert "哈洛" not in embedded[0].text and "Harlow" not in embedded[0].text
+    for title in ("哈洛 托特包 和钱包一起买更划算", "Harlow tote bag, fits a 15 inch laptop, gift for her"):
+        plain = cascade.score(Listing(title=title, price=1500 if "哈洛" in title else 280))
+        assert not plain.flagged and not any("embedding claim" in (r.detail or "") for r in plain.reasons), plain
+    store.close()
