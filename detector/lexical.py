@@ -315,6 +315,9 @@ class LexicalMatcher:
             brand_hits, by_kind.get("homonym_context", []),
             _longest_only([h for h in by_kind.get("compound", []) if not _across_gap(h, nt.gaps)]), nt)
         terms.extend(self._riding_after_mark(nt, by_kind.get("bare_riding", []), brand_hits, categories))
+        if brand_hits:
+            terms.extend(Hit("term", h.ref, h.start, h.end, h.word) for h in by_kind.get("bare_declaration", [])
+                         if _standing_alone(nt, h) and not _inside_any(h, terms) and not _inside_any(h, brand_hits))
         return LexicalEvidence(
             text=nt,
             brand_hits=brand_hits,
@@ -911,6 +914,15 @@ _JOINER_RE = re.compile(r"[\s\-]*")  # what may stand between a mark and a bare 
 
 def _inside_spans(hit: Hit, spans: list[tuple[int, int]]) -> bool:
     return any(s <= hit.start and hit.end <= e for s, e in spans)
+
+
+def _standing_alone(nt: NormalisedText, hit: Hit) -> bool:
+    """Whether a hit is a word of its own as the seller wrote it: nothing but spaces or punctuation (or the
+    title's ends) on either side ("劲酒 仿 整箱", "shears copy garden"; not 仿真, copying or 模仿)."""
+    a, b = nt.original_span(hit.start, hit.end)
+    before = nt.original[a - 1] if a > 0 else " "
+    after = nt.original[b] if b < len(nt.original) else " "
+    return not (before.isalnum() or after.isalnum())
 
 
 def _inside_any(hit: Hit, others: list[Hit], strictly_longer: bool = False) -> bool:

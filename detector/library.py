@@ -14,6 +14,7 @@ import json
 import re
 import unicodedata
 from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Container
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -30,7 +31,7 @@ from .scanner import INITIALS, LATIN, LONG_NAME, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 52  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 53  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 CAMEL_RE = re.compile(r"[A-Z][a-z]+")  # the humps of a mark written in camel case (Kitchen, Aid)
@@ -495,6 +496,46 @@ def _bare_riding_terms(terms: list[LexiconTerm]) -> list[tuple[int, str]]:
     return out
 
 
+BARE_DECLARATION_MIN_TERMS = 3  # a word shared by this many strong self-declarations of the lexicon...
+
+
+def _bare_declarations(terms: list[LexiconTerm]) -> list[LexiconTerm]:
+    """The word a family of the lexicon's strong self-declarations is built on, as a soft term of its own: copy
+    (super copy, first copy, mirror copy...), 仿 (高仿, 精仿, 仿品...). Stage 1 counts it only standing alone as a
+    word of a title naming a brand ("劲酒 125ml 仿 整箱", "pruning shears copy garden pruner").
+
+    English: the last word of at least BARE_DECLARATION_MIN_TERMS such phrases; Chinese: a character in that
+    many such terms, not all of which hold one longer term (刻 is only ever in 复刻). Never a word that any
+    other term holds too (quality: "top quality" is a soft quality claim; 版: 专柜版 is one).
+    """
+    strong = [t for t in terms if t.category == "self_declaration" and t.strength == "strong"]
+    others = [t.term.lower() for t in terms if not (t.category == "self_declaration" and t.strength == "strong")]
+    heads: dict[str, list[str]] = defaultdict(list)
+    for term in strong:
+        text = term.term.lower()
+        words = text.split()
+        if text.isascii() and len(words) >= 2 and len(words[-1]) >= 4 and words[-1].isalpha():
+            heads[words[-1]].append(text)
+        for ch in set(text):
+            if CJK_ONLY_RE.match(ch):
+                heads[ch].append(text)
+    out = []
+    known = {t.term.lower() for t in terms}
+    for head, family in sorted(heads.items()):
+        if len(family) < BARE_DECLARATION_MIN_TERMS or head in known:
+            continue
+        if head.isascii():
+            if any(head in o.split() for o in others):
+                continue
+        elif any(head in o for o in others) or any(
+                all(k in f for f in family) for k in known if head in k and k != head):
+            continue
+        out.append(LexiconTerm(term=head, language="en" if head.isascii() else "zh", strength="soft",
+                               category="self_declaration", source="the word that " + ", ".join(sorted(family)[:3]) +
+                               " are built on, standing alone"))
+    return out
+
+
 def _dictionary_compounds(brands: list[Brand], kinds: ProductKinds, rules: LexicalRules) -> dict[str, str]:
     """Dictionary words that contain a Chinese name or alias of the list and mean something else.
 
@@ -781,6 +822,9 @@ class Library:
         context = _AutomatonBuilder()
         for t_idx, head in _bare_riding_terms(terms):
             context.add(head, "bare_riding", t_idx)
+        bare = _bare_declarations(terms)
+        for t_idx, term in enumerate(bare, start=len(terms)):
+            context.add(term.term, "bare_declaration", t_idx)
         for phrase in rules.exempt_phrases:
             context.add(phrase, "exempt", None)
         for cue in (*rules.nominative_cues, *_bare_cues(rules.nominative_cues)):
@@ -818,7 +862,7 @@ class Library:
         prefilter_keys = {key: _prefilter_rule(builder.patterns(key)) for key in builder.keys()}
         library = cls(
             brands=list(brands),
-            terms=list(terms),
+            terms=[*terms, *bare],
             version=library_version(brands, terms, knowledge),
             rules=rules,
             scoring=load_scoring_rules(),

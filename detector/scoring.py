@@ -441,6 +441,8 @@ class RuleScorer:
             parts[group] = parts.get(group, 0.0) + contribution
             signal = "counterfeit_term" if term.category == "self_declaration" else term.category
             detail = f"{term.strength} {term.category} term"
+            if term.source and term.source.startswith("the word that "):  # derived from the lexicon (library.py)
+                detail += f": {term.source}"
             if term is _LEARNED_CLAIM:
                 how = "embedding claim model" if hit.kind == "embedded_claim" else "learned claim detector"
                 detail = f"claims to be like the genuine article ({how}, p={hit.ref:.2f})"

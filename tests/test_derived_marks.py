@@ -241,3 +241,19 @@ def test_a_price_without_a_currency_is_read_by_the_title_s_script(detector: Dete
     assert cheap.flagged and "no currency given: read as USD" in _reason(cheap, "price_ratio")
     chinese = _score(detector, "童精灵 电话手表 儿童 4G 视频", price=150)  # the platform's default, CNY
     assert chinese.flagged and "read as CNY" in _reason(chinese, "price_ratio")
+
+
+def test_the_word_a_family_of_self_declarations_is_built_on_counts_standing_alone(detector: Detector) -> None:
+    """copy (super copy, first copy...) and 仿 (高仿, 精仿...) are derived from the lexicon as soft terms; they count
+    only as words of their own in a title naming a brand (not 仿真, not copying), never as a mark's context."""
+    derived = {t.term for t in detector.library.terms if (t.source or "").endswith("standing alone")}
+    assert {"copy", "仿"} <= derived and "quality" not in derived  # "top quality" is a soft quality claim
+    copied = _score(detector, "Opinel No.8 pocket knife copy beech handle", price=18, currency="USD")
+    assert copied.flagged and "standing alone" in _reason(copied, "counterfeit_term")
+    imitated = _score(detector, "汾阳坊 500ml 仿 整箱 6瓶", price=500, currency="CNY")
+    assert imitated.flagged and "standing alone" in _reason(imitated, "counterfeit_term")
+    for title in ("汾阳坊 500ml 仿真 整箱 6瓶", "Opinel No.8 pocket knife, copying the 1890 design"):
+        plain = _score(detector, title, price=500 if "汾" in title else 18, currency="CNY" if "汾" in title else "USD")
+        assert not plain.flagged and "counterfeit_term" not in {r.signal for r in plain.reasons}, plain
+    nobrand = _score(detector, "pocket knife copy beech handle", price=5, currency="USD")
+    assert not nobrand.flagged
