@@ -20,7 +20,15 @@ from rapidfuzz.distance import OSA, Levenshtein
 from rapidfuzz.process import cdist
 
 from .claims import CLAIM_CATEGORIES
-from .library import Library, ProductKinds, collapse_repeats, common_english_words, english_words, everyday_key
+from .library import (
+    Library,
+    ProductKinds,
+    collapse_repeats,
+    common_english_words,
+    counting_words,
+    english_words,
+    everyday_key,
+)
 from .scanner import LONG_NAME, is_ascii_alnum, is_ascii_letter, stands_apart, straddles
 from .text import (
     LEET,
@@ -174,6 +182,7 @@ class LexicalMatcher:
         # marks after which a bare riding word is the ordinary phrase: everyday house marks and knowledge-base
         # lines that are ordinary words (retro style, Luggage style)
         self._everyday_marks = library.everyday_names | library.everyday_lines
+        self._counting = counting_words()
         # Latin names and aliases of three or more letters by their plain form, for a mark that a model
         # number follows (iphone4): the fold of a closing digit into a letter (Gucc1) would hide it.
         self._latin_marks: dict[str, tuple[int, str, str]] = {}
@@ -389,6 +398,9 @@ class LexicalMatcher:
                 continue
             if window in lib.words or window in lib.homophone_words:
                 continue  # a word that sounds like the name (辅食 for 富士, 印尼, 立领 for 李宁) reads as the word
+            if any(window[j:j + 2] in self._counting and window[j:j + 2] != hit.word[j:j + 2]
+                   for j in range(len(window) - 1)):
+                continue  # a numeral and its measure word the name does not hold: counting (来一份 for 来伊份)
             if len(window) <= 2 and (self._fuzzy_syllables(window, hit.word) > 1
                                      or nt.has_gap_inside(hit.start, hit.end)):
                 continue  # both syllables only near the name's (上新 for 三星, 仿实 for 范斯), or parted (支/包)

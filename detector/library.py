@@ -312,6 +312,7 @@ class _Dictionary(NamedTuple):
     words: tuple[tuple[str, int], ...]  # two- to four-character Chinese words with their counts
     places: frozenset[str]  # words tagged ns (a place name: 青岛)
     ordinary: frozenset[str]  # words tagged as a verb, adverb or adjective at least EVERYDAY_VERB_MIN_COUNT times
+    counting: frozenset[str]  # a numeral and its measure word (一份, 两个): tagged m, the second character tagged q
 
 
 EVERYDAY_VERB_MIN_COUNT = 100  # jieba counts: a name the dictionary knows this often as a verb, adverb or adjective
@@ -321,7 +322,7 @@ EVERYDAY_VERB_MIN_COUNT = 100  # jieba counts: a name the dictionary knows this 
 def _dictionary() -> _Dictionary:
     import jieba
 
-    words, places, ordinary = [], set(), set()
+    words, places, ordinary, numerals, measures = [], set(), set(), set(), set()
     with resources.files(jieba).joinpath("dict.txt").open(encoding="utf-8") as handle:
         for line in handle:
             word, count_text, tag = (line.rstrip("\n").split(" ") + ["", ""])[:3]
@@ -332,7 +333,18 @@ def _dictionary() -> _Dictionary:
                 places.add(word)
             elif tag[:1] in ("v", "a", "d") and count >= EVERYDAY_VERB_MIN_COUNT:
                 ordinary.add(word)
-    return _Dictionary(tuple(words), frozenset(places), frozenset(ordinary))
+            elif tag == "m" and len(word) == 2 and count >= EVERYDAY_VERB_MIN_COUNT:
+                numerals.add(word)
+            elif tag == "q" and len(word) == 1:
+                measures.add(word)
+    counting = frozenset(w for w in numerals if w[1] in measures)
+    return _Dictionary(tuple(words), frozenset(places), frozenset(ordinary), counting)
+
+
+def counting_words() -> frozenset[str]:
+    """A numeral with its measure word (一份, 两个, 一盒), from jieba's tags: inside a homophone of a name it is
+    counting, not naming (来一份 炸鸡 orders one portion; it is no 来伊份)."""
+    return _dictionary().counting
 
 
 @lru_cache(maxsize=1)

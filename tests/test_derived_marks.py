@@ -257,3 +257,16 @@ def test_the_word_a_family_of_self_declarations_is_built_on_counts_standing_alon
         assert not plain.flagged and "counterfeit_term" not in {r.signal for r in plain.reasons}, plain
     nobrand = _score(detector, "pocket knife copy beech handle", price=5, currency="USD")
     assert not nobrand.flagged
+
+
+def test_a_numeral_and_its_measure_word_in_a_homophone_are_counting(bundled_terms: list[LexiconTerm]) -> None:
+    """来一份 (bring one portion) sounds like a snack maker's 来伊份, but 一份 is a numeral and its measure word
+    (jieba's tags: m, and q for 份): an order, not a name. A homophone without one still counts."""
+    from detector.library import counting_words
+
+    assert {"一份", "两个", "一盒"} <= counting_words() and "十分" not in counting_words()
+    snacks = Detector(Library.compile([_brand("laiyi", ["来伊份"], [], ["snacks"], {"CNY": 50})], bundled_terms))
+    order = snacks.score(Listing(title="来一份 炸鸡 套餐 代金券", price=18, currency="CNY"))
+    assert not order.flagged and order.brand_id is None, order
+    respelt = snacks.score(Listing(title="莱伊份 猪肉脯 靖江", price=18, currency="CNY"))
+    assert respelt.flagged and "莱伊份 sounds like 来伊份" in _reason(respelt, "homophone_name")
