@@ -352,6 +352,10 @@ class RuleScorer:
         b_idx = self.library.brand_index[brand.id]
         if evidence.categories and self._in_category(evidence, brand):
             return None  # of its kind (a taxonomy kind, or its own label written out: "cookware")
+        if exemplar_words:
+            # in the words of the brand's own confirmed counterfeits (人体工学椅), whatever kind a taxonomy word
+            # inside them names (电脑 of 电脑椅, a computer chair): the platform's cases know the brand's products
+            return None
         if evidence.categories and self.library.brand_kinds_known[b_idx]:
             if not evidence.sure_categories:
                 return None  # named only by a character inside another word (剃须刀's 刀)
@@ -364,8 +368,6 @@ class RuleScorer:
         if semantic is None or semantic.brand_id != brand.id or not semantic.neighbours:
             return None
         if semantic.counterfeit_sim >= float(self.rules["product_kind"]["exemplar_min"]):
-            return None
-        if exemplar_words:  # it holds the words of the brand's own counterfeits
             return None
         return f"another kind of product (cosine {semantic.counterfeit_sim:.2f} to the nearest exemplar of {brand.id})"
 

@@ -411,3 +411,24 @@ def test_a_claim_in_words_the_n_gram_model_never_saw_is_read_by_its_embedding(tm
         plain = cascade.score(Listing(title=title, price=1500 if "哈洛" in title else 280))
         assert not plain.flagged and not any("embedding claim" in (r.detail or "") for r in plain.reasons), plain
     store.close()
+
+
+def test_the_brands_counterfeit_words_outrank_a_taxonomy_word_inside_them(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """电脑椅 is a computer chair: the taxonomy reads 电脑 (electronics) inside it, but a title in the words of
+    the brand's own confirmed counterfeits (人体工学椅) is the brand's kind of product, and its price speaks."""
+    from detector import Brand, BrandNames
+
+    store = LibraryStore(f"sqlite:///{tmp_path / 'ipwatch.db'}")
+    store.import_brands([Brand(id="zuoyi", names=BrandNames(zh=["座逸"]), categories=["office chairs"],
+                               reference_prices={"CNY": 1500})])
+    store.import_terms(bundled_terms)
+    exemplars = ExemplarStore(store, tmp_path / "indices")
+    exemplars.add([{"title": "座逸 人体工学椅 高仿 ZY-K77Q 护腰", "brand_id": "zuoyi"}], "counterfeit")
+    cascade = Detector(store.load_library(), semantic=ExemplarSemantics(exemplars))
+    chair = cascade.score(Listing(title="座逸 K77 人体工学椅 电脑椅", price=299, currency="CNY"))
+    assert chair.flagged and any(r.signal == "price_ratio" for r in chair.reasons), chair
+    assert not any(r.signal == "other_product_kind" for r in chair.reasons)
+    # without those words the taxonomy decides as before: a computer is another kind of product
+    computer = cascade.score(Listing(title="座逸 笔记本电脑 14寸 轻薄", price=299, currency="CNY"))
+    assert not computer.flagged and any(r.signal == "other_product_kind" for r in computer.reasons), computer
+    store.close()
