@@ -318,7 +318,14 @@ HELD = {
     "k": {"precision": 0.95, "recall": 0.92, "pr_auc": 0.96, "negative_max": 0.09,
           "none_flagged": ("authorized", "second_hand", "unlisted_brand", "generic", "accessory", "homonym"),
           "families": ("counterfeit_terms", "homophone", "lookalike_char", "mixed_script", "initials", "diacritics",
-                       "knockoff_mark", "brand_riding", "low_price", "exemplar_match")},
+                       "knockoff_mark", "brand_riding", "low_price", "exemplar_match", "paraphrased_claim")},
+    # first measured P 0.977 R 0.988 PR-AUC 0.995 (eighth session, after set k's mechanisms); the miss then: 电脑
+    # inside 电脑椅 read as electronics; flagged: a memoir "精装书" (书 inside a word is no sure kind), slow cooker
+    # liners that "fit" the brand (fit alone is no cue: slim fit)
+    "l": {"precision": 0.95, "recall": 0.92, "pr_auc": 0.96, "negative_max": 0.1,
+          "none_flagged": ("authorized", "second_hand", "unlisted_brand", "generic", "genuine_retail"),
+          "families": ("counterfeit_terms", "homophone", "lookalike_char", "mixed_script", "initials", "diacritics",
+                       "knockoff_mark", "paraphrased_claim", "brand_riding", "low_price", "exemplar_match")},
 }
 
 
