@@ -145,6 +145,10 @@ class Detector:
         if choice is None:
             return None
         if choice.best.needs_context:
+            # labels the taxonomy does not know; and, in a title naming none of the brand's kinds, every label:
+            # a label the embedding maps to a kind ("ice cream" to food) may be named in words the kind lacks (雪糕)
+            if not self.library.of_brand_kind(evidence.categories, self.library.brand_index[choice.brand.id]):
+                return choice.brand.categories or None
             return self._unknown_labels.get(choice.brand.id)
         if not evidence.categories and (self.scorer.reads_as_word(choice) or self.scorer.everyday_mark(choice)):
             return choice.brand.categories or None

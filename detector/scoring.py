@@ -55,6 +55,8 @@ class RuleScorer:
         self.rules = library.scoring
         self.threshold = float(threshold if threshold is not None else self.rules["threshold"])
         self.version = RULE_MODEL_VERSION.format(version=self.rules["version"])
+        # (brand id, label) for the labels the taxonomy does not know: a title word near one is enough
+        self._unknown_labels = {(b, label) for b, labels in library.unknown_labels().items() for label in labels}
 
     def hit_weight(self, hit: BrandHit) -> float:
         weights = self.rules["brand_match"]
@@ -212,10 +214,12 @@ class RuleScorer:
 
     def _means_label(self, choice: BrandChoice, semantic: SemanticEvidence | None) -> str | None:
         """The title word the semantic stage read as one of the chosen brand's labels (label_word_min), if any."""
-        if (semantic is None or semantic.brand_id != choice.brand.id or not semantic.label_word
-                or semantic.label_sim < float(self.rules["product_kind"]["label_word_min"])):
+        if semantic is None or semantic.brand_id != choice.brand.id or not semantic.label_word:
             return None
-        return semantic.label_word
+        # for a weak mention, a label the taxonomy knows has keywords the title lacks: a word must be nearer to it
+        known = choice.best.needs_context and (choice.brand.id, semantic.label) not in self._unknown_labels
+        needed = self.rules["product_kind"]["label_word_known_min" if known else "label_word_min"]
+        return semantic.label_word if semantic.label_sim >= float(needed) else None
 
     def _semantic_candidate(self, evidence: LexicalEvidence, semantic: SemanticEvidence,
                             named_line: bool = False) -> BrandChoice | None:

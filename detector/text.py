@@ -342,19 +342,22 @@ _WORD_PIECE = re.compile(r"[\u3400-\u9fff]{2,}|[a-z]{3,}")
 TITLE_WORDS_MAX = 12  # the words of a title compared with a brand's labels: a title's kind is said early
 
 
+SHORT_RUN = 4  # Chinese characters of a run between spaces read whole by title_words
+
+
 def title_words(nt: NormalisedText, skip: list[tuple[int, int]]) -> list[str]:
     """The words of a normalised title outside the spans in ``skip`` (a brand mention): Latin words of three
     letters or more, Chinese runs cut into dictionary words of two characters or more."""
     words: list[str] = []
     for match in _WORD_PIECE.finditer(nt.text):
-        if any(match.start() < end and start < match.end() for start, end in skip):
-            piece = "".join(ch if not any(start <= i < end for start, end in skip) else " "
-                            for i, ch in enumerate(match.group(), match.start()))
-            pieces = [p for p in piece.split() if len(p) >= 2]
-        else:
-            pieces = [match.group()]
+        # the mention is skipped, and a run is cut where the seller put a space (鸭脖 微辣: not 脖微)
+        piece = "".join(" " if any(start <= i < end for start, end in skip) else
+                        " " + ch if i in nt.gaps else ch for i, ch in enumerate(match.group(), match.start()))
+        pieces = [p for p in piece.split() if len(p) >= 2]
         for piece in pieces:
-            cut = [piece] if piece.isascii() else chinese_words(piece)
+            # a short run the seller set apart is a word of its own, whatever jieba makes of it (鸭脖: 鸭, 脖)
+            whole = [piece] if piece.isascii() or len(piece) <= SHORT_RUN else []
+            cut = [*whole, *([] if piece.isascii() else chinese_words(piece))]
             words.extend(w for w in cut if w not in words)
     return words[:TITLE_WORDS_MAX]
 

@@ -432,3 +432,22 @@ def test_the_brands_counterfeit_words_outrank_a_taxonomy_word_inside_them(tmp_pa
     computer = cascade.score(Listing(title="座逸 笔记本电脑 14寸 轻薄", price=299, currency="CNY"))
     assert not computer.flagged and any(r.signal == "other_product_kind" for r in computer.reasons), computer
     store.close()
+
+
+def test_a_weak_mention_finds_its_context_in_words_a_known_label_lacks(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """"ice cream" is a label the taxonomy knows (food), but not by 冰淇淋: in a title naming none of the brand's
+    kinds, every label is asked, a label the taxonomy knows at a higher bar (0.70) than one it does not; the
+    runs a seller set apart are read whole (鸭脖 is one word, though jieba cuts it)."""
+    from detector import Brand, BrandNames
+    from detector.text import normalise, title_words
+
+    assert title_words(normalise("ZHY 鸭脖 微辣 锁鲜"), [(0, 3)]) == ["鸭脖", "微辣", "锁鲜"]
+    brand = Brand(id="xueyue", names=BrandNames(zh=["雪悦坊"]), categories=["ice cream", "accessories"],
+                  reference_prices={"CNY": 80})
+    store, cascade = _beside_a_boot_maker(tmp_path, bundled_terms, brand)
+    ice = cascade.score(Listing(title="XYF 雪糕 冰淇淋 10支"))  # no price: the mention and its context alone
+    assert ice.flagged and "in context: 冰淇淋 is ice cream" in " ".join(r.detail or "" for r in ice.reasons), ice
+    # 用具 (utensils) sits 0.6 from "accessories": below the bar for a label the taxonomy knows
+    tools = cascade.score(Listing(title="XYF 办公用具 磁贴 教学"))
+    assert not tools.flagged, [(r.signal, r.text, r.weight, r.detail) for r in tools.reasons]
+    store.close()
