@@ -213,7 +213,8 @@ class RuleScorer:
         return evidence if len(kept) == len(evidence.accessory) else replace(evidence, accessory=kept)
 
     def _means_label(self, choice: BrandChoice, semantic: SemanticEvidence | None) -> str | None:
-        """The title word the semantic stage read as one of the chosen brand's labels (label_word_min), if any."""
+        """The title word the semantic stage read as one of the chosen brand's labels, if any: at label_word_min,
+        or label_word_known_min for a weak mention and a label the taxonomy knows (its keywords were not there)."""
         if semantic is None or semantic.brand_id != choice.brand.id or not semantic.label_word:
             return None
         # for a weak mention, a label the taxonomy knows has keywords the title lacks: a word must be nearer to it
@@ -524,8 +525,8 @@ class RuleScorer:
                 f"{choice.brand.id} makes ({', '.join(choice.brand.categories)}){nearest}")
 
     def everyday_mark(self, choice: BrandChoice) -> bool:
-        """Whether every mention is a Latin name or line written plainly that is also an English word
-        (Citizen, Box Logo, Spalding): alone, it may mean the word."""
+        """Whether every mention is a name or line written plainly that is also an everyday word (Citizen, Box
+        Logo, Spalding, 冠军; ``Library.everyday_names``): alone, it may mean the word."""
         everyday = self.library.everyday_names
         return all(h.kind in ("name", "alias") and everyday_key(h.word) in everyday for h in choice.hits)
 

@@ -347,7 +347,8 @@ SHORT_RUN = 4  # Chinese characters of a run between spaces read whole by title_
 
 def title_words(nt: NormalisedText, skip: list[tuple[int, int]]) -> list[str]:
     """The words of a normalised title outside the spans in ``skip`` (a brand mention): Latin words of three
-    letters or more, Chinese runs cut into dictionary words of two characters or more."""
+    letters or more; Chinese runs, cut where the seller put a space, each read whole when SHORT_RUN characters
+    or fewer and cut into dictionary words of two characters or more."""
     words: list[str] = []
     for match in _WORD_PIECE.finditer(nt.text):
         # the mention is skipped, and a run is cut where the seller put a space (鸭脖 微辣: not 脖微)
