@@ -27,6 +27,8 @@ _QUANTITY = re.compile(r"\d+(?:\.\d+)?([a-z]+)")
 MAX_BRANDS_PER_TERM = 2  # a term shared by more brands is generic ("男表", "automatic")
 TEXT_VECTOR_CACHE = 50_000  # words and labels kept embedded for nearest_label; emptied when full
 LABEL_KIND_MIN = 0.70  # a category label this close to a keyword of a kind names that kind ("televisions": tv)
+CLAIM_MODELS_KEPT = 4  # embedding claim models kept per process (one per embedding model and lexicon)
+_CLAIM_MODELS: dict[tuple[str, tuple[str, ...], tuple[str, ...]], tuple[np.ndarray, float]] = {}
 
 
 def exemplar_terms(text: str) -> set[str]:
@@ -93,7 +95,6 @@ class ExemplarSemantics:
         self._label_kinds: dict[str, frozenset[str]] = {}
         self._text_vectors: dict[str, np.ndarray] = {}  # words and labels nearest_label has embedded
         self._store = store
-        self._claim_models: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[np.ndarray, float]] = {}
 
     @property
     def empty(self) -> bool:
@@ -202,8 +203,10 @@ class ExemplarSemantics:
         return (1.0 / (1.0 + np.exp(-(vectors @ weights + intercept)))).tolist()
 
     def _claim_model(self, positives: tuple[str, ...], negatives: tuple[str, ...]) -> tuple[np.ndarray, float]:
-        key = (positives, negatives)
-        if key not in self._claim_models:
+        """Weights and intercept, fitted once per process, embedding model and training wording (a reload, a
+        new stage over the same exemplars or another store's stage reuses them)."""
+        key = (self._store.model_name, positives, negatives)
+        if key not in _CLAIM_MODELS:
             from sklearn.linear_model import LogisticRegression
 
             matrix = np.vstack([_cached_vectors(self._store, "claims", positives),
@@ -211,8 +214,10 @@ class ExemplarSemantics:
             labels = np.array([1] * len(positives) + [0] * len(negatives))
             model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000, random_state=0)
             model.fit(matrix, labels)
-            self._claim_models[key] = (model.coef_[0].astype(np.float32), float(model.intercept_[0]))
-        return self._claim_models[key]
+            if len(_CLAIM_MODELS) >= CLAIM_MODELS_KEPT:
+                _CLAIM_MODELS.clear()
+            _CLAIM_MODELS[key] = (model.coef_[0].astype(np.float32), float(model.intercept_[0]))
+        return _CLAIM_MODELS[key]
 
     def shared_terms(self, title: str, brand: str) -> list[str]:
         """The distinctive terms of ``brand``'s counterfeit exemplars the title holds (珐琅, 铸铁, clifton)."""

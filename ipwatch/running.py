@@ -63,3 +63,6 @@ def warm_up(detector: Detector) -> None:
     with (resources.files("ipwatch") / "data" / "demo_listings.jsonl").open(encoding="utf-8") as handle:
         listings = [parsed.listing for parsed in read_listings(handle) if parsed.listing is not None]
     list(detector.score_many(listings))
+    if detector.semantic is not None:  # the embedding claim model, fitted on first use (about 2 s on a new home)
+        claims = detector.library.claims
+        detector.semantic.claim_probabilities(["-"], claims.positives, claims.negatives)
