@@ -31,7 +31,7 @@ from .scanner import INITIALS, LATIN, LONG_NAME, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 53  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 54  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 CAMEL_RE = re.compile(r"[A-Z][a-z]+")  # the humps of a mark written in camel case (Kitchen, Aid)
@@ -405,14 +405,14 @@ def unknown_category_labels(brands: list[Brand], kinds: ProductKinds | None = No
     return out
 
 
-def _unknown_label_words(brands: list[Brand], kinds: ProductKinds) -> dict[str, str]:
-    """Category labels the taxonomy does not know, as written and in the singular → the label.
+def _unknown_label_words(unknown: dict[str, list[str]], kinds: ProductKinds) -> dict[str, str]:
+    """Category labels the taxonomy does not know (``unknown``), as written and in the singular → the label.
 
     A brand labelled "gaming peripherals" makes gaming peripherals: a title that says so is of its kind,
     whatever the taxonomy knows. Labels of three letters or fewer are left out.
     """
     out: dict[str, str] = {}
-    for labels in unknown_category_labels(brands, kinds).values():
+    for labels in unknown.values():
         for label in labels:
             text = kinds.label_text(label)
             for form in (text, " ".join(_singular(w) for w in text.split())):
@@ -509,6 +509,7 @@ def _bare_riding_terms(terms: list[LexiconTerm]) -> list[tuple[int, str]]:
 
 
 BARE_DECLARATION_MIN_TERMS = 3  # a word shared by this many strong self-declarations of the lexicon...
+DERIVED_SOURCE = "the word that "  # how the source of a term derived from the lexicon begins (said in reasons)
 
 
 def _bare_declarations(terms: list[LexiconTerm]) -> list[LexiconTerm]:
@@ -520,10 +521,12 @@ def _bare_declarations(terms: list[LexiconTerm]) -> list[LexiconTerm]:
     many such terms, not all of which hold one longer term (刻 is only ever in 复刻). Never a word that any
     other term holds too (quality: "top quality" is a soft quality claim; 版: 专柜版 is one).
     """
-    strong = [t for t in terms if t.category == "self_declaration" and t.strength == "strong"]
-    others = [t.term.lower() for t in terms if not (t.category == "self_declaration" and t.strength == "strong")]
+    def strong(term: LexiconTerm) -> bool:
+        return term.category == "self_declaration" and term.strength == "strong"
+
+    others = [t.term.lower() for t in terms if not strong(t)]
     heads: dict[str, list[str]] = defaultdict(list)
-    for term in strong:
+    for term in filter(strong, terms):
         text = term.term.lower()
         words = text.split()
         if text.isascii() and len(words) >= 2 and len(words[-1]) >= 4 and words[-1].isalpha():
@@ -543,8 +546,8 @@ def _bare_declarations(terms: list[LexiconTerm]) -> list[LexiconTerm]:
                 all(k in f for f in family) for k in known if head in k and k != head):
             continue
         out.append(LexiconTerm(term=head, language="en" if head.isascii() else "zh", strength="soft",
-                               category="self_declaration", source="the word that " + ", ".join(sorted(family)[:3]) +
-                               " are built on, standing alone"))
+                               category="self_declaration",
+                               source=f"{DERIVED_SOURCE}{', '.join(sorted(family)[:3])} are built on, standing alone"))
     return out
 
 
@@ -635,6 +638,7 @@ class Library:
     near_guard: frozenset[str] = frozenset()  # real words one character from a three-character name
     everyday_lines: frozenset[str] = frozenset()  # knowledge-base lines that are ordinary words: need context
     everyday_names: frozenset[str] = frozenset()  # Latin house-mark names that are English words (citizen, champion)
+    unknown_label_map: dict[str, list[str]] = field(default_factory=dict)  # see unknown_labels()
     brand_index: dict[str, int] = field(default_factory=dict)
 
     def of_brand_kind(self, categories: frozenset[str] | set[str], b_idx: int) -> bool:
@@ -694,8 +698,8 @@ class Library:
         return replace(self, brand_labelled=labelled, **_brand_kind_sets(self.kinds, labelled))
 
     def unknown_labels(self) -> dict[str, list[str]]:
-        """Brand id → its category labels that name no kind of the taxonomy."""
-        return unknown_category_labels(self.brands, self.kinds)
+        """Brand id → its category labels that name no kind of the taxonomy (found once, at compile time)."""
+        return self.unknown_label_map
 
     def kinds_of_label(self, label: str) -> frozenset[str]:
         """The kinds a listing's own category label (as a platform sends it) stands for."""
@@ -860,7 +864,8 @@ class Library:
             context.add(word, "kind_compound", None)
         known_kinds = set(kinds.keywords)
         labelled = [{k for label in b.categories for k in kinds.kinds_of_label(label, known_kinds)} for b in brands]
-        for word, label in _unknown_label_words(brands, kinds).items():
+        unknown = unknown_category_labels(brands, kinds)
+        for word, label in _unknown_label_words(unknown, kinds).items():
             context.add(word, "category", label)  # "gaming peripherals" in a title is that brand's kind
         words = _chinese_words()
         if two_char_codes:
@@ -897,6 +902,7 @@ class Library:
             everyday_names=_everyday_names(brands),
             near_guard=frozenset(near_guard),
             everyday_lines=frozenset(everyday_lines),
+            unknown_label_map=unknown,
             claims=_claim_detector(
                 tuple(sorted({t.term for t in terms if t.category in CLAIM_CATEGORIES})),
                 (*rules.exempt_phrases, *rules.accessory_words, *rules.second_hand_markers,

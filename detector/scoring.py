@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .lexical import EVASION_KINDS, BrandHit, Hit, LexicalEvidence
-from .library import BARE_CUE_MIN_LETTERS, POSTPOSED, Library, dictionary_words, everyday_key
+from .library import BARE_CUE_MIN_LETTERS, DERIVED_SOURCE, POSTPOSED, Library, dictionary_words, everyday_key
 from .semantic import SemanticEvidence
 from .text import has_cjk, normalise_term
 from .types import Brand, LexiconTerm, Listing, Reason, ScoreResult
@@ -55,8 +55,6 @@ class RuleScorer:
         self.rules = library.scoring
         self.threshold = float(threshold if threshold is not None else self.rules["threshold"])
         self.version = RULE_MODEL_VERSION.format(version=self.rules["version"])
-        # (brand id, label) for the labels the taxonomy does not know: a title word near one is enough
-        self._unknown_labels = {(b, label) for b, labels in library.unknown_labels().items() for label in labels}
 
     def hit_weight(self, hit: BrandHit) -> float:
         weights = self.rules["brand_match"]
@@ -218,7 +216,8 @@ class RuleScorer:
         if semantic is None or semantic.brand_id != choice.brand.id or not semantic.label_word:
             return None
         # for a weak mention, a label the taxonomy knows has keywords the title lacks: a word must be nearer to it
-        known = choice.best.needs_context and (choice.brand.id, semantic.label) not in self._unknown_labels
+        unknown = self.library.unknown_labels().get(choice.brand.id, ())
+        known = choice.best.needs_context and semantic.label not in unknown
         needed = self.rules["product_kind"]["label_word_known_min" if known else "label_word_min"]
         return semantic.label_word if semantic.label_sim >= float(needed) else None
 
@@ -448,7 +447,7 @@ class RuleScorer:
             parts[group] = parts.get(group, 0.0) + contribution
             signal = "counterfeit_term" if term.category == "self_declaration" else term.category
             detail = f"{term.strength} {term.category} term"
-            if term.source and term.source.startswith("the word that "):  # derived from the lexicon (library.py)
+            if term.source and term.source.startswith(DERIVED_SOURCE):  # derived from the lexicon (library.py)
                 detail += f": {term.source}"
             if term is _LEARNED_CLAIM:
                 how = "embedding claim model" if hit.kind == "embedded_claim" else "learned claim detector"
