@@ -192,8 +192,8 @@ class ExemplarSemantics:
     def claim_probabilities(self, windows: Sequence[str], positives: Sequence[str],
                             negatives: Sequence[str]) -> list[float]:
         """Per window, the probability that it is a counterfeit claim: a logistic regression over embeddings of
-        the claim detector's own training wording (its claims against ordinary wording), fitted once per stage
-        and training set; the phrases' embeddings are cached on disk beside the indices."""
+        the claim detector's own training wording (its claims against ordinary wording), fitted once per process
+        (:meth:`_claim_model`); the phrases' embeddings are cached on disk beside the indices."""
         from .embedding import encode
 
         if not windows or not positives or not negatives:
