@@ -183,7 +183,7 @@ class RuleScorer:
             "brand_hits": float(len(choice.hits)) if choice else 0.0,
             "second_hand": float(bool(evidence.second_hand)) if choice else 0.0,
             "accessory": float(bool(evidence.accessory)) if choice else 0.0,
-            "category_context": float(choice is not None and self._in_category(evidence, choice.brand)),
+            "category_context": float(choice is not None and self.in_category(evidence, choice.brand)),
             "semantic_counterfeit_sim": semantic.counterfeit_sim if semantic and choice else 0.0,
             "semantic_margin": semantic.margin if semantic and choice else 0.0,
         }
@@ -301,7 +301,7 @@ class RuleScorer:
         words = [t for t in semantic.shared_terms if not any(t in n for n in names)]
         return words if len(words) >= int(self.rules["product_kind"]["shared_terms_min"]) else []
 
-    def _in_category(self, evidence: LexicalEvidence, brand: Brand) -> bool:
+    def in_category(self, evidence: LexicalEvidence, brand: Brand) -> bool:
         return self.library.of_brand_kind(evidence.categories, self.library.brand_index[brand.id])
 
     def _everyday_word(
@@ -319,7 +319,7 @@ class RuleScorer:
             # the house mark followed by its line (Specialized Tarmac), in a title naming no other kind of
             # product (a day tour of the Grand Canyon Ultimate is a tour), means the brand, not the words
             return None
-        if self._in_category(evidence, choice.brand):
+        if self.in_category(evidence, choice.brand):
             return None
         if semantic is not None and semantic.brand_id == choice.brand.id and semantic.neighbours and (
                 semantic.counterfeit_sim >= float(self.rules["product_kind"]["exemplar_min"])):
@@ -354,7 +354,7 @@ class RuleScorer:
         if everyday:
             return everyday
         b_idx = self.library.brand_index[brand.id]
-        if evidence.categories and self._in_category(evidence, brand):
+        if evidence.categories and self.in_category(evidence, brand):
             return None  # of its kind (a taxonomy kind, or its own label written out: "cookware")
         if exemplar_words:
             # in the words of the brand's own confirmed counterfeits (人体工学椅), whatever kind a taxonomy word
@@ -477,7 +477,7 @@ class RuleScorer:
         reference = choice.brand.reference_prices.get(currency)
         if not reference:
             return None
-        word = self._read_as_word(evidence, choice, semantic)
+        word = self._read_as_word(evidence, choice, semantic) or self._of_no_label(evidence, choice, semantic)
         if word:
             reasons.append(Reason(signal="price_not_compared", text=f"{listing.price:g} {currency}", weight=0.0,
                                   brand_id=choice.brand.id, detail=word))
@@ -522,6 +522,35 @@ class RuleScorer:
                    if semantic.label_word else "")
         return (f"'{choice.best.word}' is also a word, and nothing in the title is a kind of product "
                 f"{choice.brand.id} makes ({', '.join(choice.brand.categories)}){nearest}")
+
+    def _of_no_label(self, evidence: LexicalEvidence, choice: BrandChoice,
+                     semantic: SemanticEvidence | None) -> str | None:
+        """Why the price says nothing of a house mark written plainly in a title whose every word is far from
+        each of the brand's labels and that is not near its counterfeits ("coros chorus sheet music choir" to
+        "sports watches", 箭牌 口香糖 to "toilets"): the reference price is for what the labels name, and nothing
+        says the listing is that. None where a word is near a label, the title has no words to ask, or the
+        semantic stage is not there.
+
+        Weaker than :meth:`_read_as_word` asks of a dictionary word (label_word_min): any name may be written
+        beside words a weak embedding links poorly to its labels (油烟机 to "range hoods"), so only words far
+        from all of them (label_word_far) count as naming another thing.
+        """
+        if (semantic is None or semantic.brand_id != choice.brand.id or not semantic.label_word or evidence.terms
+                or evidence.claims or not self.plainly_named(choice) or self.in_category(evidence, choice.brand)):
+            return None
+        kind = self.rules["product_kind"]
+        if (semantic.label_sim >= float(kind["label_word_far"])
+                or semantic.counterfeit_sim >= float(kind["exemplar_min"])):
+            return None
+        return (f"nothing in the title is near a kind of product {choice.brand.id} makes "
+                f"({', '.join(choice.brand.categories)}); nearest: {semantic.label_word} to {semantic.label} "
+                f"(cosine {semantic.label_sim:.2f})")
+
+    @staticmethod
+    def plainly_named(choice: BrandChoice) -> bool:
+        """Whether every mention is the house mark written as listed: no product line (a line is the brand's
+        product), no disguise (a disguise has no other sense) and nothing read from the knowledge base."""
+        return all(h.kind == "name" and not h.from_knowledge for h in choice.hits)
 
     def everyday_mark(self, choice: BrandChoice) -> bool:
         """Whether every mention is a name or line written plainly that is also an everyday word (Citizen, Box

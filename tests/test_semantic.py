@@ -451,3 +451,28 @@ def test_a_weak_mention_finds_its_context_in_words_a_known_label_lacks(tmp_path:
     tools = cascade.score(Listing(title="XYF 办公用具 磁贴 教学"))
     assert not tools.flagged, [(r.signal, r.text, r.weight, r.detail) for r in tools.reasons]
     store.close()
+
+
+def test_a_plain_mark_in_a_title_far_from_every_label_of_the_brand_takes_no_price(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """岚途 and Velmora are no words, so no everyday sense reads them away; but the reference price is for what
+    the brand's labels name, and a title whose every word is far from them (soap, wax melts to "rice cookers";
+    scoring.yaml product_kind.label_word_far) says nothing of being that. A title of the brand's kind, or one
+    with no words to ask, is compared with the price as before."""
+    from detector import Brand, BrandNames
+
+    brand = Brand(id="lantu", names=BrandNames(zh=["岚途"], en=["Velmora"]), categories=["rice cookers"],
+                  reference_prices={"CNY": 600, "USD": 90})
+    store, cascade = _beside_a_boot_maker(tmp_path, bundled_terms, brand)
+    for title, price, currency in [("岚途 手工皂 薰衣草 精油皂 3块", 15, "CNY"),
+                                   ("Velmora scented soy wax melts lavender", 6, "USD")]:
+        other = cascade.score(Listing(title=title, price=price, currency=currency))
+        assert not other.flagged, other
+        assert any(r.signal == "price_not_compared" and "nearest" in (r.detail or "") for r in other.reasons), other
+    for title, price, currency in [("岚途 电饭煲 4L 智能 预约", 99, "CNY"), ("Velmora rice cooker 5 cup", 12, "USD"),
+                                   ("岚途 LT-40 2024", 60, "CNY")]:
+        cheap = cascade.score(Listing(title=title, price=price, currency=currency))
+        assert cheap.flagged and any(r.signal == "price_ratio" for r in cheap.reasons), (title, cheap)
+    # a claim reads the mention as the mark whatever the words are
+    claimed = cascade.score(Listing(title="岚途 手工皂 高仿 3块", price=15, currency="CNY"))
+    assert claimed.flagged, claimed
+    store.close()
