@@ -453,7 +453,7 @@ def test_a_weak_mention_finds_its_context_in_words_a_known_label_lacks(tmp_path:
     store.close()
 
 
-def test_a_plain_mark_in_a_title_far_from_every_label_of_the_brand_takes_no_price(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+def test_a_plain_mark_in_a_title_far_from_every_label_takes_no_price(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
     """岚途 and Velmora are no words, so no everyday sense reads them away; but the reference price is for what
     the brand's labels name, and a title whose every word is far from them (soap, wax melts to "rice cookers";
     scoring.yaml product_kind.label_word_far) says nothing of being that. A title of the brand's kind, or one
