@@ -63,6 +63,9 @@ class ClaimDetector:
     # stage learns from the same, see :meth:`windows_to_embed`)
     positives: tuple[str, ...] = field(default=(), repr=False, compare=False)
     negatives: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    # the words a Chinese comparison opens with (和, 跟): a title's segment led by one is a comparison, the
+    # embedding claim model reads it whatever words follow ("和超市卖的同一批货")
+    connectors: frozenset[str] = frozenset()
     _cue_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -108,8 +111,9 @@ class ClaimDetector:
         model.fit(matrix, labels)
         coef = model.coef_[0]
         weights = {gram: float(coef[i]) for gram, i in vocabulary.items() if coef[i]}
+        connectors = frozenset(normalise_term(c) for c in claims["compose"]["zh"]["connector"])
         return cls(weights, float(model.intercept_[0]), _cue_pairs(neg, sameness, denied), positives=tuple(written),
-                   negatives=tuple(plain))
+                   negatives=tuple(plain), connectors=connectors)
 
     def windows_to_embed(
         self, text: str, gaps: frozenset[int], blocked: list[tuple[int, int]]
@@ -119,8 +123,9 @@ class ClaimDetector:
 
         Only segments holding a cue (a Chinese word between spaces, ``gaps``, or an English clause between
         punctuation): the segment itself, and its part from a little before its first cue; and an English
-        clause after the one naming the brand, cue or not (", identical to what the counters sell"): a title
-        says what the product is first, then what is said of it. Never a window over a ``blocked`` span (the
+        clause after the one naming the brand, cue or not (", identical to what the counters sell"), or a Chinese
+        segment after it that opens with a connector (和超市卖的同一批货): a title says what the product is first,
+        then what is said of it. Never a window over a ``blocked`` span (the
         brand's name), nor one too short to say anything; at most EMBED_WINDOWS.
         """
         from .text import SKELETON
@@ -132,9 +137,15 @@ class ClaimDetector:
         named = min((s for s, _e in blocked), default=len(text))
         out: list[tuple[int, int]] = []
         for a, b in _segments(text, gaps):
-            held = [c for c in cues if a <= c < b] or (
-                [a] if a > named and not _CJK_RE.search(text[a:b]) and not any(a < e and s < b for s, e in blocked)
-                else [])
+            after = a > named and not any(a < e and s < b for s, e in blocked)
+            held = [c for c in cues if a <= c < b]
+            if not held and _CJK_RE.search(text[a:b]):
+                # a comparison opened after the brand's name (千禾酱油和超市卖的…), in its segment or the next
+                name_end = max((e for s, e in blocked if a <= s and e <= b), default=a if a > named else None)
+                opened = self._comparison_at(text[a:b], name_end - a) if name_end is not None else None
+                held = [] if opened is None else [a + opened]
+            elif not held and after:
+                held = [a]  # an English clause after the one naming the brand
             if not held:
                 continue
             # a window starts after the brand's name where the name stands before the cue (毛戈平高光和专柜货...)
@@ -155,6 +166,15 @@ class ClaimDetector:
                 if long_enough and (start, end) not in out and not any(start < e and s < end for s, e in blocked):
                     out.append((start, end))
         return out[:EMBED_WINDOWS]
+
+    def _comparison_at(self, segment: str, start: int) -> int | None:
+        """Where in a Chinese segment, at ``start`` or after, a connector stands as a word of its own (和 of
+        和超市卖的; never inside 和田玉 or 跟团游), or None."""
+        from .text import word_spans
+
+        if not self.connectors:
+            return None
+        return next((s for w, s, _e in word_spans(segment) if s >= start and w in self.connectors), None)
 
     def probability(self, window: str) -> float:
         """The model's probability that ``window`` (normalised, skeleton form) is a claim."""

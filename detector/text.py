@@ -363,6 +363,11 @@ def title_words(nt: NormalisedText, skip: list[tuple[int, int]]) -> list[str]:
     return words[:TITLE_WORDS_MAX]
 
 
+def word_spans(text: str) -> list[tuple[str, int, int]]:
+    """The words of ``text`` as jieba cuts it, with their spans (和 of 和超市卖的; 和田玉 whole)."""
+    return [(w, s, e) for w, s, e in _jieba().tokenize(text)]
+
+
 def chinese_words(text: str) -> list[str]:
     """The words of two Chinese characters or more in ``text`` as jieba cuts it, in order."""
     return [w for w in _jieba().lcut(text) if len(w) >= 2 and all(is_cjk(ch) for ch in w)]

@@ -141,6 +141,12 @@ def test_windows_for_the_embedding_claim_model_skip_the_name(detector: Detector)
     assert windows("Nikon D3500 camera, identical to what the counters sell") == ["identical to what the counters sell"]
     assert windows("Nikon D3500 camera, black") == []  # a word or two says nothing
     assert windows("尼康 相机 单反 入门 包邮") == []  # no cue, and Chinese words are never read without one
+    # a comparison opened after the name is read from its connector, whatever words follow it
+    assert windows("尼康 相机 和商场卖的同一批货") == ["和商场卖的同一批货"]
+    assert any(w.startswith("相机和商场") for w in windows("尼康相机和商场卖的同一批货"))
+    # ...never a word that only starts with one (和田玉, 跟团游), nor a comparison before the name
+    assert windows("尼康 相机 和田玉 挂件 跟团游") == []
+    assert windows("和商场卖的同一批货 尼康 相机") == []
 
 
 def test_a_price_of_zero_is_no_price(detector: Detector) -> None:

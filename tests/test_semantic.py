@@ -400,6 +400,7 @@ def test_a_claim_in_words_the_n_gram_model_never_saw_is_read_by_its_embedding(tm
                   reference_prices={"CNY": 2000, "USD": 300})
     store, cascade = _beside_a_boot_maker(tmp_path, bundled_terms, brand)
     for title, price, currency in (("哈洛托特包和商场柜台上卖的放一起谁也认不出来", 1500, "CNY"),
+                                   ("哈洛 托特包 和百货公司卖的同一批货", 1500, "CNY"),
                                    ("Harlow tote bag, identical to what the department stores sell", 280, "USD")):
         lexical = cascade.analyse(Listing(title=title))
         assert not lexical.claims and not lexical.terms, title  # the n-gram model alone finds nothing
