@@ -162,9 +162,15 @@ class Detector:
     def _nearest_label(self, evidence: LexicalEvidence, labels: list[str], mention: list[tuple[int, int]],
                        item: SemanticEvidence) -> None:
         """The title's word (outside the mention) nearest one of ``labels``, recorded on ``item``: 卷纸 to "toilet
-        paper" beside 维大, 杂粮 to "apparel" beside 红豆 (see :meth:`_labels_to_ask` for which labels)."""
+        paper" beside 维大, 杂粮 to "apparel" beside 红豆 (see :meth:`_labels_to_ask` for which labels); a word
+        the label is written with ("merino" beside "merino base layers") is nearest of all, at 1.0."""
         assert self.semantic is not None
         words = title_words(evidence.text, mention)
+        shared = self.library.kinds.shared_label_word(words, labels)
+        if shared is not None:  # a word of the label itself ("merino" of "merino base layers"): no cosine needed
+            item.label_word, item.label = shared
+            item.label_sim = 1.0
+            return
         nearest = self.semantic.nearest_label(words, labels)
         if nearest is not None:
             word, label, item.label_sim = nearest

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Container
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
@@ -61,6 +61,10 @@ class LexicalRules:
     category_keywords: dict[str, list[str]]
     brand_sense_affixes: list[str]
     quantity_units: frozenset[str] = frozenset()
+
+
+SHARED_LABEL_WORD_MIN = 4  # shorter words of a label ("for", "and", "kit") name nothing of it alone
+_FUNCTION_WORDS = frozenset({"with", "from", "into", "over", "under", "without", "other", "more", "than", "your"})
 
 
 def _singular(word: str) -> str:
@@ -116,6 +120,20 @@ class ProductKinds:
                 elif w in text:
                     found.add(kind)
         return found
+
+    def shared_label_word(self, words: Sequence[str], labels: Sequence[str]) -> tuple[str, str] | None:
+        """The first title word (Latin, four letters or more, a word of no other sense to a list: no function
+        word) that is a word of one of ``labels`` as written, singular or plural, and that label; else None.
+        "merino" shares a word with "merino base layers": the title names what the list says the brand makes."""
+        label_words = [(label, {_singular(w) for w in self.label_text(label).split()}) for label in labels]
+        for word in words:
+            key = _singular(word.lower())
+            if not (word.isascii() and word.isalpha() and len(key) >= SHARED_LABEL_WORD_MIN) or key in _FUNCTION_WORDS:
+                continue
+            for label, forms in label_words:
+                if key in forms:
+                    return word, label
+        return None
 
     def named_inside(self, label: str, kinds: set[str] | frozenset[str]) -> bool:
         """Whether an English keyword of ``kinds`` (four letters or more) is inside a word of a category label

@@ -117,8 +117,7 @@ class RuleScorer:
                                                         "counterfeit exemplars")
         elif choice is not None and choice.best.needs_context and self._means_label(choice, semantic):
             # ...or a word of the title means one of the brand's own labels, in words the taxonomy lacks
-            choice = self._in_context(evidence, choice, f"{semantic.label_word} is {semantic.label} "
-                                                        f"(cosine {semantic.label_sim:.2f})")
+            choice = self._in_context(evidence, choice, _label_reading(semantic))
         brand_id = choice.brand.id if choice else None
         nominative = self._nominative(evidence, choice)
         group = None
@@ -580,6 +579,13 @@ def _unstated_currency(title: str, brand: Brand, default_currency: str) -> str:
     if default_currency != "USD" and "USD" in brand.reference_prices and not has_cjk(title):
         return "USD"
     return default_currency
+
+
+def _label_reading(semantic: SemanticEvidence) -> str:
+    """How a title word was read as one of the brand's labels: a word of the label itself, or by its cosine."""
+    if semantic.label_sim >= 1.0:
+        return f"{semantic.label_word} is a word of its label {semantic.label}"
+    return f"{semantic.label_word} is {semantic.label} (cosine {semantic.label_sim:.2f})"
 
 
 def _mark_then_line(choice: BrandChoice, text: str) -> bool:

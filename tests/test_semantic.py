@@ -477,3 +477,25 @@ def test_a_plain_mark_in_a_title_far_from_every_label_takes_no_price(tmp_path: P
     claimed = cascade.score(Listing(title="岚途 手工皂 高仿 3块", price=15, currency="CNY"))
     assert claimed.flagged, claimed
     store.close()
+
+
+def test_a_word_of_the_brand_s_own_label_in_the_title_names_its_kind(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """Harrier is a bird before it is a mark; "merino" is a word of the brand's label "merino base layers", so a
+    title holding it names what the list says the brand makes, however far its embedding sits from the whole
+    label. A title sharing no such word keeps the everyday sense."""
+    from detector import Brand, BrandNames
+    from detector.library import english_words
+
+    assert "harrier" in english_words()
+    brand = Brand(id="harrier", names=BrandNames(en=["Harrier"]), categories=["merino base layers"],
+                  reference_prices={"USD": 110})
+    store, cascade = _beside_a_boot_maker(tmp_path, bundled_terms, brand)
+    top = cascade.score(Listing(title="Harrier merino 260 crew top", price=15, currency="USD"))
+    assert top.flagged and any(r.signal == "price_ratio" for r in top.reasons), top
+    bird = cascade.score(Listing(title="Harrier hawk in flight wildlife print", price=15, currency="USD"))
+    assert not bird.flagged, bird
+    assert cascade.library.kinds.shared_label_word(["with", "merinos"], ["merino base layers"]) == (
+        "merinos", "merino base layers")
+    assert cascade.library.kinds.shared_label_word(["base"], ["base layers"]) == ("base", "base layers")
+    assert cascade.library.kinds.shared_label_word(["for", "kit"], ["kit for travel"]) is None  # too short to name it
+    store.close()
