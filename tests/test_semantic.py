@@ -372,24 +372,6 @@ def _beside_a_boot_maker(tmp_path: Path, terms, brand) -> tuple[LibraryStore, De
     return store, Detector(store.load_library(), semantic=ExemplarSemantics(exemplars))
 
 
-def test_an_english_word_name_is_the_mark_where_a_title_word_means_its_label(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
-    """Gazelle is an animal before it is a mark: alone in a title naming no kind of product it is read as the
-    word. A word the taxonomy lacks that the semantic stage reads as one of the brand's labels (NBA beside
-    "basketballs") makes the title the brand's kind of product, and the price speaks."""
-    from detector import Brand, BrandNames
-    from detector.library import english_words
-
-    assert "gazelle" in english_words()
-    brand = Brand(id="gazelle", names=BrandNames(en=["Gazelle"]), categories=["basketballs"],
-                  reference_prices={"USD": 40})
-    store, cascade = _beside_a_boot_maker(tmp_path, bundled_terms, brand)
-    ball = cascade.score(Listing(title="Gazelle NBA official game ball size 7", price=8, currency="USD"))
-    assert ball.flagged and any(r.signal == "price_ratio" for r in ball.reasons), ball
-    animal = cascade.score(Listing(title="Gazelle Serengeti wildlife print framed", price=8, currency="USD"))
-    assert not animal.flagged, animal
-    store.close()
-
-
 def test_a_claim_in_words_the_n_gram_model_never_saw_is_read_by_its_embedding(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
     """The n-gram claim detector knows its training words; wording it never saw ("放一起谁也认不出来", "what
     the department stores sell") is read by a classifier over the embeddings of the same training wording,
@@ -479,23 +461,33 @@ def test_a_plain_mark_in_a_title_far_from_every_label_takes_no_price(tmp_path: P
     store.close()
 
 
-def test_a_word_of_the_brand_s_own_label_in_the_title_names_its_kind(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
-    """Harrier is a bird before it is a mark; "merino" is a word of the brand's label "merino base layers", so a
-    title holding it names what the list says the brand makes, however far its embedding sits from the whole
-    label. A title sharing no such word keeps the everyday sense."""
+@pytest.mark.parametrize(("word", "label", "usd", "of_kind", "everyday"), [
+    # NBA is no taxonomy word, but the semantic stage reads it as "basketballs"
+    ("Gazelle", "basketballs", 40, "Gazelle NBA official game ball size 7", "Gazelle Serengeti wildlife print framed"),
+    # "merino" is a word of the label itself, however far its embedding sits from the whole label
+    ("Harrier", "merino base layers", 110, "Harrier merino 260 crew top", "Harrier hawk in flight wildlife print"),
+])
+def test_an_english_word_name_is_the_mark_where_a_title_word_means_its_label(  # type: ignore[no-untyped-def]
+        tmp_path: Path, bundled_terms, word: str, label: str, usd: int, of_kind: str, everyday: str) -> None:
+    """An English word is that word before it is a mark: alone in a title naming no kind of product it is read as
+    the word. A title word meaning one of the brand's labels (by its embedding, or as a word the label is written
+    with) makes the title the brand's kind of product, and the price speaks."""
     from detector import Brand, BrandNames
     from detector.library import english_words
 
-    assert "harrier" in english_words()
-    brand = Brand(id="harrier", names=BrandNames(en=["Harrier"]), categories=["merino base layers"],
-                  reference_prices={"USD": 110})
+    assert word.lower() in english_words()
+    brand = Brand(id=word.lower(), names=BrandNames(en=[word]), categories=[label], reference_prices={"USD": usd})
     store, cascade = _beside_a_boot_maker(tmp_path, bundled_terms, brand)
-    top = cascade.score(Listing(title="Harrier merino 260 crew top", price=15, currency="USD"))
-    assert top.flagged and any(r.signal == "price_ratio" for r in top.reasons), top
-    bird = cascade.score(Listing(title="Harrier hawk in flight wildlife print", price=15, currency="USD"))
-    assert not bird.flagged, bird
-    assert cascade.library.kinds.shared_label_word(["with", "merinos"], ["merino base layers"]) == (
-        "merinos", "merino base layers")
-    assert cascade.library.kinds.shared_label_word(["base"], ["base layers"]) == ("base", "base layers")
-    assert cascade.library.kinds.shared_label_word(["for", "kit"], ["kit for travel"]) is None  # too short to name it
+    cheap = cascade.score(Listing(title=of_kind, price=usd * 0.15, currency="USD"))
+    assert cheap.flagged and any(r.signal == "price_ratio" for r in cheap.reasons), cheap
+    plain = cascade.score(Listing(title=everyday, price=usd * 0.15, currency="USD"))
+    assert not plain.flagged, plain
     store.close()
+
+
+def test_a_word_a_label_is_written_with_is_four_letters_or_more_and_no_function_word(library) -> None:  # type: ignore[no-untyped-def]
+    kinds = library.kinds
+    assert kinds.shared_label_word(["with", "merinos"], ["merino base layers"]) == ("merinos", "merino base layers")
+    assert kinds.shared_label_word(["base"], ["base layers"]) == ("base", "base layers")
+    assert kinds.shared_label_word(["for", "kit"], ["kit for travel"]) is None  # too short to name anything alone
+    assert kinds.shared_label_word(["with"], ["bags with wheels"]) is None
