@@ -400,7 +400,8 @@ def labels_heldout(out: Path) -> None:
     knowledge file); the *_c files are set c (24 more, several of them everyday words); the *_d files are
     set d (18 familiar brands of the bundled list, as another platform would list them); the *_e files are
     set e (30 more brands in no bundled file, several aliases everyday words); the *_f files are set f
-    (30 more, written after set e's mechanisms); sets g to m follow the same pattern, 30 brands each, and set n sends 18 more familiar brands as d does;
+    (30 more, written after set e's mechanisms); sets g to m follow the same pattern, 30 brands each; set n
+    sends 18 more familiar brands as set d does;
     real_brands.json and real_labels.jsonl (when ../shared/data is present) are the
     real Taobao, JD and Walmart titles naming the brands Taobao annotates most, all genuine.
     """
