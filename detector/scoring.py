@@ -296,9 +296,14 @@ class RuleScorer:
         when there are enough of them to make the title that brand's kind of product."""
         if choice is None or semantic is None or semantic.brand_id != choice.brand.id:
             return []
-        names = [normalise_term(n) for n in (*choice.brand.all_names(), *choice.brand.aliases)]
-        words = [t for t in semantic.shared_terms if not any(t in n for n in names)]
+        words = self._beyond_names(choice, semantic)
         return words if len(words) >= int(self.rules["product_kind"]["shared_terms_min"]) else []
+
+    @staticmethod
+    def _beyond_names(choice: BrandChoice, semantic: SemanticEvidence) -> list[str]:
+        """The words the title shares with the brand's counterfeit exemplars other than its names and lines."""
+        names = [normalise_term(n) for n in (*choice.brand.all_names(), *choice.brand.aliases)]
+        return [t for t in semantic.shared_terms if not any(t in n for n in names)]
 
     def in_category(self, evidence: LexicalEvidence, brand: Brand) -> bool:
         return self.library.of_brand_kind(evidence.categories, self.library.brand_index[brand.id])
@@ -538,8 +543,10 @@ class RuleScorer:
                 or evidence.claims or not self.plainly_named(choice) or self.in_category(evidence, choice.brand)):
             return None
         kind = self.rules["product_kind"]
-        if (semantic.label_sim >= float(kind["label_word_far"])
-                or semantic.counterfeit_sim >= float(kind["exemplar_min"])):
+        if semantic.label_sim >= float(kind["label_word_far"]) or (
+                semantic.counterfeit_sim >= float(kind["exemplar_min"]) and self._beyond_names(choice, semantic)):
+            # near a label, or near the brand's counterfeits by more than the name both hold ("Hermes greek god
+            # statue" is 0.44 from "Hermes Birkin 30 fake" for the name alone)
             return None
         return (f"nothing in the title is near a kind of product {choice.brand.id} makes "
                 f"({', '.join(choice.brand.categories)}); nearest: {semantic.label_word} to {semantic.label} "

@@ -358,6 +358,16 @@ def test_a_dictionary_word_name_needs_its_kind_of_product_for_the_price_to_speak
     store.close()
 
 
+def _with_exemplars(tmp_path: Path, terms, brand, titles: list[str]) -> tuple[LibraryStore, Detector]:  # type: ignore[no-untyped-def]
+    """A store with ``brand`` alone, the lexicon, and ``titles`` as its counterfeit exemplars; the cascade over it."""
+    store = LibraryStore(f"sqlite:///{tmp_path / 'ipwatch.db'}")
+    store.import_brands([brand])
+    store.import_terms(terms)
+    exemplars = ExemplarStore(store, tmp_path / "indices")
+    exemplars.add([{"title": title, "brand_id": brand.id} for title in titles], "counterfeit")
+    return store, Detector(store.load_library(), semantic=ExemplarSemantics(exemplars))
+
+
 def _beside_a_boot_maker(tmp_path: Path, terms, brand) -> tuple[LibraryStore, Detector]:  # type: ignore[no-untyped-def]
     """A store with ``brand`` and a boot maker whose one counterfeit exemplar makes the semantic stage: most
     brands of a list have no exemplars of their own."""
@@ -401,13 +411,9 @@ def test_the_brands_counterfeit_words_outrank_a_taxonomy_word_inside_them(tmp_pa
     the brand's own confirmed counterfeits (人体工学椅) is the brand's kind of product, and its price speaks."""
     from detector import Brand, BrandNames
 
-    store = LibraryStore(f"sqlite:///{tmp_path / 'ipwatch.db'}")
-    store.import_brands([Brand(id="zuoyi", names=BrandNames(zh=["座逸"]), categories=["office chairs"],
-                               reference_prices={"CNY": 1500})])
-    store.import_terms(bundled_terms)
-    exemplars = ExemplarStore(store, tmp_path / "indices")
-    exemplars.add([{"title": "座逸 人体工学椅 高仿 ZY-K77Q 护腰", "brand_id": "zuoyi"}], "counterfeit")
-    cascade = Detector(store.load_library(), semantic=ExemplarSemantics(exemplars))
+    brand = Brand(id="zuoyi", names=BrandNames(zh=["座逸"]), categories=["office chairs"],
+                  reference_prices={"CNY": 1500})
+    store, cascade = _with_exemplars(tmp_path, bundled_terms, brand, ["座逸 人体工学椅 高仿 ZY-K77Q 护腰"])
     chair = cascade.score(Listing(title="座逸 K77 人体工学椅 电脑椅", price=299, currency="CNY"))
     assert chair.flagged and any(r.signal == "price_ratio" for r in chair.reasons), chair
     assert not any(r.signal == "other_product_kind" for r in chair.reasons)
@@ -491,3 +497,23 @@ def test_a_word_a_label_is_written_with_is_four_letters_or_more_and_no_function_
     assert kinds.shared_label_word(["base"], ["base layers"]) == ("base", "base layers")
     assert kinds.shared_label_word(["for", "kit"], ["kit for travel"]) is None  # too short to name anything alone
     assert kinds.shared_label_word(["with"], ["bags with wheels"]) is None
+
+
+
+def test_closeness_to_counterfeits_that_only_the_shared_name_makes_is_no_kind(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """A title and the brand's counterfeit exemplars that share only the name sit near each other for the name
+    (scoring.yaml product_kind.exemplar_min): that says nothing of the listing being the brand's kind, so a
+    statue of the goddess a handbag maker is named after takes no price signal; a title sharing its product
+    words does."""
+    from detector import Brand, BrandNames
+
+    brand = Brand(id="athena", names=BrandNames(en=["Athena"]), categories=["handbags"], reference_prices={"USD": 3000})
+    store, cascade = _with_exemplars(tmp_path, bundled_terms, brand, ["Athena Tessa 30 tote fake VT-30TG togo"])
+    statue = Listing(title="Athena greek goddess statue resin", price=15, currency="USD")
+    near = cascade._semantic_for([statue], [cascade.analyse(statue)])[0]
+    assert near is not None and near.counterfeit_sim >= 0.40, near  # near, for the name both hold
+    scored = cascade.score(statue)
+    assert not scored.flagged and "price_ratio" not in {r.signal for r in scored.reasons}, scored
+    tote = cascade.score(Listing(title="Athena Tessa 30 togo leather", price=300, currency="USD"))
+    assert tote.flagged and "price_ratio" in {r.signal for r in tote.reasons}, tote
+    store.close()
