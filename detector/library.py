@@ -122,9 +122,9 @@ class ProductKinds:
         return found
 
     def shared_label_word(self, words: Sequence[str], labels: Sequence[str]) -> tuple[str, str] | None:
-        """The first title word (Latin, four letters or more, a word of no other sense to a list: no function
-        word) that is a word of one of ``labels`` as written, singular or plural, and that label; else None.
-        "merino" shares a word with "merino base layers": the title names what the list says the brand makes."""
+        """The first title word (Latin letters, four or more, and no function word such as "with") that is a
+        word of one of ``labels`` as written, singular or plural, and that label; else None. "merino" is a word
+        of "merino base layers": the title names what the list says the brand makes."""
         label_words = [(label, {_singular(w) for w in self.label_text(label).split()}) for label in labels]
         for word in words:
             key = _singular(word.lower())

@@ -530,10 +530,10 @@ class RuleScorer:
     def _of_no_label(self, evidence: LexicalEvidence, choice: BrandChoice,
                      semantic: SemanticEvidence | None) -> str | None:
         """Why the price says nothing of a house mark written plainly in a title whose every word is far from
-        each of the brand's labels and that is not near its counterfeits ("coros chorus sheet music choir" to
-        "sports watches", 箭牌 口香糖 to "toilets"): the reference price is for what the labels name, and nothing
-        says the listing is that. None where a word is near a label, the title has no words to ask, or the
-        semantic stage is not there.
+        each of the brand's labels and that is near its counterfeits for nothing but the name ("coros chorus sheet
+        music choir" to "sports watches", 箭牌 口香糖 to "toilets"): the reference price is for what the labels
+        name, and nothing says the listing is that. None where a word is near a label, the title has no words to
+        ask, or the semantic stage is not there.
 
         Weaker than :meth:`_read_as_word` asks of a dictionary word (label_word_min): any name may be written
         beside words a weak embedding links poorly to its labels (油烟机 to "range hoods"), so only words far
