@@ -568,8 +568,7 @@ class RuleScorer:
     def reads_as_word(choice: BrandChoice) -> bool:
         """Whether every mention is a Chinese name written plainly that the dictionary holds as a word."""
         words = dictionary_words()
-        return all(h.kind == "name" and not h.from_knowledge and has_cjk(h.word) and h.word in words
-                   for h in choice.hits)
+        return RuleScorer.plainly_named(choice) and all(has_cjk(h.word) and h.word in words for h in choice.hits)
 
     def _reason(
         self, evidence: LexicalEvidence, signal: str, start: int, end: int, weight: float,
