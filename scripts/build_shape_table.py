@@ -17,7 +17,9 @@ By the package's four-corner codes, stroke decompositions and stroke counts (str
   stroke (鸟/乌); or
 * they have the same parts and stroke count, placed otherwise (four-corner codes at most two digits
   apart: 田/由/甲/申, 目/自); or
-* one is the other character with a dot added (卞/下, 主/王, 丸/九, 斥/斤).
+* one is the other character with a dot added (卞/下, 主/王, 丸/九, 斥/斤), or with another single stroke
+  added where their four-corner codes differ in at most one digit (生/牛, 白/日): the decomposition of
+  生 is 牛 and 一, not the parts of 牛 and a stroke, which the rules above compare.
 
 By their glyphs: each character drawn in the font at 48 px and blurred (sigma 1.5 px), the cosine of
 the two images at least GLYPH_SHARED when the decompositions share a component, a character counting as a
@@ -119,9 +121,24 @@ def main() -> None:
             extra.remove(piece)
         return size(extra[0]) == 1  # one stroke more or less: 鸟/乌
 
-    def dotted(a: str, b: str) -> bool:
-        """One is the other character with a dot added: 卞/下, 玉/王, 太/大, 甶/田."""
-        return sorted(parts.get(a, [])) == sorted([DOT, b]) or sorted(parts.get(b, [])) == sorted([DOT, a])
+    def stroke_added(a: str, b: str, codes_apart: int) -> bool:
+        """One is the other character with a dot added (卞/下, 玉/王, 太/大, 甶/田), or another single stroke where
+        the four-corner codes differ in at most one digit (生/牛)."""
+        for whole, base in ((a, b), (b, a)):
+            stroke = added_stroke(whole)
+            if stroke is not None and stroke[1] == base and (stroke[0] == DOT or codes_apart <= 1):
+                return True
+        return False
+
+    def added_stroke(c: str) -> tuple[str, str] | None:
+        """(the single stroke, the character it is added to) where ``c`` decomposes into exactly those two."""
+        pieces = parts.get(c, [])
+        if len(pieces) != 2:
+            return None
+        for stroke, base in ((pieces[0], pieces[1]), (pieces[1], pieces[0])):
+            if stroke != base and size(stroke) == 1 and (stroke == DOT or base in count):
+                return stroke, base
+        return (DOT, DOT) if pieces == [DOT, DOT] else None
 
     def add(a: str, b: str) -> None:
         if a != b:
@@ -129,25 +146,27 @@ def main() -> None:
             similar[b].add(a)
 
     by_part: dict[str, list[str]] = defaultdict(list)
-    with_dot: dict[str, list[str]] = defaultdict(list)
+    with_stroke: dict[str, list[str]] = defaultdict(list)  # a character -> the common ones it is with a stroke added
     for c in common:
         for piece in set(parts.get(c, [])):
             by_part[piece].append(c)
-        if DOT in parts.get(c, []) and len(parts[c]) == 2:
-            with_dot[next(p for p in parts[c] if p != DOT) if parts[c].count(DOT) == 1 else DOT].append(c)
+        stroke = added_stroke(c)
+        if stroke is not None:
+            with_stroke[stroke[1]].append(c)
     for a in common:
         candidates = set(by_code.get(corner[a], ()))
         for piece in set(parts.get(a, [])):
             if size(piece) >= 2:
                 candidates.update(by_part[piece])
-        candidates.update(with_dot.get(a, ()))
-        if DOT in parts.get(a, []) and len(parts[a]) == 2:
-            candidates.update(p for p in parts[a] if p != DOT and p in count)
+        candidates.update(with_stroke.get(a, ()))
+        stroke = added_stroke(a)
+        if stroke is not None and stroke[1] in count:
+            candidates.add(stroke[1])
         for b in candidates:
             if b <= a:
                 continue  # each pair once
             apart = sum(x != y for x, y in zip(corner[a], corner[b], strict=False))
-            if dotted(a, b) or (apart <= 2 and alike(a, b, apart)):
+            if stroke_added(a, b, apart) or (apart <= 2 and alike(a, b, apart)):
                 add(a, b)
     structural = sum(len(v) for v in similar.values()) // 2
     at = {c: i for i, c in enumerate(pool)}
