@@ -76,6 +76,13 @@ def _singular(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=4096)
+def _label_word_forms(label: str) -> frozenset[str]:
+    """The words of a category label, singular, as :meth:`ProductKinds.shared_label_word` compares them (each
+    label's computed once: a brand's labels are asked for title after title)."""
+    return frozenset(_singular(w) for w in ProductKinds.label_text(label).split())
+
+
 @dataclass(frozen=True)
 class ProductKinds:
     """The product taxonomy from ``rules/product_kinds.yaml``: keywords, inclusions, label synonyms."""
@@ -125,7 +132,7 @@ class ProductKinds:
         """The first title word (Latin letters, four or more, and no function word such as "with") that is a
         word of one of ``labels`` as written, singular or plural, and that label; else None. "merino" is a word
         of "merino base layers": the title names what the list says the brand makes."""
-        label_words = [(label, {_singular(w) for w in self.label_text(label).split()}) for label in labels]
+        label_words = [(label, _label_word_forms(label)) for label in labels]
         for word in words:
             key = _singular(word.lower())
             if not (word.isascii() and word.isalpha() and len(key) >= SHARED_LABEL_WORD_MIN) or key in _FUNCTION_WORDS:

@@ -481,7 +481,7 @@ class RuleScorer:
         reference = choice.brand.reference_prices.get(currency)
         if not reference:
             return None
-        word = self._read_as_word(evidence, choice, semantic) or self._of_no_label(evidence, choice, semantic)
+        word = self._names_another_thing(evidence, choice, semantic)
         if word:
             reasons.append(Reason(signal="price_not_compared", text=f"{listing.price:g} {currency}", weight=0.0,
                                   brand_id=choice.brand.id, detail=word))
@@ -509,48 +509,38 @@ class RuleScorer:
                                   detail=f"{ratio:.0%} of the reference price {reference:g} {currency}{unstated}"))
         return ratio
 
-    def _read_as_word(self, evidence: LexicalEvidence, choice: BrandChoice,
-                      semantic: SemanticEvidence | None) -> str | None:
-        """Why the price says nothing of a Chinese name that is also a dictionary word (红豆, 红蜻蜓) written alone
-        in a title that names no kind of product, makes no claim and holds no word near the brand's labels
-        (杂粮 is no underwear): the listing may be the word's thing at the word's price. None where that is not
-        so, and where the semantic stage is not there to read the title's words."""
-        if (semantic is None or semantic.brand_id != choice.brand.id or evidence.categories or evidence.terms
-                or evidence.claims or not self.reads_as_word(choice)):
+    def _names_another_thing(self, evidence: LexicalEvidence, choice: BrandChoice,
+                             semantic: SemanticEvidence | None) -> str | None:
+        """Why the price says nothing of a house mark written plainly in a title that, by its words, is not the
+        brand's kind of product: the reference price is for what the brand's labels name, and nothing says the
+        listing is that. None where that is not so, where a lexicon term or claim speaks, and where the semantic
+        stage is not there to read the title's words. Two readings, the bar set by the kind of name:
+
+        * a Chinese name that is also a dictionary word (红豆, 红蜻蜓), alone in a title naming no kind of product
+          and holding no word as near as label_word_min to the brand's labels (杂粮 is no underwear), nor close to
+          its counterfeits: the listing may be the word's thing at the word's price;
+        * any name, in a title naming none of the brand's kinds whose every word is farther than label_word_far
+          from each label ("coros chorus sheet music choir" to "sports watches", 箭牌 口香糖 to "toilets"), and
+          close to the brand's counterfeits for nothing but the name ("Hermes greek god statue" is 0.44 from
+          "Hermes Birkin 30 fake"). Only words that far count for any name: a weak embedding links some words
+          poorly to their labels (油烟机 to "range hoods").
+        """
+        if (semantic is None or semantic.brand_id != choice.brand.id or evidence.terms or evidence.claims
+                or not self.plainly_named(choice)):
             return None
         kind = self.rules["product_kind"]
-        if (semantic.label_sim >= float(kind["label_word_min"])
-                or semantic.counterfeit_sim >= float(kind["exemplar_min"])):
-            return None  # a word of its labels, or close to its counterfeits: the brand's kind of product
+        near_counterfeits = semantic.counterfeit_sim >= float(kind["exemplar_min"])
+        makes = f"a kind of product {choice.brand.id} makes ({', '.join(choice.brand.categories)})"
         nearest = (f"; nearest: {semantic.label_word} to {semantic.label} (cosine {semantic.label_sim:.2f})"
                    if semantic.label_word else "")
-        return (f"'{choice.best.word}' is also a word, and nothing in the title is a kind of product "
-                f"{choice.brand.id} makes ({', '.join(choice.brand.categories)}){nearest}")
-
-    def _of_no_label(self, evidence: LexicalEvidence, choice: BrandChoice,
-                     semantic: SemanticEvidence | None) -> str | None:
-        """Why the price says nothing of a house mark written plainly in a title whose every word is far from
-        each of the brand's labels and that is near its counterfeits for nothing but the name ("coros chorus sheet
-        music choir" to "sports watches", 箭牌 口香糖 to "toilets"): the reference price is for what the labels
-        name, and nothing says the listing is that. None where a word is near a label, the title has no words to
-        ask, or the semantic stage is not there.
-
-        Weaker than :meth:`_read_as_word` asks of a dictionary word (label_word_min): any name may be written
-        beside words a weak embedding links poorly to its labels (油烟机 to "range hoods"), so only words far
-        from all of them (label_word_far) count as naming another thing.
-        """
-        if (semantic is None or semantic.brand_id != choice.brand.id or not semantic.label_word or evidence.terms
-                or evidence.claims or not self.plainly_named(choice) or self.in_category(evidence, choice.brand)):
-            return None
-        kind = self.rules["product_kind"]
-        if semantic.label_sim >= float(kind["label_word_far"]) or (
-                semantic.counterfeit_sim >= float(kind["exemplar_min"]) and self._beyond_names(choice, semantic)):
-            # near a label, or near the brand's counterfeits by more than the name both hold ("Hermes greek god
-            # statue" is 0.44 from "Hermes Birkin 30 fake" for the name alone)
-            return None
-        return (f"nothing in the title is near a kind of product {choice.brand.id} makes "
-                f"({', '.join(choice.brand.categories)}); nearest: {semantic.label_word} to {semantic.label} "
-                f"(cosine {semantic.label_sim:.2f})")
+        if (not evidence.categories and self.reads_as_word(choice) and not near_counterfeits
+                and semantic.label_sim < float(kind["label_word_min"])):
+            return f"'{choice.best.word}' is also a word, and nothing in the title is {makes}{nearest}"
+        if (semantic.label_word and not self.in_category(evidence, choice.brand)
+                and semantic.label_sim < float(kind["label_word_far"])
+                and not (near_counterfeits and self._beyond_names(choice, semantic))):
+            return f"nothing in the title is near {makes}{nearest}"
+        return None
 
     @staticmethod
     def plainly_named(choice: BrandChoice) -> bool:
