@@ -441,7 +441,9 @@ class LexicalMatcher:
         for hit in (*by_kind.get("mixed", []), *by_kind.get("shape", [])):
             # a doubled character (新秀丽丽) holds the whole name: the longer form explains the text
             holds_name = any(hit.start <= s and e <= hit.end and e - s < hit.end - hit.start for s, e in exact_spans)
-            name, how = hit.word.split("\t")
+            name, how, *written = hit.word.split("\t")
+            if written and written[0] not in nt.original_text(hit.start, hit.end):
+                continue  # a traditional look-alike (韩東) counts only as written: 韩东 looks nothing like 韩束
             if (_overlaps_any(hit, exact_spans) and not holds_name) or (
                     len(name) < LONG_NAME and self._straddles_words(nt, hit.start, hit.end)):
                 continue  # zd福|建: the kept character belongs to the word beside it

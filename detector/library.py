@@ -31,7 +31,7 @@ from .scanner import INITIALS, LATIN, LONG_NAME, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 55  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 56  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 CAMEL_RE = re.compile(r"[A-Z][a-z]+")  # the humps of a mark written in camel case (Kitchen, Aid)
@@ -287,24 +287,38 @@ def _shapes_text() -> str:
 @lru_cache(maxsize=1)
 def shape_table() -> dict[str, str]:
     """Chinese characters that look alike (``data/shapes.tsv``, built by scripts/build_shape_table.py)."""
-    table = {}
+    return {ch: alike[:SHAPES_PER_CHARACTER] for ch, alike, _written in _shape_rows() if alike}
+
+
+@lru_cache(maxsize=1)
+def written_shape_table() -> dict[str, str]:
+    """Traditional characters that look like a character as written (東 for 束; the table's third column): a
+    title folded to simplified writes 东 for 東, so they match only where the title writes that character."""
+    return {ch: written for ch, _alike, written in _shape_rows() if written}
+
+
+def _shape_rows() -> list[tuple[str, str, str]]:
+    rows = []
     for line in _shapes_text().splitlines():
         if line and not line.startswith("#"):
-            ch, alike = line.split("\t")
-            table[ch] = alike[:SHAPES_PER_CHARACTER]
-    return table
+            ch, alike, *written = line.split("\t")
+            rows.append((ch, alike, written[0] if written else ""))
+    return rows
 
 
 SHAPES_PER_CHARACTER = 12  # the most frequent look-alikes of a character that make variants
 
 
-def derived_variants(zh: str, shapes: dict[str, str]) -> list[tuple[str, str, str]]:
+def derived_variants(zh: str, shapes: dict[str, str], written: dict[str, str] | None = None
+                     ) -> list[tuple[str, str, str]]:
     """What sellers write for a Chinese name, derived from the name alone: (form, kind, how).
 
     * ``mixed``: one run of its characters in pinyin initials or full pinyin, the rest as written
       (JND鹅 and jianada鹅 for 加拿大鹅, Lulu乐蒙 for 露露乐蒙, 始祖N for 始祖鸟);
     * ``shape``: one character swapped for a look-alike from the shape table (始祖乌, 天棱), or one
-      written twice (新秀丽丽), the Chinese counterpart of a doubled letter (Thermoss).
+      written twice (新秀丽丽), the Chinese counterpart of a doubled letter (Thermoss);
+    * ``shape_written``: one character swapped for a traditional look-alike from ``written`` (韩東 for 韩束), a
+      form that counts only as written (folded to simplified it is 韩东).
     """
     from pypinyin import Style, lazy_pinyin
 
@@ -326,6 +340,8 @@ def derived_variants(zh: str, shapes: dict[str, str]) -> list[tuple[str, str, st
     for i, ch in enumerate(zh):
         for other in shapes.get(ch, ""):
             out.append((zh[:i] + other + zh[i + 1:], "shape", f"{other} looks like {ch}"))
+        for other in (written or {}).get(ch, ""):
+            out.append((zh[:i] + other + zh[i + 1:], "shape_written", f"{other} looks like {ch}"))
         if n >= 3 and ch not in zh[max(i - 1, 0):i] + zh[i + 1:i + 2]:  # 娃哈哈: a doubled character already
             out.append((zh[:i + 1] + zh[i:], "shape", f"{ch} written twice"))
     return out
@@ -745,7 +761,7 @@ class Library:
         initials_brands: dict[str, list[int]] = {}
         latin_initials: list[tuple[str, int, str]] = []
         two_char_codes: set[str] = set()
-        shapes = shape_table()
+        shapes, written_shapes = shape_table(), written_shape_table()
         dictionary = dictionary_words()
         two_char_words = frozenset(w for w, count in _chinese_words()
                                    if len(w) == 2 and count >= STRADDLE_MIN_FREQUENCY) | _rule_words()
@@ -828,11 +844,14 @@ class Library:
                     if len(zh) == 3:
                         near_guard.update(w for w in three_char.get(("p", zh[:2]), ()) if w != zh)
                         near_guard.update(w for w in three_char.get(("s", zh[1:]), ()) if w != zh)
-                for form, kind, how in derived_variants(zh, shapes):
+                for form, kind, how in derived_variants(zh, shapes, written_shapes):
                     key = normalise_term(form)
                     if key in dictionary or key in own_forms:
                         continue  # a real word (天峻, 宁梭?) is not a disguise
-                    builder.add_form(key, kind, b_idx, f"{zh}\t{how}")
+                    if kind == "shape_written":  # matched folded, kept only where the title writes the look-alike
+                        builder.add_form(key, "shape", b_idx, f"{zh}\t{how}\t{how[0]}")
+                    else:
+                        builder.add_form(key, kind, b_idx, f"{zh}\t{how}")
 
         # Three-letter marks (JBL, MCM): one of the first two letters changed (MKM), or l written as I (JBI),
         # in capitals and standing alone, in the brand's kind of product. Never an English word or a listed form.

@@ -74,6 +74,11 @@ def _t2s() -> dict[str, str]:
     return {k: v for k, v in table.items() if len(k) == 1 and len(v) == 1 and k != v}
 
 
+def traditional_forms() -> dict[str, str]:
+    """Each single traditional character and the simplified one the folding writes for it (東 → 东)."""
+    return dict(_t2s())
+
+
 def _fold_char(ch: str, t2s: dict[str, str]) -> str:
     category = unicodedata.category(ch)
     if category == "Cf":

@@ -26,6 +26,15 @@ the two images at least GLYPH_SHARED when the decompositions share a component, 
 component of itself (途/逾, 朗/朝, 丹/舟, 斐/裴, 米/来), at least GLYPH_ALONE when they share none (大/太,
 王/玉). The structural rules miss such pairs when stroke counts differ by two or more.
 
+Traditional characters are compared too, by both measures at once: one whose four-corner code differs
+from a character's in at most one digit, at most one stroke apart, and whose glyph is at least GLYPH_ALONE
+from its glyph is its look-alike as written (東 for 束: the same code, 8 strokes to 7, cosine 0.96; 熱 for
+熟, 橋 for 橘; blurred glyphs alone pair dense characters with nothing else alike, 高/萵), unless it is that
+character's own traditional form or the traditional form of one of its look-alikes already (titles are
+folded to simplified before they are matched, so those match anyway). They are written in a third column,
+at most KEEP_TRADITIONAL, and match only where the title writes that very character: folded, 東 is 东,
+which looks nothing like 束.
+
 A character's look-alikes are written most similar glyph first, at most KEEP of them: the best of
 each measure, the structural pairs up to half. The characters that get look-alikes
 are the TOP most frequent; the look-alikes come from the POOL most frequent (about the size of the
@@ -50,6 +59,7 @@ GLYPH_SHARED = 0.88  # cosine of blurred glyphs, decompositions sharing a compon
 GLYPH_ALONE = 0.94  # ...sharing none
 GLYPH_SIZE = 48
 KEEP = 12  # look-alikes written per character, at most half from each measure
+KEEP_TRADITIONAL = 3  # traditional look-alikes written per character (a third column)
 DEFAULT_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 DEFAULT_FONT_INDEX = 2  # Noto Sans CJK SC in the collection
 DOT = "丶"
@@ -184,16 +194,47 @@ def main() -> None:
         structural_best = sorted(similar.get(c, ()), key=rank)[:KEEP // 2]
         glyph_best = sorted(by_glyph - set(structural_best), key=rank)[:KEEP - len(structural_best)]
         order[c] = sorted(structural_best + glyph_best, key=rank)
+    written = traditional_lookalikes(common, at, matrix, order, (corner, strokes), args.font, args.font_index)
     out = Path(__file__).resolve().parent.parent / "detector" / "data" / "shapes.tsv"
     out.parent.mkdir(parents=True, exist_ok=True)
-    lines = [f"{c}\t{''.join(order[c])}" for c in common if order.get(c)]
+    lines = [f"{c}\t{''.join(order.get(c, ()))}" + (f"\t{written[c]}" if written.get(c) else "")
+             for c in common if order.get(c) or written.get(c)]
     header = ("# Chinese characters that look alike: character, TAB, its look-alikes (most similar glyph first).\n"
               "# Derived by scripts/build_shape_table.py from the data of char-similar 0.0.2 by yongzhuo\n"
               "# (Apache License 2.0, detector/data/LICENSE-char-similar) and glyphs drawn in Noto Sans CJK SC\n"
               "# (SIL Open Font License 1.1). Do not edit by hand.\n")
     out.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
     pairs = sum(len(v) for v in order.values())
-    print(f"wrote {len(lines)} characters: {structural} structural pairs, {pairs} look-alikes in all, to {out}")
+    print(f"wrote {len(lines)} characters: {structural} structural pairs, {pairs} look-alikes in all, "
+          f"{sum(map(len, written.values()))} traditional ones, to {out}")
+
+
+def traditional_lookalikes(common: list[str], at: dict[str, int], matrix: np.ndarray, order: dict[str, list[str]],
+                           codes: tuple[dict[str, str], dict[str, str]], font: str, index: int) -> dict[str, str]:
+    """Per character, the traditional characters that look like it as written, most similar glyph first."""
+    from detector.text import traditional_forms
+
+    corner, strokes = codes
+    folds = {t: s for t, s in traditional_forms().items()
+             if s in at and "\u4e00" <= t <= "\u9fff" and t in corner and t in strokes}
+    chars = sorted(folds)
+    drawn = glyphs(chars, font, index)
+
+    def alike(t: str, c: str) -> bool:
+        apart = sum(x != y for x, y in zip(corner[t], corner[c], strict=False))
+        return (apart <= 1 and abs(int(strokes[t]) - int(strokes[c])) <= 1 and c not in (t, folds[t])
+                and folds[t] not in order.get(c, ()))
+
+    out: dict[str, str] = {}
+    for c in common:
+        if c not in at:
+            continue
+        cosine = drawn @ matrix[at[c]]
+        near = [j for j in np.flatnonzero(cosine >= GLYPH_ALONE) if alike(chars[j], c)]
+        best = sorted(near, key=lambda j: -float(cosine[j]))[:KEEP_TRADITIONAL]  # noqa: B023
+        if best:
+            out[c] = "".join(chars[j] for j in best)
+    return out
 
 
 if __name__ == "__main__":

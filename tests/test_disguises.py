@@ -171,6 +171,23 @@ def test_the_shape_table_holds_dot_and_rearranged_look_alikes() -> None:
     assert "口" not in shapes.get("中", "")  # a stroke through is no dot
     assert "自" in shapes["白"]  # 丿 for 丶 is no difference; 日/目 one stroke apart
     assert "来" in shapes["米"] and "千" in shapes["十"]  # one holds the other, and the glyphs are alike
+    assert "牛" in shapes["生"] and "生" in shapes["牛"]  # 生 decomposes into 牛 and 一: a single stroke added
+    assert "口" in shapes["日"] and "人" in shapes["个"]
+
+
+def test_a_traditional_look_alike_counts_only_where_the_title_writes_it(bundled_terms: list[LexiconTerm]) -> None:
+    from detector.library import written_shape_table
+
+    assert "東" in written_shape_table()["束"]  # the same four-corner code, one stroke more, nearly the same glyph
+    detector = Detector(Library.compile([_brand("kans", ["韩束"], ["KANS"], ["skincare"], {"CNY": 200})],
+                                        bundled_terms))
+    for title in ("韩東 面膜 补水保湿", "韓東 面膜 补水保湿"):  # the rest of the name may be written either way
+        written = _score(detector, title, price=29)
+        assert written.flagged and written.brand_id == "kans", title
+        reason = next(r for r in written.reasons if r.signal == "lookalike_character")
+        assert "東 looks like 束" in (reason.detail or "")
+    # folded to simplified both are 韩东; written so, 东 looks nothing like 束 (and 韩东 is a person's name)
+    assert not _score(detector, "韩东 面膜 补水保湿", price=29).flagged
 
 
 @pytest.fixture(scope="module")

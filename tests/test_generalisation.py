@@ -306,8 +306,8 @@ HELD = {
                            "homonym"),
           "families": ("homophone", "initials", "mixed_script", "diacritics", "paraphrased_claim", "brand_riding",
                        "low_price", "exemplar_match", "knockoff_mark")},
-    # first measured P 0.975 R 0.895 PR-AUC 0.974 (seventh session); misses left: shapes the table lacks (束/東,
-    # 生/牛), a two-character look-alike with no kind the taxonomy knows; 来一份 (an ordinary phrase that sounds
+    # first measured P 0.975 R 0.895 PR-AUC 0.974 (seventh session); misses left: a two-character look-alike with
+    # no kind the taxonomy knows (恩念 水饺; shapes the table lacked, 束/東 and 生/牛, are in it since the tenth); 来一份 (an ordinary phrase that sounds
     # like 来伊份) is flagged (the seat cover "专用" for a scooter maker no longer: a postposed fit cue)
     "j": {"precision": 0.95, "recall": 0.92, "pr_auc": 0.96, "negative_max": 0.09,
           "none_flagged": ("authorized", "second_hand", "unlisted_brand", "generic", "genuine_retail", "accessory"),
@@ -373,3 +373,6 @@ def test_heldout_set_reaches_its_goals(cli, tmp_path: Path, which: str) -> None:
         assert report["groups"][group]["flag_rate"] == 0.0, (group, report["groups"][group])
     for group in goal["families"]:
         assert report["groups"][group]["flag_rate"] >= 0.9, (group, report["groups"][group])
+    for group, figures in report["groups"].items():  # the goal: every evasion family at 0.80 or more
+        if figures["label_rate"] >= 0.5:
+            assert figures["flag_rate"] >= 0.8, (group, figures)
