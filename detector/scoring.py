@@ -511,10 +511,15 @@ class RuleScorer:
 
     def _names_another_thing(self, evidence: LexicalEvidence, choice: BrandChoice,
                              semantic: SemanticEvidence | None) -> str | None:
-        """Why the price says nothing of a house mark written plainly in a title that, by its words, is not the
-        brand's kind of product: the reference price is for what the brand's labels name, and nothing says the
-        listing is that. None where that is not so, where a lexicon term or claim speaks, and where the semantic
-        stage is not there to read the title's words. Two readings, the bar set by the kind of name:
+        """Why the price says nothing of a brand mentioned plainly in a title that, by its words, is not the
+        brand's kind of product, or not the brand's at all: the reference price is for what the brand's labels
+        name, and nothing says the listing is that. None where that is not so, where a lexicon term or claim
+        speaks, and (but for the first reading) where the semantic stage is not there to read the title's words.
+        Three readings, the bar set by the kind of mention:
+
+        * a product line only the knowledge base holds that is also an English word, written alone ("polarized
+          aviator sunglasses": the style's own name), unless the title is close to the brand's counterfeits by
+          more than its names (a model number they share);
 
         * a Chinese name that is also a dictionary word (红豆, 红蜻蜓), alone in a title naming no kind of product
           and holding no word as near as label_word_min to the brand's labels (杂粮 is no underwear), nor close to
@@ -525,11 +530,19 @@ class RuleScorer:
           "Hermes Birkin 30 fake"). Only words that far count for any name: a weak embedding links some words
           poorly to their labels (油烟机 to "range hoods").
         """
-        if (semantic is None or semantic.brand_id != choice.brand.id or evidence.terms or evidence.claims
-                or not self.plainly_named(choice)):
+        if evidence.terms or evidence.claims:
             return None
         kind = self.rules["product_kind"]
-        near_counterfeits = semantic.counterfeit_sim >= float(kind["exemplar_min"])
+        if semantic is not None and semantic.brand_id != choice.brand.id:
+            semantic = None  # read against another brand: says nothing of this one
+        near_counterfeits = semantic is not None and semantic.counterfeit_sim >= float(kind["exemplar_min"])
+        if self.everyday_line_alone(choice):
+            if semantic is not None and near_counterfeits and self._beyond_names(choice, semantic):
+                return None  # the title shares more than the line's name with the brand's counterfeits (a model)
+            return (f"'{choice.best.word}' is a line of {choice.brand.id} only by the knowledge base, and an English "
+                    "word too (the name of a style: aviator sunglasses); nothing else of the brand is written")
+        if semantic is None or not self.plainly_named(choice):
+            return None
         makes = f"a kind of product {choice.brand.id} makes ({', '.join(choice.brand.categories)})"
         nearest = (f"; nearest: {semantic.label_word} to {semantic.label} (cosine {semantic.label_sim:.2f})"
                    if semantic.label_word else "")
@@ -553,6 +566,14 @@ class RuleScorer:
         Logo, Spalding, 冠军; ``Library.everyday_names``): alone, it may mean the word."""
         everyday = self.library.everyday_names
         return all(h.kind in ("name", "alias") and everyday_key(h.word) in everyday for h in choice.hits)
+
+    def everyday_line_alone(self, choice: BrandChoice) -> bool:
+        """Whether every mention is a product line the knowledge base alone holds that is also an English word
+        (Aviator, Wayfarer; ``Library.everyday_lines``), written plainly without the house mark. Not a Chinese
+        one: 飞天 53度 and 倒钩 are how sellers name the line itself, 阿迪 a nickname of the house."""
+        everyday = self.library.everyday_lines
+        return all(h.kind == "alias" and h.from_knowledge and h.word.isascii() and everyday_key(h.word) in everyday
+                   for h in choice.hits)
 
     @staticmethod
     def reads_as_word(choice: BrandChoice) -> bool:

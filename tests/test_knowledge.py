@@ -151,3 +151,23 @@ def test_knowledge_that_is_only_words_for_kinds_names_no_line(bundled_terms) -> 
     detector = Detector(Library.compile(brands, bundled_terms, known))
     assert detector.score(Listing(title="汤丽柏琦 托特包 高仿 真皮")).brand_id == "tory_burch"
     assert detector.score(Listing(title="戴妃包 高仿")).brand_id == "dior"
+
+
+def test_a_known_line_that_is_an_english_word_alone_takes_no_price(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Aviator is a Ray-Ban line in the knowledge base and the name of a style of sunglasses: written alone, the
+    listing's price says nothing of Ray-Ban. With the house mark the price is compared as ever."""
+    sparse = tmp_path / "sparse.yaml"
+    sparse.write_text("brands:\n  - {id: rb, names: {en: [Ray-Ban]}, categories: [sunglasses], "
+                      "reference_prices: {USD: 170}}\n", encoding="utf-8")
+    assert cli("brands", "import", str(sparse)).exit_code == 0
+
+    def score(title: str) -> dict:  # type: ignore[type-arg]
+        line = json.dumps({"listing_id": "x", "title": title, "price": 35, "currency": "USD"})
+        return json.loads(cli("score", "-", "--explain", "--model", "rules", input=line + "\n").output.splitlines()[0])
+
+    style = score("polarized aviator sunglasses men")
+    assert style["brand_id"] == "rb" and not style["flagged"], style
+    why = next(r for r in style["reasons"] if r["signal"] == "price_not_compared")
+    assert "English word" in why["detail"]
+    marked = score("Ray-Ban aviator sunglasses polarized")
+    assert marked["flagged"] and any(r["signal"] == "price_ratio" for r in marked["reasons"]), marked
