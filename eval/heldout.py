@@ -22,7 +22,8 @@ Two kinds:
   eyewear, pianos, office chairs, candles, chocolate; ``eval/heldout_m/`` (set "m") 30 more (ninth session):
   groceries, lighting, switchgear, menswear, cables, kitchenware, workwear, guitars and studio gear;
   ``eval/heldout_n/`` (set "n") 18 more familiar brands the bundled list protects and set d does not hold, sent
-  under a platform's own ids and category words, as set d is;
+  under a platform's own ids and category words, as set d is; ``eval/heldout_o/`` (set "o") 30 more (tenth
+  session): household goods, appliances, televisions, shoes, boots, optics, earbuds, wallets, phone cases;
 * the **real-brand set**: a protection list built from the brands that real Taobao titles annotate
   (``taobao_ecommerce_ner``) with their English names from ``tangbuy_brand_alias_zh_en``, and the
   real Taobao, JD and Walmart titles that name those brands. They are genuine listings, so the
@@ -47,7 +48,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 HELDOUT_SETS = {"a": "heldout", "b": "heldout_b", "c": "heldout_c", "d": "heldout_d", "e": "heldout_e",
                 "f": "heldout_f", "g": "heldout_g", "h": "heldout_h", "i": "heldout_i", "j": "heldout_j",
-                "k": "heldout_k", "l": "heldout_l", "m": "heldout_m", "n": "heldout_n"}
+                "k": "heldout_k", "l": "heldout_l", "m": "heldout_m", "n": "heldout_n", "o": "heldout_o"}
 
 
 @cache  # one entry per set of HELDOUT_SETS (an unknown name raises, so is never cached)
