@@ -591,6 +591,8 @@ class LexicalMatcher:
             _without_accents(_shape(original)) != _without_accents(_shape(hit.word)))
         if kind == "alias" and split and not _separators(original).strip():
             split = False  # a space inside a product line (大白兔 奶糖) is ordinary writing
+        if split and _POSSESSIVE_RE.fullmatch(original):
+            split = False  # Clark's for Clarks: the English possessive of a word, no separator slipped in
         written, listed = plain_form(original), plain_form(hit.word)
         # Dropping a mark's accents is how people type (Kanken for Kånken, Hermes); adding some (Niké) is not.
         respelled = written != listed and written != _without_accents(listed)
@@ -870,6 +872,7 @@ def _vowels_shuffled(token: str, target: str) -> bool:
 
 
 # Hits that are near a name rather than written as it: a disguise only where the name itself is not written.
+_POSSESSIVE_RE = re.compile(r"[A-Za-z]+['\u2019]s")
 _NEAR_KINDS = frozenset({"lookalike", "shape", "near_name", "homophone", "mixed", "initials"})
 
 

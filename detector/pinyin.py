@@ -106,18 +106,28 @@ class PinyinTables:
         return codes
 
     def spelling(self, word: str) -> str | None:
-        """The plain pinyin of ``word`` from each character's first reading (naike for 耐克)."""
-        parts = []
-        for ch in word:
-            readings = self.readings.get(ch)
-            if not readings:
-                return None
-            parts.append(readings[0])
-        return "".join(parts)
+        """The plain pinyin of ``word`` as the word is read (naike for 耐克, changhong for 长虹: 长 alone is read
+        zhang first)."""
+        spelled = self.read(word)
+        return "".join(spelled) if spelled else None
 
     def initials(self, word: str) -> str | None:
-        spelled = [self.readings.get(ch, ("",))[0][:1] for ch in word]
-        return "".join(spelled) if all(spelled) else None
+        """The pinyin initials of ``word`` as the word is read (CH for 长虹, CQ for 重庆)."""
+        spelled = self.read(word)
+        return "".join(s[0] for s in spelled) if spelled else None
+
+    def read(self, word: str) -> list[str] | None:
+        """Each character's syllable as pypinyin reads the word in context, where it reads each as one of the
+        character's readings; else each character's first reading; None for a character with none."""
+        from pypinyin import Style, lazy_pinyin
+
+        if not word or any(ch not in self.readings for ch in word):
+            return None
+        in_context = lazy_pinyin(word, style=Style.NORMAL)
+        if len(in_context) == len(word) and all(
+                _toneless(s) in self.readings[ch] for s, ch in zip(in_context, word, strict=True)):
+            return [_toneless(s) for s in in_context]
+        return [self.readings[ch][0] for ch in word]
 
 
 @lru_cache(maxsize=1)

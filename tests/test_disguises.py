@@ -223,3 +223,30 @@ def test_a_name_parted_where_it_has_a_space_is_the_name(sounds: Detector) -> Non
     result = sounds.score(Listing(title="美国代购 estee,lauder/雅诗兰黛 睫毛膏 正装6g", price=260.0, currency="CNY"))
     assert not result.flagged and "obfuscated_name" not in _signals(result)
     assert "obfuscated_name" in _signals(sounds.score(Listing(title="e.s.t.e.e lauder 睫毛膏 6g")))
+
+
+@pytest.mark.parametrize(("name", "initials", "spelled"), [
+    ("长虹", "ch", "changhong"),  # 长 alone is read zhang first; in the name it is chang
+    ("重庆", "cq", "chongqing"),
+    ("耐克", "nk", "naike"),
+])
+def test_initials_and_pinyin_follow_the_name_as_it_is_read(name: str, initials: str, spelled: str) -> None:
+    from detector.pinyin import pinyin_tables
+
+    tables = pinyin_tables()
+    assert tables.initials(name) == initials and tables.spelling(name) == spelled
+
+
+def test_a_polyphonic_names_initials_as_sellers_say_them(bundled_terms: list[LexiconTerm]) -> None:
+    detector = Detector(Library.compile([_brand("changhong", ["长虹"], [], ["electronics"], {"CNY": 3000})],
+                                        bundled_terms))
+    result = _score(detector, "CH 智能电视 50寸 4K", price=1199)
+    assert result.flagged and result.brand_id == "changhong"
+    assert any(r.signal == "pinyin_initials" and r.text == "CH" for r in result.reasons)
+
+
+def test_an_english_possessive_is_no_separator_slipped_into_a_mark(bundled_terms: list[LexiconTerm]) -> None:
+    detector = Detector(Library.compile([_brand("clarks", [], ["Clarks"], ["shoes"], {"USD": 150})], bundled_terms))
+    journals = _score(detector, "Lewis and Clark's expedition journals paperback", price=20, currency="USD")
+    assert not journals.flagged and "obfuscated_name" not in _signals(journals)
+    assert "obfuscated_name" in _signals(_score(detector, "C.larks desert boots suede", price=29, currency="USD"))
