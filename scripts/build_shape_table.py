@@ -223,7 +223,7 @@ def traditional_lookalikes(common: list[str], at: dict[str, int], matrix: np.nda
     def alike(t: str, c: str) -> bool:
         apart = sum(x != y for x, y in zip(corner[t], corner[c], strict=False))
         return (apart <= 1 and abs(int(strokes[t]) - int(strokes[c])) <= 1 and c not in (t, folds[t])
-                and folds[t] not in order.get(c, ()))
+                and t not in order.get(c, ()) and folds[t] not in order.get(c, ()))
 
     out: dict[str, str] = {}
     for c in common:
