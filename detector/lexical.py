@@ -871,8 +871,9 @@ def _vowels_shuffled(token: str, target: str) -> bool:
     return len(changed) == 2 and all(a in _VOWELS and b in _VOWELS for a, b in changed)
 
 
-# Hits that are near a name rather than written as it: a disguise only where the name itself is not written.
+# A word and 's (Clark's): the English possessive, written so, not a mark (Clarks) with a separator slipped in.
 _POSSESSIVE_RE = re.compile(r"[A-Za-z]+['\u2019]s")
+# Hits that are near a name rather than written as it: a disguise only where the name itself is not written.
 _NEAR_KINDS = frozenset({"lookalike", "shape", "near_name", "homophone", "mixed", "initials"})
 
 

@@ -849,7 +849,8 @@ class Library:
                     if key in dictionary or key in own_forms:
                         continue  # a real word (天峻, 宁梭?) is not a disguise
                     if kind == "shape_written":  # matched folded, kept only where the title writes the look-alike
-                        builder.add_form(key, "shape", b_idx, f"{zh}\t{how}\t{how[0]}")
+                        swapped = "".join(c for c, listed in zip(form, zh, strict=True) if c != listed)
+                        builder.add_form(key, "shape", b_idx, f"{zh}\t{how}\t{swapped}")
                     else:
                         builder.add_form(key, kind, b_idx, f"{zh}\t{how}")
 
