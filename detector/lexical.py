@@ -186,12 +186,19 @@ class LexicalMatcher:
         # Latin names and aliases of three or more letters by their plain form, for a mark that a model
         # number follows (iphone4): the fold of a closing digit into a letter (Gucc1) would hide it.
         self._latin_marks: dict[str, tuple[int, str, str]] = {}
+        # Marks written with letters and then digits (Timbuk2), by their digits: fuzzy matching compares letters
+        # only (a key with digits is a model number far more often), so these are compared here.
+        self._digit_marks: dict[str, list[tuple[str, int, str]]] = {}
         for b_idx, brand in enumerate(library.brands):
             for kind, words in (("alias", brand.aliases), ("name", brand.names.en)):
                 for word in words:
                     plain = plain_form(word)
                     if len(plain) >= 3 and plain.isascii() and plain.isalpha():
                         self._latin_marks[plain] = (b_idx, word, kind)
+                    elif numbered := _LETTERS_DIGITS_RE.fullmatch(plain):  # Timbuk2: letters, then its digits
+                        letters, digits = numbered.groups()
+                        if len(letters) >= DIGIT_MARK_MIN_LETTERS:
+                            self._digit_marks.setdefault(digits, []).append((letters, b_idx, word))
 
     def analyse(self, title: str, category: str | None = None) -> LexicalEvidence:
         """Find brand and signal evidence in ``title``."""
@@ -231,11 +238,19 @@ class LexicalMatcher:
         if _CJK_PAIR_RE.search(view):  # homophones, in the pinyin views (one code per character)
             for coded in (lib.pinyin.coded_view(view), lib.pinyin.coded_alt_view(view)):
                 need.update(lib.homophone_prefilter.titles(coded, gaps, view, lib.words)[0])
-        suspects = self._latin_suspects(view)
+        suspects = self._latin_suspects(view) + self._digit_mark_suspects(view)
         if suspects:
             starts = list(accumulate((len(part) + 1 for part in view.split("\n")[:-1]), initial=0))
             need.update(bisect_right(starts, start) - 1 for start in suspects)
         return sorted(need)
+
+    def _digit_mark_suspects(self, view: str) -> list[int]:
+        """Where a token of letters and digits starts whose digits a mark with digits ends in (Timbuck2 beside
+        Timbuk2); :meth:`_digit_mark_lookalikes` compares their letters."""
+        if not self._digit_marks:
+            return []
+        return [m.start() for m in _NUMBERED_TOKEN_RE.finditer(view) if m.group(2) in self._digit_marks and any(
+            OSA.distance(m.group(1), target) <= 1 for target, _b, _w in self._digit_marks[m.group(2)])]
 
     def _latin_suspects(self, view: str) -> list[int]:
         """Where letter runs, or runs of them, that look like a brand name start.
@@ -455,6 +470,7 @@ class LexicalMatcher:
                                   detail=f"{original} imitates {name} ({how})"))
 
         found.extend(self._numbered_marks(nt, windows, found))
+        found.extend(self._digit_mark_lookalikes(nt, windows, found))
         found.extend(self._fuzzy_hits(nt, windows, found))
         # Knowledge that is an ordinary word (Box, Love, 飞天), and an ordinary word spelt like a mark (Sharpy),
         # count only in context: alone it is the word.
@@ -634,6 +650,30 @@ class LexicalMatcher:
             if mark is not None:
                 b_idx, word, kind = mark
                 out.append(BrandHit(b_idx, kind, start, end, word, detail=f"{original} is {word} and a model number"))
+        return out
+
+    def _digit_mark_lookalikes(self, nt: NormalisedText, windows: _Windows | None,
+                               known: list[BrandHit]) -> list[BrandHit]:
+        """Latin tokens written as a mark with digits (Timbuk2) is, its digits the same and its letters one edit
+        from the mark's (Timbuck2), the letters no English word: a knock-off of that mark."""
+        if windows is None or not self._digit_marks:
+            return []
+        out = []
+        for start, end in windows[0]:
+            if any(start < h.end and h.start < end for h in known):
+                continue
+            original = nt.original_text(start, end)
+            numbered = _LETTERS_DIGITS_RE.fullmatch(plain_form(original))
+            if numbered is None or numbered.group(2) not in self._digit_marks:
+                continue
+            letters = numbered.group(1)
+            if letters in self._english:
+                continue
+            for target, b_idx, word in self._digit_marks[numbered.group(2)]:
+                if letters != target and letters[0] == target[0] and OSA.distance(letters, target) <= 1:
+                    out.append(BrandHit(b_idx, "lookalike", start, end, word,
+                                        detail=f"{original} looks like {word} (its digits, a letter changed)"))
+                    break
         return out
 
     def _fuzzy_hits(self, nt: NormalisedText, windows: _Windows | None, known: list[BrandHit]) -> list[BrandHit]:
@@ -871,6 +911,9 @@ def _vowels_shuffled(token: str, target: str) -> bool:
     return len(changed) == 2 and all(a in _VOWELS and b in _VOWELS for a, b in changed)
 
 
+_LETTERS_DIGITS_RE = re.compile(r"([a-z]+)([0-9]+)")
+_NUMBERED_TOKEN_RE = re.compile(r"(?<![a-z0-9])([a-z]+)([0-9]+)(?![a-z0-9])")
+DIGIT_MARK_MIN_LETTERS = 5  # a mark's letters before its digits, for a knock-off of them to be read (Timbuk2)
 # A word and 's (Clark's): the English possessive, written so, not a mark (Clarks) with a separator slipped in.
 _POSSESSIVE_RE = re.compile(r"[A-Za-z]+['\u2019]s")
 # Hits that are near a name rather than written as it: a disguise only where the name itself is not written.

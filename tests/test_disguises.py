@@ -250,3 +250,14 @@ def test_an_english_possessive_is_no_separator_slipped_into_a_mark(bundled_terms
     journals = _score(detector, "Lewis and Clark's expedition journals paperback", price=20, currency="USD")
     assert not journals.flagged and "obfuscated_name" not in _signals(journals)
     assert "obfuscated_name" in _signals(_score(detector, "C.larks desert boots suede", price=29, currency="USD"))
+
+
+def test_a_knock_off_of_a_mark_written_with_digits(bundled_terms: list[LexiconTerm]) -> None:
+    """Fuzzy matching compares letters only (a token with digits is a model number far more often), so a mark
+    with digits is compared on its own: the same digits, its letters one edit apart, no English word."""
+    detector = Detector(Library.compile([_brand("timbuk2", [], ["Timbuk2"], ["messenger bags"], {"USD": 130})],
+                                        bundled_terms))
+    knock_off = _score(detector, "Timbuck2 messenger bag classic", price=25, currency="USD")
+    assert knock_off.flagged and knock_off.brand_id == "timbuk2"
+    assert "lookalike_name" in _signals(knock_off)
+    assert _score(detector, "Timbukk3 messenger bag", price=25, currency="USD").brand_id is None  # other digits
