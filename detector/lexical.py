@@ -249,8 +249,17 @@ class LexicalMatcher:
         Timbuk2); :meth:`_digit_mark_lookalikes` compares their letters."""
         if not self._digit_marks:
             return []
-        return [m.start() for m in _NUMBERED_TOKEN_RE.finditer(view) if m.group(2) in self._digit_marks and any(
-            OSA.distance(m.group(1), target) <= 1 for target, _b, _w in self._digit_marks[m.group(2)])]
+        return [m.start() for m in _NUMBERED_TOKEN_RE.finditer(view) if self._digit_mark(*m.groups()) is not None]
+
+    def _digit_mark(self, letters: str, digits: str) -> tuple[int, str] | None:
+        """The mark with digits (brand, as listed) whose digits these are and whose letters these imitate: one
+        edit apart, the first letter kept, no English word."""
+        if letters in self._english:
+            return None
+        for target, b_idx, word in self._digit_marks.get(digits, ()):
+            if letters != target and letters[0] == target[0] and OSA.distance(letters, target) <= 1:
+                return b_idx, word
+        return None
 
     def _latin_suspects(self, view: str) -> list[int]:
         """Where letter runs, or runs of them, that look like a brand name start.
@@ -664,16 +673,11 @@ class LexicalMatcher:
                 continue
             original = nt.original_text(start, end)
             numbered = _LETTERS_DIGITS_RE.fullmatch(plain_form(original))
-            if numbered is None or numbered.group(2) not in self._digit_marks:
-                continue
-            letters = numbered.group(1)
-            if letters in self._english:
-                continue
-            for target, b_idx, word in self._digit_marks[numbered.group(2)]:
-                if letters != target and letters[0] == target[0] and OSA.distance(letters, target) <= 1:
-                    out.append(BrandHit(b_idx, "lookalike", start, end, word,
-                                        detail=f"{original} looks like {word} (its digits, a letter changed)"))
-                    break
+            mark = self._digit_mark(*numbered.groups()) if numbered is not None else None
+            if mark is not None:
+                b_idx, word = mark
+                out.append(BrandHit(b_idx, "lookalike", start, end, word,
+                                    detail=f"{original} looks like {word} (its digits, a letter changed)"))
         return out
 
     def _fuzzy_hits(self, nt: NormalisedText, windows: _Windows | None, known: list[BrandHit]) -> list[BrandHit]:

@@ -520,7 +520,6 @@ class RuleScorer:
         * a product line only the knowledge base holds that is also an English word, written alone ("polarized
           aviator sunglasses": the style's own name), unless the title is close to the brand's counterfeits by
           more than its names (a model number they share);
-
         * a Chinese name that is also a dictionary word (红豆, 红蜻蜓), alone in a title naming no kind of product
           and holding no word as near as label_word_min to the brand's labels (杂粮 is no underwear), nor close to
           its counterfeits: the listing may be the word's thing at the word's price;

@@ -175,7 +175,7 @@ def main() -> None:
         for b in candidates:
             if b <= a:
                 continue  # each pair once
-            apart = sum(x != y for x, y in zip(corner[a], corner[b], strict=False))
+            apart = digits_apart(corner[a], corner[b])
             if stroke_added(a, b, apart) or (apart <= 2 and alike(a, b, apart)):
                 add(a, b)
     structural = sum(len(v) for v in similar.values()) // 2
@@ -199,7 +199,8 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"{c}\t{''.join(order.get(c, ()))}" + (f"\t{written[c]}" if written.get(c) else "")
              for c in common if order.get(c) or written.get(c)]
-    header = ("# Chinese characters that look alike: character, TAB, its look-alikes (most similar glyph first).\n"
+    header = ("# Chinese characters that look alike: character, TAB, its look-alikes (most similar glyph first),\n"
+              "# and where there are any, TAB, traditional characters that look like it as written.\n"
               "# Derived by scripts/build_shape_table.py from the data of char-similar 0.0.2 by yongzhuo\n"
               "# (Apache License 2.0, detector/data/LICENSE-char-similar) and glyphs drawn in Noto Sans CJK SC\n"
               "# (SIL Open Font License 1.1). Do not edit by hand.\n")
@@ -207,6 +208,11 @@ def main() -> None:
     pairs = sum(len(v) for v in order.values())
     print(f"wrote {len(lines)} characters: {structural} structural pairs, {pairs} look-alikes in all, "
           f"{sum(map(len, written.values()))} traditional ones, to {out}")
+
+
+def digits_apart(a: str, b: str) -> int:
+    """How many digits of two four-corner codes differ."""
+    return sum(x != y for x, y in zip(a, b, strict=False))
 
 
 def traditional_lookalikes(common: list[str], at: dict[str, int], matrix: np.ndarray, order: dict[str, list[str]],
@@ -221,9 +227,8 @@ def traditional_lookalikes(common: list[str], at: dict[str, int], matrix: np.nda
     drawn = glyphs(chars, font, index)
 
     def alike(t: str, c: str) -> bool:
-        apart = sum(x != y for x, y in zip(corner[t], corner[c], strict=False))
-        return (apart <= 1 and abs(int(strokes[t]) - int(strokes[c])) <= 1 and c not in (t, folds[t])
-                and t not in order.get(c, ()) and folds[t] not in order.get(c, ()))
+        return (digits_apart(corner[t], corner[c]) <= 1 and abs(int(strokes[t]) - int(strokes[c])) <= 1
+                and c not in (t, folds[t]) and t not in order.get(c, ()) and folds[t] not in order.get(c, ()))
 
     out: dict[str, str] = {}
     for c in common:
@@ -231,7 +236,7 @@ def traditional_lookalikes(common: list[str], at: dict[str, int], matrix: np.nda
             continue
         cosine = drawn @ matrix[at[c]]
         near = [j for j in np.flatnonzero(cosine >= GLYPH_ALONE) if alike(chars[j], c)]
-        best = sorted(near, key=lambda j: -float(cosine[j]))[:KEEP_TRADITIONAL]  # noqa: B023
+        best = sorted(near, key=cosine.__getitem__, reverse=True)[:KEEP_TRADITIONAL]
         if best:
             out[c] = "".join(chars[j] for j in best)
     return out
