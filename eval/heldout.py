@@ -24,6 +24,8 @@ Two kinds:
   ``eval/heldout_n/`` (set "n") 18 more familiar brands the bundled list protects and set d does not hold, sent
   under a platform's own ids and category words, as set d is; ``eval/heldout_o/`` (set "o") 30 more (tenth
   session): household goods, appliances, televisions, shoes, boots, optics, earbuds, wallets, phone cases;
+  ``eval/heldout_p/`` (set "p") 30 more (eleventh session): food and drink, toiletries, floor washers, sofas,
+  tiles, cameras, outdoor gear, fitness, toys and baby goods, some sold by the unit against a price for a case;
 * the **real-brand set**: a protection list built from the brands that real Taobao titles annotate
   (``taobao_ecommerce_ner``) with their English names from ``tangbuy_brand_alias_zh_en``, and the
   real Taobao, JD and Walmart titles that name those brands. They are genuine listings, so the
@@ -48,7 +50,8 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 HELDOUT_SETS = {"a": "heldout", "b": "heldout_b", "c": "heldout_c", "d": "heldout_d", "e": "heldout_e",
                 "f": "heldout_f", "g": "heldout_g", "h": "heldout_h", "i": "heldout_i", "j": "heldout_j",
-                "k": "heldout_k", "l": "heldout_l", "m": "heldout_m", "n": "heldout_n", "o": "heldout_o"}
+                "k": "heldout_k", "l": "heldout_l", "m": "heldout_m", "n": "heldout_n", "o": "heldout_o",
+                "p": "heldout_p"}
 
 
 @cache  # one entry per set of HELDOUT_SETS (an unknown name raises, so is never cached)
