@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
-from .claims import CLAIM_CATEGORIES, EMBED_THRESHOLD
+from .claims import CLAIM_CATEGORIES, EMBED_THRESHOLD, outside
 from .features import FEATURE_NAMES, TrainedModel, feature_of, feature_vector
 from .lexical import LexicalEvidence, LexicalMatcher
 from .library import Library, library_version
@@ -126,7 +126,8 @@ class Detector:
                 continue
             blocked = [(h.start, h.end) for h in found.brand_hits]
             for start, end in claims.windows_to_embed(found.text.text, found.text.gaps, blocked):
-                windows.append((item, start, end, found.text.original_text(start, end)))
+                reading = " ".join(found.text.original_text(a, b).strip() for a, b in outside(start, end, blocked))
+                windows.append((item, start, end, reading))
         if not windows:
             return
         probabilities = self.semantic.claim_probabilities([w[3] for w in windows], claims.positives, claims.negatives)
@@ -163,12 +164,18 @@ class Detector:
                        item: SemanticEvidence) -> None:
         """The title's word (outside the mention) nearest one of ``labels``, recorded on ``item``: 卷纸 to "toilet
         paper" beside 维大, 杂粮 to "apparel" beside 红豆 (see :meth:`_labels_to_ask` for which labels); a word
-        the label is written with ("merino" beside "merino base layers") is nearest of all, at 1.0."""
+        the label is written with ("merino" beside "merino base layers"), or that CC-CEDICT glosses as the label
+        (水饺 "boiled dumpling" beside "frozen dumplings"), is nearest of all, at 1.0."""
         assert self.semantic is not None
         words = title_words(evidence.text, mention)
         shared = self.library.kinds.shared_label_word(words, labels)
         if shared is not None:  # a word of the label itself ("merino" of "merino base layers"): no cosine needed
             item.label_word, item.label = shared
+            item.label_sim = 1.0
+            return
+        glossed = self.library.kinds.glossed_label_word(words, labels)
+        if glossed is not None:  # a Chinese word the dictionary reads as the label (水饺 "boiled dumpling")
+            item.label_word, item.label, item.label_gloss = glossed
             item.label_sim = 1.0
             return
         nearest = self.semantic.nearest_label(words, labels)

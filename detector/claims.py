@@ -125,8 +125,8 @@ class ClaimDetector:
         punctuation): the segment itself, and its part from a little before its first cue; and an English
         clause after the one naming the brand, cue or not (", identical to what the counters sell"), or a Chinese
         segment after it that opens with a connector (和超市卖的同一批货): a title says what the product is first,
-        then what is said of it. Never a window over a ``blocked`` span (the
-        brand's name), nor one too short to say anything; at most EMBED_WINDOWS.
+        then what is said of it. A ``blocked`` span (the brand's name) inside a window is left out of its reading
+        (:func:`outside`), never cut in part; no window too short to say anything; at most EMBED_WINDOWS.
         """
         from .text import SKELETON
 
@@ -137,7 +137,7 @@ class ClaimDetector:
         named = min((s for s, _e in blocked), default=len(text))
         out: list[tuple[int, int]] = []
         for a, b in _segments(text, gaps):
-            after = a > named and not any(a < e and s < b for s, e in blocked)
+            after = a > named  # a clause after the one naming the brand (another name in it is read around)
             held = [c for c in cues if a <= c < b]
             if not held and _CJK_RE.search(text[a:b]):
                 # a comparison opened after the brand's name (千禾酱油和超市卖的…), in its segment or the next
@@ -160,10 +160,13 @@ class ClaimDetector:
                 spans = [(words[i][0], words[min(len(words), i + EMBED_WORDS) - 1][1])
                          for i in (0, max(0, first - EMBED_LEAD_WORDS))]
             for start, end in spans:
-                piece = text[start:end]
+                piece = " ".join(text[a:b] for a, b in outside(start, end, blocked))
                 long_enough = (len(_CJK_RE.findall(piece)) >= EMBED_MIN_CJK if cjk
                                else len(piece.split()) >= EMBED_MIN_WORDS)
-                if long_enough and (start, end) not in out and not any(start < e and s < end for s, e in blocked):
+                # a name inside the window is read around ("exactly like the ones in the [Sanrio] shop"); one
+                # across its edge would be read in part
+                across = any(s < start < e or s < end < e for s, e in blocked)
+                if long_enough and (start, end) not in out and not across:
                     out.append((start, end))
         return out[:EMBED_WINDOWS]
 
@@ -231,6 +234,20 @@ class ClaimDetector:
                 if not any(a < e and s < b for s, e, _ in out[i]):
                     out[i].append((a, b, round(p, 3)))
         return out
+
+
+def outside(start: int, end: int, blocked: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of ``start:end`` outside the ``blocked`` spans (a brand's name), in order."""
+    parts, at = [], start
+    for s, e in sorted(blocked):
+        if s >= end or e <= at:
+            continue
+        if s > at:
+            parts.append((at, s))
+        at = max(at, e)
+    if at < end:
+        parts.append((at, end))
+    return parts
 
 
 def _segments(text: str, gaps: frozenset[int]) -> list[tuple[int, int]]:

@@ -26,6 +26,7 @@ import ahocorasick
 import yaml
 
 from .claims import CLAIM_CATEGORIES, ClaimDetector
+from .glossary import gloss_of
 from .pinyin import PinyinTables, pinyin_tables
 from .scanner import INITIALS, LATIN, LONG_NAME, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
@@ -63,6 +64,7 @@ class LexicalRules:
     quantity_units: frozenset[str] = frozenset()
 
 
+GLOSS_MATCH_MIN = 4  # a label's head or pinyin word this long is matched to a dictionary gloss (car, tea are not)
 SHARED_LABEL_WORD_MIN = 4  # shorter words of a label ("for", "and", "kit") name nothing of it alone
 _FUNCTION_WORDS = frozenset({"with", "from", "into", "over", "under", "without", "other", "more", "than", "your"})
 
@@ -140,6 +142,29 @@ class ProductKinds:
             for label, forms in label_words:
                 if key in forms:
                     return word, label
+        return None
+
+    def glossed_label_word(self, words: Sequence[str], labels: Sequence[str]) -> tuple[str, str, str] | None:
+        """The first Chinese title word that CC-CEDICT reads as one of ``labels`` written in English: a short gloss
+        whose last word is the label's head (水饺 "boiled dumpling" to "frozen dumplings", 抽纸 "paper tissue" to
+        "tissues"), or a word of the label that is the word's pinyin (汤圆 to "tangyuan"). Returns the word, the
+        label and the gloss or reading; else None. Heads and readings of GLOSS_MATCH_MIN letters or more."""
+        asked = []
+        for label in labels:
+            if label.isascii() and (forms := _singular_words(label)):
+                spelt = {w for w in self.label_text(label).split() if len(w) >= GLOSS_MATCH_MIN}
+                asked.append((label, forms[-1] if len(forms[-1]) >= GLOSS_MATCH_MIN else None, spelt))
+        if not asked:
+            return None
+        for word in words:
+            if word.isascii() or not (gloss := gloss_of(word)):
+                continue
+            heads = [(_singular_words(h) or [h])[0] for h in gloss.heads]
+            for label, head, spelt in asked:
+                if head is not None and head in heads:
+                    return word, label, gloss.glosses[heads.index(head)]
+                if spelt.intersection(gloss.readings):
+                    return word, label, next(iter(spelt.intersection(gloss.readings)))
         return None
 
     def named_inside(self, label: str, kinds: set[str] | frozenset[str]) -> bool:

@@ -241,12 +241,15 @@ class RuleScorer:
             needed = float(rules["candidate_min"])
         else:
             needed = float(rules["candidate_min_ordinary"])
-        background = float(rules["background_margin_model_number" if semantic.model_numbers else
+        background = float(rules["background_margin_own_model_number" if semantic.own_model_number else
+                                 "background_margin_model_number" if semantic.model_numbers else
                                  "background_margin_distinctive" if distinctive else "background_margin"])
         if (
             index is None
             or semantic.counterfeit_sim < needed
-            or semantic.counterfeit_sim - semantic.runner_up_sim < float(rules["candidate_gap"])
+            # a model number only this brand's counterfeits write names it, however near another brand's wording
+            or (not semantic.own_model_number
+                and semantic.counterfeit_sim - semantic.runner_up_sim < float(rules["candidate_gap"]))
             or semantic.margin < float(rules["candidate_margin"])
             or semantic.counterfeit_sim - semantic.background_sim < background
         ):
@@ -599,6 +602,8 @@ def _unstated_currency(title: str, brand: Brand, default_currency: str) -> str:
 
 def _label_reading(semantic: SemanticEvidence) -> str:
     """How a title word was read as one of the brand's labels: a word of the label itself, or by its cosine."""
+    if semantic.label_gloss:
+        return f"{semantic.label_word} is '{semantic.label_gloss}' (CC-CEDICT), its label {semantic.label}"
     if semantic.label_sim >= 1.0:
         return f"{semantic.label_word} is a word of its label {semantic.label}"
     return f"{semantic.label_word} is {semantic.label} (cosine {semantic.label_sim:.2f})"

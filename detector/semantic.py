@@ -21,6 +21,7 @@ class SemanticEvidence:
     runner_up_sim: float = 0.0  # the best counterfeit similarity of any other brand
     neighbours: list[int] = field(default_factory=list)  # ids of the nearest counterfeit exemplars
     model_numbers: list[str] = field(default_factory=list)  # shared with this brand's counterfeit exemplars
+    own_model_number: bool = False  # the title holds a model number of this brand's counterfeits and no other's
     background_sim: float = 0.0  # the best similarity to ordinary wording for kinds of product (the taxonomy's words)
     shared_terms: list[str] = field(default_factory=list)  # words and character pairs of this brand's exemplars
     genuine_known: bool = False  # whether the brand has a genuine catalogue to weigh closeness against
@@ -31,6 +32,7 @@ class SemanticEvidence:
     label_word: str = ""
     label: str = ""
     label_sim: float = 0.0
+    label_gloss: str = ""  # where the word was read as the label by the dictionary: its gloss or pinyin reading
     # counterfeit claims the embedding claim model read in the title: normalised spans and probabilities
     claims: list[tuple[int, int, float]] = field(default_factory=list)
 

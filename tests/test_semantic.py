@@ -284,7 +284,8 @@ def test_a_word_read_as_the_brands_label_in_another_language_is_its_product(tmp_
     cells = cascade.score(Listing(title="rui能 电池 5号 AA 碱性 10粒", price=9, currency="CNY"))
     assert cells.flagged and cells.brand_id == "ruineng", cells
     assert any(r.signal == "price_ratio" for r in cells.reasons)
-    assert any("电池 is batteries" in (r.detail or "") for r in cells.reasons)
+    # read by the dictionary ("battery", the label's head) before any cosine is asked
+    assert any("电池 is 'battery' (CC-CEDICT), its label batteries" in (r.detail or "") for r in cells.reasons)
     store.close()
 
 
@@ -435,7 +436,9 @@ def test_a_weak_mention_finds_its_context_in_words_a_known_label_lacks(tmp_path:
                   reference_prices={"CNY": 80})
     store, cascade = _beside_a_boot_maker(tmp_path, bundled_terms, brand)
     ice = cascade.score(Listing(title="XYF 雪糕 冰淇淋 10支"))  # no price: the mention and its context alone
-    assert ice.flagged and "in context: 冰淇淋 is ice cream" in " ".join(r.detail or "" for r in ice.reasons), ice
+    # the dictionary reads 冰淇淋 as "ice cream" before any cosine is asked
+    assert ice.flagged and "in context: 冰淇淋 is 'ice cream' (CC-CEDICT)" in " ".join(r.detail or ""
+                                                                                 for r in ice.reasons), ice
     # 用具 (utensils) sits 0.6 from "accessories": below the bar for a label the taxonomy knows
     tools = cascade.score(Listing(title="XYF 办公用具 磁贴 教学"))
     assert not tools.flagged, [(r.signal, r.text, r.weight, r.detail) for r in tools.reasons]
@@ -516,4 +519,79 @@ def test_closeness_to_counterfeits_that_only_the_shared_name_makes_is_no_kind(tm
     assert not scored.flagged and "price_ratio" not in {r.signal for r in scored.reasons}, scored
     tote = cascade.score(Listing(title="Athena Tessa 30 togo leather", price=300, currency="USD"))
     assert tote.flagged and "price_ratio" in {r.signal for r in tote.reasons}, tote
+    store.close()
+
+
+def test_a_chinese_word_the_dictionary_glosses_as_an_english_label_is_that_label(library) -> None:  # type: ignore[no-untyped-def]
+    """CC-CEDICT reads 水饺 as "boiled dumpling", the head of "frozen dumplings", and 汤圆 as tangyuan, where the
+    embedding finds 水饺 0.40 from the label and 猪肉 (pork) nearer. A gloss with another head, or a head too
+    short to name anything alone, reads nothing."""
+    kinds = library.kinds
+    assert kinds.glossed_label_word(["猪肉", "水饺"], ["frozen dumplings"]) == ("水饺", "frozen dumplings",
+                                                                                "boiled dumpling")
+    assert kinds.glossed_label_word(["汤圆", "黑芝麻"], ["tangyuan"]) == ("汤圆", "tangyuan", "tangyuan")
+    assert kinds.glossed_label_word(["相机"], ["camera bags"]) is None  # a camera is no camera bag
+    assert kinds.glossed_label_word(["汽车"], ["toy cars"]) is None  # "car": too short a head to say it alone
+    assert kinds.glossed_label_word(["水饺"], ["速冻食品"]) is None  # Chinese labels are matched as written
+
+
+def test_a_weak_disguise_beside_a_word_the_dictionary_reads_as_its_label_is_in_context(  # type: ignore[no-untyped-def]
+        tmp_path: Path, bundled_terms) -> None:
+    """Initials and a look-alike of a two-character name could be chance; beside 水饺 for a maker of "frozen
+    dumplings" they are that maker's, though no taxonomy keyword and no embedding links 水饺 to the label."""
+    from detector import Brand, BrandNames
+
+    brand = Brand(id="sanhe", names=BrandNames(zh=["三禾"]), categories=["frozen dumplings", "tangyuan"],
+                  reference_prices={"CNY": 30})
+    store, cascade = _beside_a_boot_maker(tmp_path, bundled_terms, brand)
+    for title in ["SH 水饺 猪肉白菜 1kg", "SH 汤圆 黑芝麻 500g"]:
+        scored = cascade.score(Listing(title=title, price=15, currency="CNY"))
+        assert scored.flagged and scored.brand_id == "sanhe", (title, scored)
+        assert any("(CC-CEDICT)" in (r.detail or "") for r in scored.reasons), scored.reasons
+    assert not cascade.score(Listing(title="SH 阳光 快乐 周末 出游", price=15, currency="CNY")).flagged
+    store.close()
+
+
+def test_a_model_number_only_one_brand_s_counterfeits_write_names_that_brand(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """A title naming no brand, worded like any camera listing, that holds a model number written by one brand's
+    confirmed counterfeits and no other's is that brand's candidate, however near another brand's wording is
+    (scoring.yaml semantic.background_margin_own_model_number; no gap to the runner-up is asked)."""
+    from detector import Brand, BrandNames
+
+    store = LibraryStore(f"sqlite:///{tmp_path / 'ipwatch.db'}")
+    store.import_brands([
+        Brand(id="lumora", names=BrandNames(zh=["璐摩"], en=["Lumora"]), categories=["action cameras"],
+              reference_prices={"CNY": 3000}),
+        Brand(id="vistek", names=BrandNames(zh=["维视达"], en=["Vistek"]), categories=["action cameras"],
+              reference_prices={"CNY": 2500}),
+    ])
+    store.import_terms(bundled_terms)
+    exemplars = ExemplarStore(store, tmp_path / "indices")
+    exemplars.add([{"title": "璐摩 X4 高仿 QZ-X4P8K", "brand_id": "lumora"},
+                   {"title": "Lumora X4 replica QZ-X4P8K", "brand_id": "lumora"},
+                   {"title": "维视达 全景运动相机 8K 防抖 高仿 一比一", "brand_id": "vistek"}], "counterfeit")
+    cascade = Detector(store.load_library(), semantic=ExemplarSemantics(exemplars))
+    scored = cascade.score(Listing(title="QZ-X4P8K 全景运动相机 8K 防抖", price=349, currency="CNY"))
+    assert scored.flagged and scored.brand_id == "lumora", scored
+    # without the number the wording decides, as before: nearly the other brand's counterfeit, word for word
+    plain = cascade.score(Listing(title="全景运动相机 8K 防抖 新款", price=349, currency="CNY"))
+    assert plain.brand_id == "vistek", plain
+    store.close()
+
+
+def test_a_claim_around_the_brand_s_name_is_read_without_the_name(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """A claim often holds the name it compares with ("exactly like the ones in the Sanrio shop"): the embedding
+    claim model reads such a clause with the name left out, never a window cut through a name."""
+    from detector import Brand, BrandNames
+
+    brand = Brand(id="velmora", names=BrandNames(en=["Velmora"]), aliases=["Moonbun"], categories=["plush toys"],
+                  reference_prices={"USD": 25})
+    store, cascade = _beside_a_boot_maker(tmp_path, bundled_terms, brand)
+    claimed = cascade.score(Listing(title="Moonbun plush, exactly like the ones in the Velmora shop, nobody will know",
+                                    price=12, currency="USD"))
+    assert claimed.flagged, claimed
+    assert any(r.signal == "learned_claim" and "Velmora" in r.text for r in claimed.reasons), claimed.reasons
+    plain = cascade.score(Listing(title="Moonbun plush, soft and cuddly, from the Velmora shop, 30 cm",
+                                  price=24, currency="USD"))
+    assert not any(r.signal == "learned_claim" for r in plain.reasons), plain.reasons
     store.close()
