@@ -27,7 +27,9 @@ Two kinds:
   ``eval/heldout_p/`` (set "p") 30 more (eleventh session): food and drink, toiletries, floor washers, sofas,
   tiles, cameras, outdoor gear, fitness, toys and baby goods, some sold by the unit against a price for a case;
   ``eval/heldout_q/`` (set "q") 30 more (eleventh session, after set p's mechanisms): umbrellas, toothpaste,
-  kitchenware, water heaters, toys, pens, lenses, phone cases, tools and testers;
+  kitchenware, water heaters, toys, pens, lenses, phone cases, tools and testers; ``eval/heldout_r/`` (set "r")
+  30 more (eleventh session, after set q's mechanism), many titles long and stuffed with keywords: shampoo, skin
+  care, pads, furniture, projectors, air conditioners, formula, razors, cameras, hubs, boots, kitchen and hand tools;
 * the **real-brand set**: a protection list built from the brands that real Taobao titles annotate
   (``taobao_ecommerce_ner``) with their English names from ``tangbuy_brand_alias_zh_en``, and the
   real Taobao, JD and Walmart titles that name those brands. They are genuine listings, so the
@@ -53,7 +55,8 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 HELDOUT_SETS = {"a": "heldout", "b": "heldout_b", "c": "heldout_c", "d": "heldout_d", "e": "heldout_e",
                 "f": "heldout_f", "g": "heldout_g", "h": "heldout_h", "i": "heldout_i", "j": "heldout_j",
                 "k": "heldout_k", "l": "heldout_l", "m": "heldout_m", "n": "heldout_n", "o": "heldout_o",
-                "p": "heldout_p", "q": "heldout_q"}
+                "p": "heldout_p", "q": "heldout_q",
+                "r": "heldout_r"}
 
 
 @cache  # one entry per set of HELDOUT_SETS (an unknown name raises, so is never cached)
