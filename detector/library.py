@@ -79,6 +79,15 @@ def _singular(word: str) -> str:
 
 
 @lru_cache(maxsize=4096)
+def _gloss_targets(label: str) -> tuple[str | None, frozenset[str]]:
+    """What :meth:`ProductKinds.glossed_label_word` looks for of an English label (each label's computed once):
+    its head in the singular and its words as written, GLOSS_MATCH_MIN letters or more."""
+    forms = _singular_words(label)
+    head = forms[-1] if forms and len(forms[-1]) >= GLOSS_MATCH_MIN else None
+    return head, frozenset(w for w in ProductKinds.label_text(label).split() if len(w) >= GLOSS_MATCH_MIN)
+
+
+@lru_cache(maxsize=4096)
 def _label_word_forms(label: str) -> frozenset[str]:
     """The words of a category label, singular, as :meth:`ProductKinds.shared_label_word` compares them (each
     label's computed once: a brand's labels are asked for title after title)."""
@@ -149,11 +158,7 @@ class ProductKinds:
         whose last word is the label's head (水饺 "boiled dumpling" to "frozen dumplings", 抽纸 "paper tissue" to
         "tissues"), or a word of the label that is the word's pinyin (汤圆 to "tangyuan"). Returns the word, the
         label and the gloss or reading; else None. Heads and readings of GLOSS_MATCH_MIN letters or more."""
-        asked = []
-        for label in labels:
-            if label.isascii() and (forms := _singular_words(label)):
-                spelt = {w for w in self.label_text(label).split() if len(w) >= GLOSS_MATCH_MIN}
-                asked.append((label, forms[-1] if len(forms[-1]) >= GLOSS_MATCH_MIN else None, spelt))
+        asked = [(label, *_gloss_targets(label)) for label in labels if label.isascii()]
         if not asked:
             return None
         for word in words:

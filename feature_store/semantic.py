@@ -143,13 +143,14 @@ class ExemplarSemantics:
         out = []
         background = (vectors @ self.background.T).max(axis=1) if len(self.background) else np.zeros(len(vectors))
         for title, vector, brand, ordinary in zip(titles, vectors, brand_ids, background, strict=True):
-            owner = self.model_number_owner(title) if brand is None else None
+            held = self._vocabulary_in(title)  # one pass of the exemplar vocabulary over the title
+            owner = self._model_number_owner(held) if brand is None else None
             evidence = self._nearest_brand(vector) if brand is None else self._against(vector, brand)
             if owner is not None and owner != evidence.brand_id:
                 # the one brand whose counterfeits write this model number, however its wording reads
                 evidence = self._against(vector, owner, runner_up=evidence.counterfeit_sim)
             if evidence.brand_id is not None:
-                evidence.shared_terms = self.shared_terms(title, evidence.brand_id)
+                evidence.shared_terms = sorted({term for term, brands in held if evidence.brand_id in brands})
                 evidence.model_numbers = _as_written(title, [t for t in evidence.shared_terms if self.is_model_term(t)])
                 evidence.distinctive_terms = [t for t in evidence.shared_terms if t not in self.ordinary]
                 evidence.own_model_number = owner == evidence.brand_id
@@ -224,19 +225,16 @@ class ExemplarSemantics:
             _CLAIM_MODELS[key] = (model.coef_[0].astype(np.float32), float(model.intercept_[0]))
         return _CLAIM_MODELS[key]
 
-    def model_number_owner(self, title: str) -> str | None:
-        """The brand whose counterfeit exemplars, and no other brand's, write a model number the title holds."""
-        if self.vocabulary is None:
-            return None
-        owners = {brands[0] for _end, (term, brands) in self.vocabulary.iter(normalise_term(title))
-                  if len(brands) == 1 and self.is_model_term(term)}
-        return owners.pop() if len(owners) == 1 else None
-
-    def shared_terms(self, title: str, brand: str) -> list[str]:
-        """The distinctive terms of ``brand``'s counterfeit exemplars the title holds (珐琅, 铸铁, clifton)."""
+    def _vocabulary_in(self, title: str) -> list[tuple[str, tuple[str, ...]]]:
+        """The exemplar terms the title holds, each with the brands whose counterfeit exemplars write it."""
         if self.vocabulary is None:
             return []
-        return sorted({term for _end, (term, brands) in self.vocabulary.iter(normalise_term(title)) if brand in brands})
+        return [found for _end, found in self.vocabulary.iter(normalise_term(title))]
+
+    def _model_number_owner(self, held: list[tuple[str, tuple[str, ...]]]) -> str | None:
+        """The brand whose counterfeit exemplars, and no other brand's, write a model number of ``held``."""
+        owners = {brands[0] for term, brands in held if len(brands) == 1 and self.is_model_term(term)}
+        return owners.pop() if len(owners) == 1 else None
 
     def _against(self, vector: np.ndarray, brand: str, runner_up: float = 0.0) -> SemanticEvidence:
         evidence = SemanticEvidence(brand_id=brand, runner_up_sim=runner_up)

@@ -66,6 +66,6 @@ def warm_up(detector: Detector) -> None:
     if detector.semantic is not None:  # the embedding claim model, fitted on first use (about 2 s on a new home)
         claims = detector.library.claims
         detector.semantic.claim_probabilities(["-"], claims.positives, claims.negatives)
-        from detector.glossary import gloss_of
+        from detector.glossary import preload
 
-        gloss_of("水饺")  # the dictionary the semantic stage reads labels with, read on first use (under a second)
+        preload()  # the dictionary the semantic stage reads labels with, read on first use (under a second)
