@@ -30,6 +30,9 @@ Two kinds:
   kitchenware, water heaters, toys, pens, lenses, phone cases, tools and testers; ``eval/heldout_r/`` (set "r")
   30 more (eleventh session, after set q's mechanism), many titles long and stuffed with keywords: shampoo, skin
   care, pads, furniture, projectors, air conditioners, formula, razors, cameras, hubs, boots, kitchen and hand tools;
+  ``eval/heldout_s/`` (set "s") 30 more (twelfth session, before its code): vacuum cups, appliances, tea,
+  toothpaste, snacks and sweets, stationery and pens, coffee gear, folding bikes and bicycle parts, flashlights,
+  knives and pools, with names that are ordinary words (永生, 齐心, 金丝猴, 雷达, Zebra, SRAM, Orion);
 * the **real-brand set**: a protection list built from the brands that real Taobao titles annotate
   (``taobao_ecommerce_ner``) with their English names from ``tangbuy_brand_alias_zh_en``, and the
   real Taobao, JD and Walmart titles that name those brands. They are genuine listings, so the
@@ -56,7 +59,7 @@ HELDOUT_SETS = {"a": "heldout", "b": "heldout_b", "c": "heldout_c", "d": "heldou
                 "f": "heldout_f", "g": "heldout_g", "h": "heldout_h", "i": "heldout_i", "j": "heldout_j",
                 "k": "heldout_k", "l": "heldout_l", "m": "heldout_m", "n": "heldout_n", "o": "heldout_o",
                 "p": "heldout_p", "q": "heldout_q",
-                "r": "heldout_r"}
+                "r": "heldout_r", "s": "heldout_s"}
 
 
 @cache  # one entry per set of HELDOUT_SETS (an unknown name raises, so is never cached)
