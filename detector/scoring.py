@@ -111,13 +111,17 @@ class RuleScorer:
         if choice is not None and evidence.accessory:
             evidence = self._own_product_words(evidence, choice, semantic)
         shared = self._exemplar_words(choice, semantic)
+        own_words = bool(shared)  # words of the brand's own products: the listing is of its kind
         if choice is not None and choice.best.needs_context and shared:
             # what a weak mention lacked: the title is in the words of this brand's own counterfeits
             choice = self._in_context(evidence, choice, f"shares {', '.join(shared[:4])} with {choice.brand.id}'s "
                                                         "counterfeit exemplars")
         elif choice is not None and choice.best.needs_context and self._means_label(choice, semantic):
-            # ...or a word of the title means one of the brand's own labels, in words the taxonomy lacks
+            # ...or a word of the title means one of the brand's own labels, in words the taxonomy lacks; the
+            # reading that gave the mention its context is the listing's kind too (巧克力派 is choco pie, though
+            # the taxonomy's 巧克力 makes it sweets beside a brand of snacks)
             choice = self._in_context(evidence, choice, _label_reading(semantic))
+            own_words = True
         brand_id = choice.brand.id if choice else None
         nominative = self._nominative(evidence, choice)
         group = None
@@ -139,7 +143,7 @@ class RuleScorer:
 
         self._terms(evidence, reasons, parts, nominative is not None, choice)
         ratio = None
-        other_kind = self._other_kind(evidence, choice, semantic, bool(shared)) if choice is not None else None
+        other_kind = self._other_kind(evidence, choice, semantic, own_words) if choice is not None else None
         if other_kind:
             assert choice is not None
             weight = float(rules["other_product_kind"])
@@ -338,7 +342,7 @@ class RuleScorer:
 
     def _other_kind(
         self, evidence: LexicalEvidence, choice: BrandChoice, semantic: SemanticEvidence | None,
-        exemplar_words: bool,
+        own_words: bool,
     ) -> str | None:
         """What the listing plainly is when the brand makes no such thing (a poster, a book), else None.
 
@@ -363,9 +367,10 @@ class RuleScorer:
         b_idx = self.library.brand_index[brand.id]
         if evidence.categories and self.in_category(evidence, brand):
             return None  # of its kind (a taxonomy kind, or its own label written out: "cookware")
-        if exemplar_words:
+        if own_words:
             # in the words of the brand's own confirmed counterfeits (人体工学椅), whatever kind a taxonomy word
-            # inside them names (电脑 of 电脑椅, a computer chair): the platform's cases know the brand's products
+            # inside them names (电脑 of 电脑椅, a computer chair): the platform's cases know the brand's products;
+            # or a weak mention given its context by a word read as one of the brand's own labels
             return None
         if evidence.categories and self.library.brand_kinds_known[b_idx]:
             if not evidence.sure_categories:

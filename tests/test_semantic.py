@@ -595,3 +595,21 @@ def test_a_claim_around_the_brand_s_name_is_read_without_the_name(tmp_path: Path
                                   price=24, currency="USD"))
     assert not any(r.signal == "learned_claim" for r in plain.reasons), plain.reasons
     store.close()
+
+
+def test_the_word_that_puts_a_weak_mention_in_context_is_the_listing_s_kind(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """A look-alike of a three-character name beside a word read as one of the brand's own labels (巧克力派 for
+    "choco pie") is in context; the taxonomy's 巧克力 (sweets, beside a brand whose other label is snacks) does not
+    then call the listing another kind of product: the reading that gave the mention its context decides."""
+    from detector import Brand, BrandNames
+
+    brand = Brand(id="mingtai", names=BrandNames(zh=["明泰坊"]), categories=["choco pie", "snacks"],
+                  reference_prices={"CNY": 25})
+    store, cascade = _beside_a_boot_maker(tmp_path, bundled_terms, brand)
+    scored = cascade.score(Listing(title="明泰阁 巧克力派 6枚", price=8, currency="CNY"))
+    signals = [(r.signal, r.text, r.weight, r.detail) for r in scored.reasons]
+    assert scored.flagged and scored.brand_id == "mingtai", signals
+    assert "other_product_kind" not in {r.signal for r in scored.reasons}, signals
+    # a listing of another kind keeps its verdict: the mention has no context, nothing reads it as the label
+    assert not cascade.score(Listing(title="明泰阁 民宿 两晚 含早", price=8, currency="CNY")).flagged
+    store.close()
