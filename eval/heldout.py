@@ -33,6 +33,9 @@ Two kinds:
   ``eval/heldout_s/`` (set "s") 30 more (twelfth session, before its code): vacuum cups, appliances, tea,
   toothpaste, snacks and sweets, stationery and pens, coffee gear, folding bikes and bicycle parts, flashlights,
   knives and pools, with names that are ordinary words (永生, 齐心, 金丝猴, 雷达, Zebra, SRAM, Orion);
+  ``eval/heldout_t/`` (set "t") 30 more (twelfth session, after set s's mechanism): wardrobes, flooring, paint,
+  tiles, mattresses, kitchen appliances, electric scooters and bikes, road bikes and cycling gear, roof racks,
+  lubricants and glue, outdoor clothing; genuine goods sold far below a reference price for the big size;
 * the **real-brand set**: a protection list built from the brands that real Taobao titles annotate
   (``taobao_ecommerce_ner``) with their English names from ``tangbuy_brand_alias_zh_en``, and the
   real Taobao, JD and Walmart titles that name those brands. They are genuine listings, so the
@@ -59,7 +62,7 @@ HELDOUT_SETS = {"a": "heldout", "b": "heldout_b", "c": "heldout_c", "d": "heldou
                 "f": "heldout_f", "g": "heldout_g", "h": "heldout_h", "i": "heldout_i", "j": "heldout_j",
                 "k": "heldout_k", "l": "heldout_l", "m": "heldout_m", "n": "heldout_n", "o": "heldout_o",
                 "p": "heldout_p", "q": "heldout_q",
-                "r": "heldout_r", "s": "heldout_s"}
+                "r": "heldout_r", "s": "heldout_s", "t": "heldout_t"}
 
 
 @cache  # one entry per set of HELDOUT_SETS (an unknown name raises, so is never cached)
