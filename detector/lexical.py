@@ -163,12 +163,14 @@ class LexicalMatcher:
                               for d in range(-2, 3)}
         # How the longer one-word marks sound (Double Metaphone of their letters): a knock-off respelled by ear
         # (Maglight for Maglite) is more than two edits from the mark but sounds the same.
-        self._target_sounds: dict[tuple[int, str], str] = {}
+        # Both of Double Metaphone's readings of a mark: its alternate one is how a name from another language may
+        # be said (Bianchi: PNX, or PNK as in Italian, so Bianki), and a seller spells what they hear.
+        self._target_sounds: dict[tuple[int, str], frozenset[str]] = {}
         for targets in library.fuzzy_targets.values():
             for target, b_idx, word, words in targets:
-                if words == 1 and len(target) >= SOUND_MIN_LETTERS and (sound := sound_key(word)):
-                    self._target_sounds[(b_idx, word)] = sound
-        self._sounds = frozenset(self._target_sounds.values())
+                if words == 1 and len(target) >= SOUND_MIN_LETTERS and (sounds := sound_keys(word)):
+                    self._target_sounds[(b_idx, word)] = sounds
+        self._sounds = frozenset(k for keys in self._target_sounds.values() for k in keys)
         # The same for every mark of five letters or more and every mark of several words, by the words of the
         # mark: an ordinary word spelt by ear (Sharpy, Darn Tuff) is read against these (_heard_as_word).
         self._heard: dict[str, list[tuple[int, str, tuple[str, ...]]]] = {}
@@ -420,7 +422,8 @@ class LexicalMatcher:
             window = nt.text[hit.start : hit.end]
             if window in brand.names.zh or window in brand.aliases or _inside_spans(hit, exact_spans):
                 continue
-            if window in lib.words or window in lib.homophone_words:
+            ordinary = window in lib.words or window in lib.homophone_words
+            if ordinary and lib.pinyin.read(window) != lib.pinyin.read(hit.word):
                 continue  # a word that sounds like the name (辅食 for 富士, 印尼, 立领 for 李宁) reads as the word
             if any(window[j:j + 2] in self._counting and window[j:j + 2] != hit.word[j:j + 2]
                    for j in range(len(window) - 1)):
@@ -431,9 +434,11 @@ class LexicalMatcher:
             if _inside_any(hit, guards, strictly_longer=True) or (
                     len(hit.word) < LONG_NAME and self._straddles_words(nt, hit.start, hit.end)):
                 continue
+            # ...but a word read exactly as the name is (圣像 for 圣象, tones aside) may be either (reads_as_word)
             found.append(
-                BrandHit(hit.ref, "homophone", hit.start, hit.end, hit.word, needs_context=len(window) <= 2,
-                         detail=f"{window} sounds like {hit.word}")
+                BrandHit(hit.ref, "homophone", hit.start, hit.end, hit.word, needs_context=len(window) <= 2 or ordinary,
+                         detail=f"{window} sounds like {hit.word}" + (" (an ordinary word too)" if ordinary else ""),
+                         ordinary_word=ordinary)
             )
 
         for hit in by_kind.get("short_name", []):
@@ -483,8 +488,9 @@ class LexicalMatcher:
         found.extend(self._fuzzy_hits(nt, windows, found))
         # Knowledge that is an ordinary word (Box, Love, 飞天), and an ordinary word spelt like a mark (Sharpy),
         # count only in context: alone it is the word.
-        found = [h for h in found if not ((h.from_knowledge or h.ordinary_word) and h.needs_context and not (
-            has_terms or lib.of_brand_kind(categories, h.brand)))]
+        found = [h for h in found if reads_as_word(h) or not (
+            (h.from_knowledge or h.ordinary_word) and h.needs_context
+            and not (has_terms or lib.of_brand_kind(categories, h.brand)))]
         # A seller who writes the house mark plainly has nothing to disguise: a word near it elsewhere in the
         # title is another word (Nikon ... Nikkor lens, 本田 ... 本回). The brand's product line written plainly
         # is context for a weak disguise: 朕想 beside 拯救者 is the laptop maker, whatever the product is called.
@@ -500,7 +506,7 @@ class LexicalMatcher:
         found = [h for h in found if not (h.needs_context and written and h.brand not in written)]
         plain = [h for h in found if not h.needs_context and h.kind == "alias" and h.brand not in named]
         for hit in found:
-            if hit.needs_context:
+            if hit.needs_context and not reads_as_word(hit):
                 # a brand whose labels name no kind the taxonomy knows takes any kind of product as context
                 if has_terms or lib.of_brand_kind(categories, hit.brand) or (
                         categories and lib.brands[hit.brand].categories and not lib.brand_kinds_known[hit.brand]):
@@ -846,7 +852,7 @@ class LexicalMatcher:
             heard = False
             if distance > limit and _vowels_shuffled(token, target):
                 distance = limit + 1  # Shimona for Shimano: its consonants kept, two vowels changed; weak below
-            elif distance > limit and sound and sound == self._target_sounds.get((brand, word)):
+            elif distance > limit and sound and sound in self._target_sounds.get((brand, word), ()):
                 distance, heard = limit + 1, True
             elif distance > limit:
                 continue
@@ -904,6 +910,21 @@ def sound_key(text: str) -> str:
     letters = "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if "a" <= ch <= "z")
     key = doublemetaphone(letters)[0] if letters else ""
     return key if len(key) >= SOUND_MIN_KEY else ""
+
+
+def reads_as_word(hit: BrandHit) -> bool:
+    """A Chinese dictionary word read as the name is (圣像, 质保): the word, unless the semantic stage reads a word
+    of the title as one of the brand's own labels (圣像 beside 强化地板, for a maker of "laminate flooring") or the
+    title shares words with its counterfeits. Neither a claim (正品 beside 质保 "warranty" is no Zippo) nor a
+    taxonomy kind (盒包 is a bag, and Zippo's label "accessories" holds bags) is context enough."""
+    return hit.ordinary_word and hit.kind == "homophone"
+
+
+def sound_keys(text: str) -> frozenset[str]:
+    """Both Double Metaphone keys of a mark (the primary, and the alternate where the name may be said otherwise:
+    Bianchi is PNX or PNK), those that say enough."""
+    letters = "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if "a" <= ch <= "z")
+    return frozenset(k for k in (doublemetaphone(letters) if letters else ()) if len(k) >= SOUND_MIN_KEY)
 
 
 def _vowels_shuffled(token: str, target: str) -> bool:

@@ -10,7 +10,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from .lexical import EVASION_KINDS, BrandHit, Hit, LexicalEvidence
+from .lexical import EVASION_KINDS, BrandHit, Hit, LexicalEvidence, reads_as_word
 from .library import BARE_CUE_MIN_LETTERS, DERIVED_SOURCE, POSTPOSED, Library, dictionary_words, everyday_key
 from .semantic import SemanticEvidence
 from .text import has_cjk, normalise_term
@@ -59,7 +59,8 @@ class RuleScorer:
     def hit_weight(self, hit: BrandHit) -> float:
         weights = self.rules["brand_match"]
         if hit.needs_context:
-            return float(weights["weak_without_context"])
+            # a dictionary word read as the name (圣像) that nothing put in context is the word: no evidence
+            return 0.0 if reads_as_word(hit) else float(weights["weak_without_context"])
         return float(weights[hit.kind])
 
     def _accessory_factor(self, evidence: LexicalEvidence, hit: BrandHit) -> float:
@@ -122,6 +123,8 @@ class RuleScorer:
             # the taxonomy's 巧克力 makes it sweets beside a brand of snacks)
             choice = self._in_context(evidence, choice, _label_reading(semantic))
             own_words = True
+        if choice is not None and choice.best.needs_context and reads_as_word(choice.best):
+            choice = None  # a dictionary word read as the name (圣像) that nothing put in context is the word
         brand_id = choice.brand.id if choice else None
         nominative = self._nominative(evidence, choice)
         group = None

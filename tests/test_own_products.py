@@ -35,6 +35,7 @@ def detector(bundled_terms: list[LexiconTerm]) -> Detector:
         _brand("blinkie", ["Blinkie"], ["bike lights"], {"USD": 30}),
         _brand("glossie", ["Glossie"], ["lipstick", "cosmetics"], {"USD": 30}),
         _brand("rambler", ["Rambler"], ["jeans"], {"USD": 50}),
+        _brand("ganchi", ["Ganchi"], ["espresso machines"], {"USD": 600}),
     ]
     return Detector(Library.compile(brands, bundled_terms))
 
@@ -150,3 +151,12 @@ def test_a_chinese_fit_cue_after_the_brand_says_what_a_part_fits(detector: Detec
     # before the brand the bare verb says what the product that follows is for: no nominative use there
     claim = _score(detector, "厨房专用 金鹿 电动车 高仿", price=399, currency="CNY")
     assert claim.flagged and not any(r.signal == "nominative_use" for r in claim.reasons)
+
+
+def test_a_mark_spelt_as_another_language_says_it_is_its_knock_off(detector: Detector) -> None:
+    """Double Metaphone reads Ganchi KNX, or KNK as in Italian: Ganki, two edits from a mark of six letters (one is
+    all a look-alike may change), is spelt as heard by the alternate reading; weak alone, as any respelling by ear."""
+    result = _score(detector, "Ganki espresso machine 15 bar stainless", price=90, currency="USD")
+    assert result.flagged and result.brand_id == "ganchi", result.reasons
+    assert "Ganki sounds like Ganchi" in _details(result)
+    assert not _score(detector, "Ganki", price=600, currency="USD").flagged

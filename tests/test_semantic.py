@@ -613,3 +613,22 @@ def test_the_word_that_puts_a_weak_mention_in_context_is_the_listing_s_kind(tmp_
     # a listing of another kind keeps its verdict: the mention has no context, nothing reads it as the label
     assert not cascade.score(Listing(title="明泰阁 民宿 两晚 含早", price=8, currency="CNY")).flagged
     store.close()
+
+
+def test_a_dictionary_word_read_as_the_name_counts_only_beside_a_word_read_as_its_label(  # type: ignore[no-untyped-def]
+        tmp_path: Path, bundled_terms) -> None:
+    """石像 (a stone statue) is read shi xiang, as the flooring maker 诗象 is: beside 地板 read as its label it is
+    the name; beside a statue's words, or with only a claim beside it, it is the word and names no brand."""
+    from detector import Brand, BrandNames
+
+    brand = Brand(id="shixiang", names=BrandNames(zh=["诗象"]), categories=["laminate flooring"],
+                  reference_prices={"CNY": 200})
+    store, cascade = _beside_a_boot_maker(tmp_path, bundled_terms, brand)
+    floor = cascade.score(Listing(title="石像 强化地板 12mm 耐磨 家用", price=150, currency="CNY"))
+    assert floor.flagged and floor.brand_id == "shixiang", [(r.signal, r.text, r.detail) for r in floor.reasons]
+    assert any("石像 sounds like 诗象 (an ordinary word too)" in (r.detail or "") for r in floor.reasons)
+    statue = cascade.score(Listing(title="石像 雕塑 摆件 花园 庭院", price=15, currency="CNY"))
+    assert not statue.flagged and statue.brand_id is None, statue.reasons
+    claimed = cascade.score(Listing(title="石像 正品 保证", price=15, currency="CNY"))
+    assert not claimed.flagged and claimed.brand_id is None, claimed.reasons
+    store.close()
