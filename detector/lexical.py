@@ -907,9 +907,13 @@ class Resemblance(NamedTuple):
 def sound_key(text: str) -> str:
     """How a Latin word or run of words sounds (the primary Double Metaphone key of its letters), or "" where
     that says too little: Maglight and Maglite are both MKLT, Sharpy and Sharpie XRP."""
-    letters = "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if "a" <= ch <= "z")
+    letters = _sound_letters(text)
     key = doublemetaphone(letters)[0] if letters else ""
     return key if len(key) >= SOUND_MIN_KEY else ""
+
+
+def _sound_letters(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if "a" <= ch <= "z")
 
 
 def reads_as_word(hit: BrandHit) -> bool:
@@ -923,7 +927,7 @@ def reads_as_word(hit: BrandHit) -> bool:
 def sound_keys(text: str) -> frozenset[str]:
     """Both Double Metaphone keys of a mark (the primary, and the alternate where the name may be said otherwise:
     Bianchi is PNX or PNK), those that say enough."""
-    letters = "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if "a" <= ch <= "z")
+    letters = _sound_letters(text)
     return frozenset(k for k in (doublemetaphone(letters) if letters else ()) if len(k) >= SOUND_MIN_KEY)
 
 
