@@ -36,6 +36,9 @@ Two kinds:
   ``eval/heldout_t/`` (set "t") 30 more (twelfth session, after set s's mechanism): wardrobes, flooring, paint,
   tiles, mattresses, kitchen appliances, electric scooters and bikes, road bikes and cycling gear, roof racks,
   lubricants and glue, outdoor clothing; genuine goods sold far below a reference price for the big size;
+  ``eval/heldout_u/`` (set "u") 30 more (twelfth session, after set t's mechanisms), mostly English titles: pizza
+  ovens, coffee gear, 3D printers, keyboards, streaming and music gear, flossers, hair dryers, power banks, and
+  brands' own cheap consumables (filters, nozzles, resin) against the price of their machines;
 * the **real-brand set**: a protection list built from the brands that real Taobao titles annotate
   (``taobao_ecommerce_ner``) with their English names from ``tangbuy_brand_alias_zh_en``, and the
   real Taobao, JD and Walmart titles that name those brands. They are genuine listings, so the
@@ -62,7 +65,8 @@ HELDOUT_SETS = {"a": "heldout", "b": "heldout_b", "c": "heldout_c", "d": "heldou
                 "f": "heldout_f", "g": "heldout_g", "h": "heldout_h", "i": "heldout_i", "j": "heldout_j",
                 "k": "heldout_k", "l": "heldout_l", "m": "heldout_m", "n": "heldout_n", "o": "heldout_o",
                 "p": "heldout_p", "q": "heldout_q",
-                "r": "heldout_r", "s": "heldout_s", "t": "heldout_t"}
+                "r": "heldout_r", "s": "heldout_s", "t": "heldout_t",
+                "u": "heldout_u"}
 
 
 @cache  # one entry per set of HELDOUT_SETS (an unknown name raises, so is never cached)
