@@ -716,6 +716,15 @@ class LexicalMatcher:
                     original = nt.original_text(start, end)
                     if found.weak and any(ch.isdigit() for ch in original):
                         continue  # a digit read as a letter and a letter changed besides: ddr3 is no Gree
+                    parts = key.split(" ")
+                    if len(parts) > 1 and min(map(len, parts)) >= 2 and "".join(parts) == _letters_of(found.word):
+                        # the mark's own letters parted into words (El Gato, Play Station): the mark written as
+                        # words, read as the name is (in its everyday sense where the listing is another kind),
+                        # not a disguise; letters spaced apart (N i k e) stay obfuscation
+                        out.append(BrandHit(found.brand, "name", start, end, found.word,
+                                            detail=f"{original} is {found.word} written as words"))
+                        taken.append((start, end))
+                        continue
                     how = f"{original} {'sounds' if found.heard else 'looks'} like {found.word}"
                     out.append(BrandHit(found.brand, "lookalike", start, end, found.word, needs_context=found.weak,
                                         detail=how + (" (an ordinary word too)" if found.ordinary else ""),
@@ -910,6 +919,11 @@ def sound_key(text: str) -> str:
     letters = _sound_letters(text)
     key = doublemetaphone(letters)[0] if letters else ""
     return key if len(key) >= SOUND_MIN_KEY else ""
+
+
+def _letters_of(mark: str) -> str:
+    """A mark's letters as a title's fuzzy keys hold them: lower case, accents and everything else dropped."""
+    return re.sub(r"[^a-z]", "", _without_accents(mark).lower())
 
 
 def _sound_letters(text: str) -> str:

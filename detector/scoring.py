@@ -625,8 +625,9 @@ def _mark_then_line(choice: BrandChoice, text: str) -> bool:
 
 
 def _disguised(hit: BrandHit) -> bool:
-    """A spelling made to pass for the mark: a known variant, a respelling, a look-alike, a homophone (stage 1
-    keeps no homophone that is a dictionary word, so none has an everyday sense)."""
+    """A spelling made to pass for the mark: a known variant, a respelling, a look-alike, a homophone (a homophone
+    that is a dictionary word counts only where a word of the title is read as the brand's label, so none that
+    counts has an everyday sense)."""
     return hit.kind in ("variant", "obfuscated", "lookalike", "shape", "mixed", "homophone")
 
 

@@ -36,6 +36,7 @@ def detector(bundled_terms: list[LexiconTerm]) -> Detector:
         _brand("skechers", ["斯凯奇"], ["Skechers"], ["shoes"], {"CNY": 500}),
         _brand("kef", [], ["KEF"], ["audio"], {"USD": 600}),
         _brand("blk", [], ["BLK"], ["bags"], {"USD": 400}),
+        _brand("bellavista", [], ["Bellavista"], ["audio"], {"USD": 120}),
     ]
     return Detector(Library.compile(brands, bundled_terms))
 
@@ -261,3 +262,13 @@ def test_a_knock_off_of_a_mark_written_with_digits(bundled_terms: list[LexiconTe
     assert knock_off.flagged and knock_off.brand_id == "timbuk2"
     assert "lookalike_name" in _signals(knock_off)
     assert _score(detector, "Timbukk3 messenger bag", price=25, currency="USD").brand_id is None  # other digits
+
+
+def test_a_mark_parted_into_words_is_the_mark_written_as_words(detector: Detector) -> None:
+    """Bellavista written Bella Vista is the mark written as words ("beautiful view"), read as the name is: on a
+    shirt it is the phrase (another kind of product), on the brand's own kind its price counts."""
+    shirt = _score(detector, "Bella Vista sunset print t-shirt", price=19, currency="USD")
+    assert not shirt.flagged and "other_product_kind" in _signals(shirt), shirt.reasons
+    assert any("Bella Vista is Bellavista written as words" in (r.detail or "") for r in shirt.reasons)
+    speaker = _score(detector, "Bella Vista bluetooth speaker portable", price=15, currency="USD")
+    assert speaker.flagged and speaker.brand_id == "bellavista", speaker.reasons
