@@ -405,6 +405,15 @@ HELD = {
           "none_flagged": ("authorized", "second_hand", "unlisted_brand", "accessory", "generic", "homonym"),
           "families": ("brand_riding", "counterfeit_terms", "diacritics", "exemplar_match", "homophone", "initials",
                        "knockoff_mark", "low_price", "mixed_script")},
+    # 30 more brands, mostly English titles (twelfth session, after set t's mechanisms); first measured P 0.952
+    # R 0.988 PR-AUC 0.975: an El Gato cat t-shirt was Elgato at distance nought, so no everyday sense could read
+    # it (the mark's letters parted into words are the name written as words since). Flagged still: a storage rack
+    # for the brand's hair dryer (收纳架, no accessory word) and two of the brand's own consumables named by its
+    # labels (filters, resin) against the price of its machines; missed: 阿木洛 (米/木 not in the shape table)
+    "u": {"precision": 0.95, "recall": 0.92, "pr_auc": 0.96, "negative_max": 0.17,
+          "none_flagged": ("authorized", "second_hand", "unlisted_brand", "generic", "homonym"),
+          "families": ("brand_riding", "counterfeit_terms", "diacritics", "exemplar_match", "homophone", "initials",
+                       "knockoff_mark", "low_price", "mixed_script", "paraphrased_claim")},
 }
 
 
