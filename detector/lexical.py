@@ -29,6 +29,7 @@ from .library import (
     english_words,
     everyday_key,
 )
+from .pinyin import reading
 from .scanner import LONG_NAME, is_ascii_alnum, is_ascii_letter, stands_apart, straddles
 from .text import (
     LEET,
@@ -423,7 +424,7 @@ class LexicalMatcher:
             if window in brand.names.zh or window in brand.aliases or _inside_spans(hit, exact_spans):
                 continue
             ordinary = window in lib.words or window in lib.homophone_words
-            if ordinary and lib.pinyin.read(window) != lib.pinyin.read(hit.word):
+            if ordinary and reading(window) != reading(hit.word):
                 continue  # a word that sounds like the name (辅食 for 富士, 印尼, 立领 for 李宁) reads as the word
             if any(window[j:j + 2] in self._counting and window[j:j + 2] != hit.word[j:j + 2]
                    for j in range(len(window) - 1)):
@@ -916,17 +917,14 @@ class Resemblance(NamedTuple):
 def sound_key(text: str) -> str:
     """How a Latin word or run of words sounds (the primary Double Metaphone key of its letters), or "" where
     that says too little: Maglight and Maglite are both MKLT, Sharpy and Sharpie XRP."""
-    letters = _sound_letters(text)
+    letters = _letters_of(text)
     key = doublemetaphone(letters)[0] if letters else ""
     return key if len(key) >= SOUND_MIN_KEY else ""
 
 
-def _letters_of(mark: str) -> str:
-    """A mark's letters as a title's fuzzy keys hold them: lower case, accents and everything else dropped."""
-    return re.sub(r"[^a-z]", "", _without_accents(mark).lower())
-
-
-def _sound_letters(text: str) -> str:
+def _letters_of(text: str) -> str:
+    """A word's letters as a title's fuzzy keys hold them, and as they are sounded: lower case, accents and
+    everything else dropped."""
     return "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if "a" <= ch <= "z")
 
 
@@ -941,7 +939,7 @@ def reads_as_word(hit: BrandHit) -> bool:
 def sound_keys(text: str) -> frozenset[str]:
     """Both Double Metaphone keys of a mark (the primary, and the alternate where the name may be said otherwise:
     Bianchi is PNX or PNK), those that say enough."""
-    letters = _sound_letters(text)
+    letters = _letters_of(text)
     return frozenset(k for k in (doublemetaphone(letters) if letters else ()) if len(k) >= SOUND_MIN_KEY)
 
 

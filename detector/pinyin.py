@@ -154,3 +154,11 @@ def pinyin_tables() -> PinyinTables:
         alt.setdefault(cp, FILLER)
     table[ord("\n")] = alt[ord("\n")] = "\n"  # titles in a batch stay apart
     return PinyinTables(readings, code_of, table, alt)
+
+
+@lru_cache(maxsize=16384)
+def reading(word: str) -> tuple[str, ...] | None:
+    """:meth:`PinyinTables.read` of this process's tables, kept per word: the lexical stage asks it of the same
+    names and dictionary words title after title, and pypinyin reads a word in context at some cost."""
+    spelled = pinyin_tables().read(word)
+    return None if spelled is None else tuple(spelled)
