@@ -390,14 +390,19 @@ class RuleScorer:
             return None
         return f"another kind of product (cosine {semantic.counterfeit_sim:.2f} to the nearest exemplar of {brand.id})"
 
+    @staticmethod
+    def cleared(assessment: Assessment) -> bool:
+        """Whether the rules clear the listing of its mark: another kind of product (read only where the title
+        makes no claim: RuleScorer._other_kind), or a seller the mark owner authorised, who sells that mark's
+        goods: no infringement of it, whatever the price."""
+        return "other_product_kind" in assessment.parts or "authorized_seller" in assessment.parts
+
     def result(
         self, listing: Listing, assessment: Assessment, logit: float, threshold: float, model_version: str
     ) -> ScoreResult:
         """A result from a log-odds risk; without a listed mark the risk stays below a flag."""
         risk = 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
-        # another kind of product is only read where the title makes no claim (RuleScorer._other_kind); a seller
-        # the mark owner authorised sells that mark's goods: no infringement of it, whatever the price
-        cleared = "other_product_kind" in assessment.parts or "authorized_seller" in assessment.parts
+        cleared = self.cleared(assessment)
         if assessment.choice is None or cleared:
             # No listed mark, a mark in its everyday sense on another kind of product with no counterfeit claim,
             # or the owner's own seller: nothing on the list is infringed, whichever scorer produced the log-odds.
