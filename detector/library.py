@@ -32,7 +32,7 @@ from .scanner import INITIALS, LATIN, LONG_NAME, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 57  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 58  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 CAMEL_RE = re.compile(r"[A-Z][a-z]+")  # the humps of a mark written in camel case (Kitchen, Aid)
@@ -793,6 +793,8 @@ class Library:
         two_char_codes: set[str] = set()
         shapes, written_shapes = shape_table(), written_shape_table()
         dictionary = dictionary_words()
+        # ...as the homophones read them: a form jieba holds a few times only (大盖 3, as 奈克 2) is no real word
+        real_words = _homophone_words() | _dictionary().places
         two_char_words = frozenset(w for w, count in _chinese_words()
                                    if len(w) == 2 and count >= STRADDLE_MIN_FREQUENCY) | _rule_words()
         near_guard: set[str] = set()  # real words one character from a three-character name (北极熊 for 北极狐)
@@ -876,8 +878,8 @@ class Library:
                         near_guard.update(w for w in three_char.get(("s", zh[1:]), ()) if w != zh)
                 for form, kind, how in derived_variants(zh, shapes, written_shapes):
                     key = normalise_term(form)
-                    if key in dictionary or key in own_forms:
-                        continue  # a real word (天峻, 宁梭?) is not a disguise
+                    if key in real_words or key in own_forms:
+                        continue  # a real word (天峻 the county, 彩石 for 影石) is not a disguise
                     if kind == "shape_written":  # matched folded, kept only where the title writes the look-alike
                         swapped = "".join(c for c, listed in zip(form, zh, strict=True) if c != listed)
                         builder.add_form(key, "shape", b_idx, f"{zh}\t{how}\t{swapped}")

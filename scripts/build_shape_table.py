@@ -15,6 +15,8 @@ By the package's four-corner codes, stroke decompositions and stroke counts (str
   stroke for another single stroke not counting as a difference (白/自: 丿 for 丶, 日 for 目); or
 * their four-corner codes differ in at most one digit and one decomposition is the other plus one single
   stroke (鸟/乌); or
+* their four-corner codes are the same and one decomposition is the other with one of its parts written
+  again (内/肉: 冂人 and 冂人人), however many strokes that part has; or
 * they have the same parts and stroke count, placed otherwise (four-corner codes at most two digits
   apart: 田/由/甲/申, 目/自); or
 * one is the other character with a dot added (卞/下, 主/王, 丸/九, 斥/斤), or with another single stroke
@@ -105,7 +107,11 @@ def main() -> None:
 
     def alike(a: str, b: str, codes_apart: int) -> bool:
         pa, pb = list(parts.get(a, [])), list(parts.get(b, []))
-        if not pa or not pb or abs(count[a] - count[b]) > 1:
+        if not pa or not pb:
+            return False
+        if codes_apart == 0 and part_repeated(pa, pb):
+            return True  # the same four corners, one part written twice: 内/肉
+        if abs(count[a] - count[b]) > 1:
             return False
         if len(pa) == len(pb):
             differ = [(x, y) for x, y in zip(pa, pb, strict=False) if x != y]
@@ -130,6 +136,19 @@ def main() -> None:
                 return False
             extra.remove(piece)
         return size(extra[0]) == 1  # one stroke more or less: 鸟/乌
+
+    def part_repeated(pa: list[str], pb: list[str]) -> bool:
+        """Whether one decomposition is the other with one of its own parts once more (冂人人 for 冂人): the
+        character-level counterpart of a name with one character written twice (新秀丽丽)."""
+        longer, shorter = (pa, pb) if len(pa) > len(pb) else (pb, pa)
+        if len(longer) != len(shorter) + 1:
+            return False
+        extra = list(longer)
+        for piece in shorter:
+            if piece not in extra:
+                return False
+            extra.remove(piece)
+        return extra[0] in shorter
 
     def stroke_added(a: str, b: str, codes_apart: int) -> bool:
         """One is the other character with a dot added (卞/下, 玉/王, 太/大, 甶/田), or another single stroke where

@@ -174,6 +174,17 @@ def test_the_shape_table_holds_dot_and_rearranged_look_alikes() -> None:
     assert "来" in shapes["米"] and "千" in shapes["十"]  # one holds the other, and the glyphs are alike
     assert "牛" in shapes["生"] and "生" in shapes["牛"]  # 生 decomposes into 牛 and 一: a single stroke added
     assert "口" in shapes["日"] and "人" in shapes["个"]
+    assert "肉" in shapes["内"] and "内" in shapes["肉"]  # the same four corners, one part written twice (冂人人)
+
+
+def test_a_look_alike_jieba_holds_only_a_few_times_is_no_real_word(bundled_terms: list[LexiconTerm]) -> None:
+    # as for homophones (奈克 2): a form the dictionary counts fewer than HOMOPHONE_WORD_MIN_COUNT times (金盒 3) is a
+    # look-alike of the name; one it counts more often (金盆 96, a basin) stays the word it is
+    detector = Detector(Library.compile([_brand("jinyi", ["金益"], [], ["pu'er tea"], {"CNY": 300})], bundled_terms))
+    rare = _score(detector, "金盒 普洱茶 生茶 饼茶", price=49)
+    assert rare.flagged and rare.brand_id == "jinyi"
+    assert "盒 looks like 益" in (next(r for r in rare.reasons if r.signal == "lookalike_character").detail or "")
+    assert _score(detector, "金盆 普洱茶 生茶 饼茶", price=49).brand_id is None
 
 
 def test_a_traditional_look_alike_counts_only_where_the_title_writes_it(bundled_terms: list[LexiconTerm]) -> None:
