@@ -414,12 +414,20 @@ HELD = {
           "none_flagged": ("authorized", "second_hand", "unlisted_brand", "generic", "homonym"),
           "families": ("brand_riding", "counterfeit_terms", "diacritics", "exemplar_match", "homophone", "initials",
                        "knockoff_mark", "low_price", "mixed_script", "paraphrased_claim")},
+    # 30 more brands (thirteenth session, written before its code); first measured P 0.987 R 0.951 PR-AUC 0.988,
+    # look-alike characters 0.67: 大盖 for 大益 (jieba holds 大盖 three times, so it was taken for a real word) and
+    # 蕉肉 (内/肉 not in the shape table), both read since. Missed still: "WHOOP alternative" (no lexicon word) and a
+    # backpack at 0.3 of the reference price; flagged: a genuine pillow of a maker of sleeping pads at 0.17 of it
+    "v": {"precision": 0.95, "recall": 0.92, "pr_auc": 0.96, "negative_max": 0.09,
+          "none_flagged": ("authorized", "second_hand", "unlisted_brand", "accessory", "generic", "homonym"),
+          "families": ("counterfeit_terms", "diacritics", "exemplar_match", "homophone", "initials", "knockoff_mark",
+                       "lookalike_char", "mixed_script", "paraphrased_claim")},
 }
 
 
 @pytest.mark.slow
 # Every set on a SQLite file; one on PostgreSQL too, to show the flow holds there: the figures depend on the
-# detector, not on the store (which tests/test_store.py runs on both), and eighteen sets twice cost CI minutes.
+# detector, not on the store (which tests/test_store.py runs on both), and every set twice costs CI minutes.
 @pytest.mark.parametrize(("which", "database_url"), [*((w, "sqlite") for w in sorted(HELD)), ("a", "postgresql")],
                          indirect=["database_url"])
 def test_heldout_set_reaches_its_goals(cli, tmp_path: Path, which: str) -> None:  # type: ignore[no-untyped-def]
