@@ -15,7 +15,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Container, Sequence
+from collections.abc import Container, Sequence, Set
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
@@ -32,7 +32,7 @@ from .scanner import INITIALS, LATIN, LONG_NAME, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 58  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 59  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 CAMEL_RE = re.compile(r"[A-Z][a-z]+")  # the humps of a mark written in camel case (Kitchen, Aid)
@@ -453,15 +453,36 @@ def _homophone_words() -> frozenset[str]:
 
 
 def _brand_kind_sets(kinds: ProductKinds, labelled: list[set[str]] | list[frozenset[str]]) -> dict[str, list[Any]]:
-    """Per brand, from what its labels name: the kinds it makes, the wider and the accessory kinds."""
+    """Per brand, from what its labels name: the kinds it makes, the wider and the accessory kinds, and the
+    kinds of its fellows on the list."""
     known = set(kinds.keywords)
     brand_kinds = [kinds.related(set(own)) for own in labelled]
+    broad = [kinds.broader(set(own)) - kinds.narrower(set(own)) for own in labelled]
     return {
         "brand_kinds": brand_kinds,
-        "brand_broad_kinds": [kinds.broader(set(own)) - kinds.narrower(set(own)) for own in labelled],
+        "brand_broad_kinds": broad,
         "brand_accessory_kinds": [kinds.accessory_kinds - own for own in labelled],
         "brand_kinds_known": [bool(k & known) for k in brand_kinds],
+        "brand_kin_kinds": _kin_kinds(labelled, brand_kinds, broad),
     }
+
+
+def _kin_kinds(labelled: Sequence[Set[str]], brand_kinds: list[frozenset[str]],
+               broad: list[frozenset[str]]) -> list[frozenset[str]]:
+    """Per brand, the kinds the list's other brands label beside a kind it labels too, the wider kinds aside: a
+    maker of "vitamins, supplements" beside one of "fish oil, supplements" makes the kind of thing fish oil is,
+    which the embedding may not see ("fish oil" is 0.30 from "supplements"). Read from the user's own list."""
+    by_kind: dict[str, list[int]] = {}
+    narrow = [frozenset(own) - wide for own, wide in zip(labelled, broad, strict=True)]
+    for b_idx, own in enumerate(narrow):
+        for kind in own:
+            by_kind.setdefault(kind, []).append(b_idx)
+    out = []
+    for b_idx, own in enumerate(narrow):
+        fellows = {c for kind in own for c in by_kind[kind] if c != b_idx}
+        kin = set().union(*(narrow[c] for c in fellows)) if fellows else set()
+        out.append(frozenset(kin - brand_kinds[b_idx]))
+    return out
 
 
 def unknown_category_labels(brands: list[Brand], kinds: ProductKinds | None = None) -> dict[str, list[str]]:
@@ -706,6 +727,7 @@ class Library:
     brand_kinds_known: list[bool]  # per brand: whether any of its category labels names a kind of the taxonomy
     brand_broad_kinds: list[frozenset[str]]  # per brand: the wider kinds among brand_kinds (outdoor for shoes)
     brand_accessory_kinds: list[frozenset[str]]  # per brand: accessory kinds its labels do not name (keychains)
+    brand_kin_kinds: list[frozenset[str]]  # per brand: kinds its fellows on the list label beside its own
     near_guard: frozenset[str] = frozenset()  # real words one character from a three-character name
     everyday_lines: frozenset[str] = frozenset()  # knowledge-base lines that are ordinary words: need context
     everyday_names: frozenset[str] = frozenset()  # Latin house-mark names that are English words (citizen, champion)
@@ -723,6 +745,10 @@ class Library:
         if not matched:
             return False
         return bool(matched - self.brand_broad_kinds[b_idx]) or not (categories - own)
+
+    def of_kin_kind(self, categories: frozenset[str] | set[str], b_idx: int) -> bool:
+        """Whether a title names a kind that the brand's fellows on the list sell beside one it sells too."""
+        return bool(set(categories) & self.brand_kin_kinds[b_idx])
 
     def names_own_product(self, word: str, b_idx: int) -> bool:
         """Whether an accessory word is what the brand's own category labels name: a case to a maker of

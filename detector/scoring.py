@@ -539,11 +539,12 @@ class RuleScorer:
         * a Chinese name that is also a dictionary word (红豆, 红蜻蜓), alone in a title naming no kind of product
           and holding no word as near as label_word_min to the brand's labels (杂粮 is no underwear), nor close to
           its counterfeits: the listing may be the word's thing at the word's price;
-        * any name, in a title naming none of the brand's kinds whose every word is farther than label_word_far
-          from each label ("coros chorus sheet music choir" to "sports watches", 箭牌 口香糖 to "toilets"), and
-          close to the brand's counterfeits for nothing but the name ("Hermes greek god statue" is 0.44 from
-          "Hermes Birkin 30 fake"). Only words that far count for any name: a weak embedding links some words
-          poorly to their labels (油烟机 to "range hoods").
+        * any name, in a title naming none of the brand's kinds nor a kind its fellows on the list sell beside
+          one of them (fish oil, for a maker of supplements, where another brand is labelled both), whose every
+          word is farther than label_word_far from each label ("coros chorus sheet music choir" to "sports
+          watches", 箭牌 口香糖 to "toilets"), and close to the brand's counterfeits for nothing but the name
+          ("Hermes greek god statue" is 0.44 from "Hermes Birkin 30 fake"). Only words that far count for any
+          name: a weak embedding links some words poorly to their labels (油烟机 to "range hoods").
         """
         if evidence.terms or evidence.claims:
             return None
@@ -565,6 +566,7 @@ class RuleScorer:
                 and semantic.label_sim < float(kind["label_word_min"])):
             return f"'{choice.best.word}' is also a word, and nothing in the title is {makes}{nearest}"
         if (semantic.label_word and not self.in_category(evidence, choice.brand)
+                and not self.library.of_kin_kind(evidence.categories, self.library.brand_index[choice.brand.id])
                 and semantic.label_sim < float(kind["label_word_far"])
                 and not (near_counterfeits and self._beyond_names(choice, semantic))):
             return f"nothing in the title is near {makes}{nearest}"

@@ -470,6 +470,38 @@ def test_a_plain_mark_in_a_title_far_from_every_label_takes_no_price(tmp_path: P
     store.close()
 
 
+def test_a_kind_a_fellow_on_the_list_sells_beside_the_brand_s_own_is_of_its_kind(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """The embedding puts "fish oil" 0.30 from "supplements", so a title of fish oil was far from a supplement maker's
+    every label and its price went unheard. Where another brand of the list is labelled both "fish oil" and
+    "supplements", the list itself says fish oil is the kind of thing a maker of supplements sells."""
+    from detector import Brand, BrandNames
+
+    maker = Brand(id="velmora", names=BrandNames(en=["Velmora"]), categories=["vitamins", "supplements"],
+                  reference_prices={"USD": 25})
+    fellow = Brand(id="tidecrest", names=BrandNames(en=["Tidecrest"]), categories=["fish oil", "supplements"],
+                   reference_prices={"USD": 30})
+    listing = Listing(title="Velmora Fish Oil 1200mg 200 softgels", price=4, currency="USD")
+    alone_dir, beside_dir = tmp_path / "alone", tmp_path / "beside"
+    alone_dir.mkdir(), beside_dir.mkdir()
+    store, alone = _beside_a_boot_maker(alone_dir, bundled_terms, maker)
+    unheard = alone.score(listing)
+    assert not unheard.flagged and "price_not_compared" in {r.signal for r in unheard.reasons}, unheard
+    store.close()
+    store = LibraryStore(f"sqlite:///{beside_dir / 'ipwatch.db'}")
+    store.import_brands([maker, fellow, Brand(id="tabihouse", names=BrandNames(zh=["塔比屋"]), categories=["boots"],
+                                              reference_prices={"CNY": 5000})])
+    store.import_terms(bundled_terms)
+    exemplars = ExemplarStore(store, beside_dir / "indices")
+    exemplars.add([{"title": "塔比屋 分趾靴 复刻 K77XY0311 原版皮 女 短靴", "brand_id": "tabihouse"}], "counterfeit")
+    beside = Detector(store.load_library(), semantic=ExemplarSemantics(exemplars))
+    heard = beside.score(listing)
+    assert heard.flagged and any(r.signal == "price_ratio" for r in heard.reasons), heard
+    # the fellow's kind is no context for what names neither: soap is still far from every label
+    soap = beside.score(Listing(title="Velmora scented soy wax melts lavender", price=4, currency="USD"))
+    assert not soap.flagged, soap
+    store.close()
+
+
 @pytest.mark.parametrize(("word", "label", "usd", "of_kind", "everyday"), [
     # NBA is no taxonomy word, but the semantic stage reads it as "basketballs"
     ("Gazelle", "basketballs", 40, "Gazelle NBA official game ball size 7", "Gazelle Serengeti wildlife print framed"),
