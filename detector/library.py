@@ -472,17 +472,14 @@ def _kin_kinds(labelled: Sequence[Set[str]], brand_kinds: list[frozenset[str]],
     """Per brand, the kinds the list's other brands label beside a kind it labels too, the wider kinds aside: a
     maker of "vitamins, supplements" beside one of "fish oil, supplements" makes the kind of thing fish oil is,
     which the embedding may not see ("fish oil" is 0.30 from "supplements"). Read from the user's own list."""
-    by_kind: dict[str, list[int]] = {}
     narrow = [frozenset(own) - wide for own, wide in zip(labelled, broad, strict=True)]
-    for b_idx, own in enumerate(narrow):
+    beside: dict[str, set[str]] = defaultdict(set)  # a kind -> the kinds labelled beside it by some brand
+    for own in narrow:
         for kind in own:
-            by_kind.setdefault(kind, []).append(b_idx)
-    out = []
-    for b_idx, own in enumerate(narrow):
-        fellows = {c for kind in own for c in by_kind[kind] if c != b_idx}
-        kin = set().union(*(narrow[c] for c in fellows)) if fellows else set()
-        out.append(frozenset(kin - brand_kinds[b_idx]))
-    return out
+            beside[kind] |= own
+    # a kind only the brand itself labels adds nothing: what is beside it is the brand's own labels
+    return [frozenset(set().union(*(beside[kind] for kind in own)) - brand_kinds[b_idx]) if own else frozenset()
+            for b_idx, own in enumerate(narrow)]
 
 
 def unknown_category_labels(brands: list[Brand], kinds: ProductKinds | None = None) -> dict[str, list[str]]:
