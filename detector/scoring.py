@@ -47,6 +47,12 @@ def level_for(risk: float, levels: dict[str, float]) -> str:
     return "none"
 
 
+# Rule parts that clear a listing of its mark (the owner's own seller; the mark's everyday sense on another kind),
+# each also a feature of the same name: whichever scorer runs, such a listing keeps the rules' risk
+# (RuleScorer.cleared; models.training.served_risks for a model's held-out figures)
+CLEARING = ("authorized_seller", "other_product_kind")
+
+
 class RuleScorer:
     """Scores lexical evidence with the weights of the scoring rules."""
 
@@ -395,7 +401,7 @@ class RuleScorer:
         """Whether the rules clear the listing of its mark: another kind of product (read only where the title
         makes no claim: RuleScorer._other_kind), or a seller the mark owner authorised, who sells that mark's
         goods: no infringement of it, whatever the price."""
-        return "other_product_kind" in assessment.parts or "authorized_seller" in assessment.parts
+        return any(part in assessment.parts for part in CLEARING)
 
     def result(
         self, listing: Listing, assessment: Assessment, logit: float, threshold: float, model_version: str

@@ -14,6 +14,7 @@ from sklearn.metrics import brier_score_loss
 from sklearn.model_selection import GroupKFold, GroupShuffleSplit
 
 from detector import FEATURE_NAMES, Detector, Listing
+from detector.scoring import CLEARING
 from eval.metrics import binary_metrics, choose_threshold
 
 from .estimator import CalibratedRiskModel, ListingFeatures
@@ -25,6 +26,17 @@ ANCHOR = FEATURE_NAMES.index("rule_logit")  # the model corrects the rules rathe
 # still rank listings instead of rounding to 0 and 1.
 LABEL_NOISE = 0.05
 DEFAULT_THRESHOLD = 0.5  # kept when the held-out brands allow it (eval.metrics.choose_threshold)
+_CLEARED = [FEATURE_NAMES.index(part) for part in CLEARING]
+
+
+def served_risks(estimator: CalibratedRiskModel, X: np.ndarray) -> np.ndarray:  # noqa: N803
+    """A model's risks as the detector serves them: a listing the rules clear (the owner's own seller, the mark's
+    everyday sense) keeps the rules' risk, the logistic of their log-odds (Detector._score_assessment), so the
+    held-out figures and the threshold chosen on them are those of the scores users see."""
+    risks = estimator.predict_proba(X)[:, 1]
+    cleared = (X[:, _CLEARED] != 0).any(axis=1)
+    risks[cleared] = 1.0 / (1.0 + np.exp(-np.clip(X[cleared, ANCHOR], -50, 50)))
+    return risks
 
 
 @dataclass
@@ -73,7 +85,7 @@ def train_model(
     if len(set(y[test_idx])) < 2 or len(set(y[train_idx])) < 2:
         raise ValueError("the held-out split lacks one of the labels; add rows or change --seed")
     estimator = CalibratedRiskModel(C=C, anchor=ANCHOR, label_noise=LABEL_NOISE).fit(X[train_idx], y[train_idx])
-    risks = estimator.predict_proba(X[test_idx])[:, 1]
+    risks = served_risks(estimator, X[test_idx])
     threshold = choose_threshold(y[test_idx], risks, default=DEFAULT_THRESHOLD)
     hashed = data_hash(rows)
     params = {"C": C, "holdout": holdout, "seed": seed, "calibration": "sigmoid", "estimator": "logistic_regression",
@@ -111,7 +123,7 @@ def cross_validate(detector: Detector, rows: list[dict[str, Any]], folds: int = 
         if len(set(y[train_idx])) < 2 or len(set(y[test_idx])) < 2:
             continue
         estimator = CalibratedRiskModel(C=C, anchor=ANCHOR, label_noise=LABEL_NOISE).fit(X[train_idx], y[train_idx])
-        risks = estimator.predict_proba(X[test_idx])[:, 1]
+        risks = served_risks(estimator, X[test_idx])
         threshold = choose_threshold(y[test_idx], risks, default=DEFAULT_THRESHOLD)
         per_fold.append(held_out_metrics(y[test_idx], risks, threshold))
     if not per_fold:

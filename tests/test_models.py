@@ -175,4 +175,10 @@ def test_an_authorised_seller_is_cleared_by_any_scorer(detector: Detector, train
     # flag, which in an evaluation would stand above counterfeits both scorers miss
     cleared, by_rules = model.score(listing), detector.score(listing)
     assert cleared.risk == by_rules.risk < 0.05 and cleared.model_version == "m", (cleared, by_rules)
+    # training's held-out figures (and the threshold chosen on them) read such a listing the same way
+    from models.training import served_risks
+
+    features = ListingFeatures(detector).fit([listing]).transform([listing])
+    assert trained.estimator.predict_proba(features)[0, 1] > 0.1  # the model alone would put it up there
+    assert served_risks(trained.estimator, features)[0] == pytest.approx(by_rules.risk, abs=1e-4)
     assert model.score(listing.model_copy(update={"seller_id": None})).flagged  # the price speaks otherwise
