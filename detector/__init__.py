@@ -105,11 +105,21 @@ class Detector:
             choices = [self.scorer.choose_brand(evidence[i]) for i in wanted]
             found = self.semantic.assess([listings[i].title for i in wanted],
                                          [choice.brand.id if choice else None for choice in choices])
-            for i, choice, item in zip(wanted, choices, found, strict=True):
+            words: list[int] = []  # titles whose only mention is a dictionary word nothing read as the name
+            for k, (i, choice, item) in enumerate(zip(wanted, choices, found, strict=True)):
                 out[i] = item
                 labels = self._labels_to_ask(evidence[i], choice)
                 if labels and choice is not None:
                     self._nearest_label(evidence[i], labels, [(h.start, h.end) for h in choice.hits], item)
+                if choice is not None and self.scorer.unread_word(choice, item):
+                    words.append(k)
+            if words:
+                # such a title names no brand (喂食 is feeding, not 卫仕): read against the nearest brand's
+                # counterfeits, as any title naming none is (PK-FD2X 自动喂食器 is a model number of another brand)
+                nearest = self.semantic.assess([listings[wanted[k]].title for k in words], [None] * len(words))
+                for k, item in zip(words, nearest, strict=True):
+                    out[wanted[k]] = item
+                    choices[k] = None
             self._embedded_claims([(evidence[i], out[i], choice) for i, choice in zip(wanted, choices, strict=True)])
         return out
 

@@ -106,6 +106,9 @@ class RuleScorer:
             evidence = replace(evidence, claims=[*evidence.claims, *(
                 Hit("embedded_claim", p, a, b, evidence.text.text[a:b]) for a, b, p in semantic.claims)])
         choice = self.choose_brand(evidence)
+        if choice is not None and semantic is not None and self.unread_word(choice, semantic):
+            choice = None  # a dictionary word read as a name (喂食 for 卫仕) that nothing put in context is the word:
+            # the title names no brand, and the semantic stage read it as such (Detector._semantic_for)
         if choice is None and semantic is not None:
             choice = self._semantic_candidate(evidence, semantic)
         elif choice is not None and semantic is not None and semantic.brand_id == choice.brand.id and all(
@@ -306,6 +309,12 @@ class RuleScorer:
                                   brand_id=choice.brand.id, feature=group,
                                   detail=f"cosine {semantic.counterfeit_sim:.2f} to counterfeits ({ids}), "
                                          f"{semantic.genuine_sim:.2f} to the genuine catalogue"))
+
+    def unread_word(self, choice: BrandChoice, semantic: SemanticEvidence | None) -> bool:
+        """Whether the chosen mention is a dictionary word read as the name (``reads_as_word``) that neither the
+        brand's counterfeit words nor a word read as one of its labels put in context: the word, not the name."""
+        return (choice.best.needs_context and reads_as_word(choice.best)
+                and not self._exemplar_words(choice, semantic) and not self._means_label(choice, semantic))
 
     def _exemplar_words(self, choice: BrandChoice | None, semantic: SemanticEvidence | None) -> list[str]:
         """Distinctive words of the chosen brand's counterfeit exemplars in the title, its names left out,

@@ -431,6 +431,15 @@ HELD = {
           "none_flagged": ("authorized", "second_hand", "unlisted_brand", "generic", "homonym"),
           "families": ("brand_riding", "counterfeit_terms", "diacritics", "exemplar_match", "homophone", "initials",
                        "knockoff_mark", "lookalike_char", "low_price", "mixed_script")},
+    # 30 more brands (thirteenth session, after set w's mechanism); first measured P 0.987 R 0.963 PR-AUC 0.986: a
+    # title holding another brand's exemplar model number (PK-FD2X 自动喂食器) was read against 卫仕 for 喂食, a word
+    # read as that name, and so never against the exemplars (read as naming no brand since). Missed still: 卫士 (a
+    # word read as 卫仕, put in context by no label reading) and 英民 (民/氏 not in the shape table); flagged: a
+    # storage bag (收纳袋, no accessory word) for the brand's duvet
+    "x": {"precision": 0.95, "recall": 0.92, "pr_auc": 0.96, "negative_max": 0.1,
+          "none_flagged": ("authorized", "second_hand", "unlisted_brand", "generic", "genuine_retail", "homonym"),
+          "families": ("brand_riding", "counterfeit_terms", "diacritics", "exemplar_match", "homophone", "initials",
+                       "knockoff_mark", "low_price", "mixed_script", "paraphrased_claim")},
 }
 
 

@@ -470,6 +470,31 @@ def test_a_plain_mark_in_a_title_far_from_every_label_takes_no_price(tmp_path: P
     store.close()
 
 
+def test_a_dictionary_word_read_as_a_name_leaves_the_title_to_the_exemplars(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """喂食 (feeding) is read exactly as an invented 维实: a weak mention that names no brand unless a word of the
+    title means one of 维实's labels. Nothing does here, so the title names no brand, and stage 2 must read it as it
+    reads any such title, against the nearest brand's counterfeits: their model number makes it theirs."""
+    from detector import Brand, BrandNames
+
+    store = LibraryStore(f"sqlite:///{tmp_path / 'ipwatch.db'}")
+    store.import_brands([
+        Brand(id="weishi", names=BrandNames(zh=["维实"]), categories=["pet supplements"],
+              reference_prices={"CNY": 150}),
+        Brand(id="qixiao", names=BrandNames(zh=["奇宵"]), categories=["pet feeders"], reference_prices={"CNY": 800})])
+    store.import_terms(bundled_terms)
+    exemplars = ExemplarStore(store, tmp_path / "indices")
+    exemplars.add([{"title": "奇宵 自动喂食器 仿品 ZR-5170", "brand_id": "qixiao"},
+                   {"title": "奇宵 宠物喂食器 高仿 ZR-5170", "brand_id": "qixiao"}], "counterfeit")
+    cascade = Detector(store.load_library(), semantic=ExemplarSemantics(exemplars))
+    listing = Listing(title="ZR-5170 自动喂食器 wifi 猫咪", price=199, currency="CNY")
+    assert any(h.word == "维实" for h in cascade.analyse(listing).brand_hits)  # the word is read as the name...
+    result = cascade.score(listing)
+    assert result.flagged and result.brand_id == "qixiao", result  # ...and names nothing: the model number speaks
+    assert any(r.signal == "similar_counterfeit_exemplar" and "ZR-5170" in (r.detail or "") for r in result.reasons), [
+        (r.signal, r.detail) for r in result.reasons]
+    store.close()
+
+
 def test_a_kind_a_fellow_on_the_list_sells_beside_the_brand_s_own_is_of_its_kind(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
     """The embedding puts "fish oil" 0.30 from "supplements", so a title of fish oil was far from a supplement maker's
     every label and its price went unheard. Where another brand of the list is labelled both "fish oil" and
