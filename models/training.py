@@ -91,8 +91,10 @@ def train_model(
     params = {"C": C, "holdout": holdout, "seed": seed, "calibration": "sigmoid", "estimator": "logistic_regression",
               "anchor": FEATURE_NAMES[ANCHOR], "anchor_scale": estimator.anchor_scale,
               "label_noise": estimator.label_noise}
+    # the features too: a detector upgraded since reads the same rows otherwise, and its model is another model
+    features_hash = hashlib.sha256(np.ascontiguousarray(X, dtype=float).tobytes()).hexdigest()[:16]
     version = "model-" + hashlib.sha256(
-        json.dumps([hashed, params, detector.library.version, FEATURE_NAMES]).encode()
+        json.dumps([hashed, params, detector.library.version, FEATURE_NAMES, features_hash]).encode()
     ).hexdigest()[:10]
     metadata = {
         "version": version,
@@ -101,6 +103,7 @@ def train_model(
         "coefficients": dict(zip(FEATURE_NAMES, (round(float(c), 4) for c in estimator.coef_), strict=True)),
         "intercept": round(estimator.intercept_, 4),
         "training_data_hash": hashed,
+        "features_hash": features_hash,
         "library_version": detector.library.version,
         "params": params,
         "n_train": int(len(train_idx)),

@@ -108,6 +108,24 @@ def test_training_metadata(trained) -> None:  # type: ignore[no-untyped-def]
     assert len(meta["training_data_hash"]) == 64 and meta["library_version"].startswith("lib-")
 
 
+def test_a_model_on_other_features_is_another_version(detector: Detector, labelled: list[dict], trained,  # type: ignore[no-untyped-def]
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same rows, list and parameters read by a detector upgraded since give other features: the model trained
+    on them is another model, registered beside the first rather than refused as already there."""
+    read = ListingFeatures.transform
+
+    def upgraded(self, X):  # type: ignore[no-untyped-def]  # noqa: N803
+        features = read(self, X)
+        features[:, FEATURE_NAMES.index("brand_hits")] += 1.0
+        return features
+
+    monkeypatch.setattr(ListingFeatures, "transform", upgraded)
+    other = train_model(detector, labelled)
+    assert other.metadata["training_data_hash"] == trained.metadata["training_data_hash"]
+    assert other.metadata["features_hash"] != trained.metadata["features_hash"]
+    assert other.metadata["version"] != trained.metadata["version"]
+
+
 def test_registry(tmp_path: Path, trained) -> None:  # type: ignore[no-untyped-def]
     registry = ModelRegistry(tmp_path / "models")
     assert registry.load_promoted() is None and registry.versions() == []
