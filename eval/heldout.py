@@ -66,7 +66,7 @@ HELDOUT_SETS = {"a": "heldout", "b": "heldout_b", "c": "heldout_c", "d": "heldou
                 "k": "heldout_k", "l": "heldout_l", "m": "heldout_m", "n": "heldout_n", "o": "heldout_o",
                 "p": "heldout_p", "q": "heldout_q",
                 "r": "heldout_r", "s": "heldout_s", "t": "heldout_t",
-                "u": "heldout_u", "v": "heldout_v", "w": "heldout_w", "x": "heldout_x"}
+                "u": "heldout_u", "v": "heldout_v", "w": "heldout_w", "x": "heldout_x", "y": "heldout_y"}
 
 
 @cache  # one entry per set of HELDOUT_SETS (an unknown name raises, so is never cached)
