@@ -151,7 +151,10 @@ class ExemplarSemantics:
                 evidence = self._against(vector, owner, runner_up=evidence.counterfeit_sim)
             if evidence.brand_id is not None:
                 evidence.shared_terms = sorted({term for term, brands in held if evidence.brand_id in brands})
-                evidence.model_numbers = _as_written(title, [t for t in evidence.shared_terms if self.is_model_term(t)])
+                # a code the counterfeits of two brands or more write is a spec (5W-30, an oil grade), no model
+                alone = {term for term, brands in held if brands == (evidence.brand_id,)}
+                evidence.model_numbers = _as_written(title, [t for t in evidence.shared_terms
+                                                             if t in alone and self.is_model_term(t)])
                 evidence.distinctive_terms = [t for t in evidence.shared_terms if t not in self.ordinary]
                 evidence.own_model_number = owner == evidence.brand_id
             evidence.background_sim = float(ordinary)

@@ -495,6 +495,32 @@ def test_a_dictionary_word_read_as_a_name_leaves_the_title_to_the_exemplars(tmp_
     store.close()
 
 
+def test_a_code_two_brands_counterfeits_write_is_a_spec_not_a_model_number(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """5W-30 is an oil grade every oil is sold by: written in the exemplars of two brands, it is no model number of
+    either, and a generic oil of that grade is no brand's counterfeit; a code one brand's counterfeits alone write
+    still is (its model)."""
+    from detector import Brand, BrandNames
+
+    store = LibraryStore(f"sqlite:///{tmp_path / 'ipwatch.db'}")
+    store.import_brands([
+        Brand(id="lubrix", names=BrandNames(zh=["润驰"]), categories=["engine oil"], reference_prices={"CNY": 300}),
+        Brand(id="motaro", names=BrandNames(zh=["摩拓"]), categories=["engine oil"], reference_prices={"CNY": 350})])
+    store.import_terms(bundled_terms)
+    exemplars = ExemplarStore(store, tmp_path / "indices")
+    exemplars.add([{"title": "润驰 极护 全合成机油 假货 LX-9Q4L", "brand_id": "lubrix"},
+                   {"title": "Lubrix Edge 5W-30 fake LX-9Q4L", "brand_id": "lubrix"},
+                   {"title": "摩拓1号 机油 仿品 MT-7K1L", "brand_id": "motaro"},
+                   {"title": "Motaro 1 5W-30 counterfeit MT-7K1L", "brand_id": "motaro"}], "counterfeit")
+    cascade = Detector(store.load_library(), semantic=ExemplarSemantics(exemplars))
+    generic = cascade.score(Listing(title="全合成机油 5W-30 4L 通用", price=59, currency="CNY"))
+    assert not generic.flagged, [(r.signal, r.detail) for r in generic.reasons]
+    assert not any("model number 5W-30" in (r.detail or "") for r in generic.reasons), generic
+    coded = cascade.score(Listing(title="LX-9Q4L 全合成机油 5W-30 4L", price=99, currency="CNY"))
+    assert coded.flagged and coded.brand_id == "lubrix", coded
+    assert any("shares model number LX-9Q4L" in (r.detail or "") for r in coded.reasons), coded
+    store.close()
+
+
 def test_a_kind_a_fellow_on_the_list_sells_beside_the_brand_s_own_is_of_its_kind(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
     """The embedding puts "fish oil" 0.30 from "supplements", so a title of fish oil was far from a supplement maker's
     every label and its price went unheard. Where another brand of the list is labelled both "fish oil" and
