@@ -106,9 +106,9 @@ class RuleScorer:
             evidence = replace(evidence, claims=[*evidence.claims, *(
                 Hit("embedded_claim", p, a, b, evidence.text.text[a:b]) for a, b, p in semantic.claims)])
         choice = self.choose_brand(evidence)
-        if choice is not None and semantic is not None and self.unread_word(choice, semantic):
-            choice = None  # a dictionary word read as a name (喂食 for 卫仕) that nothing put in context is the word:
-            # the title names no brand, and the semantic stage read it as such (Detector._semantic_for)
+        if choice is not None and self.unread_word(choice, semantic):
+            choice = None  # a dictionary word read as a name (圣像, 喂食 for 卫仕) that nothing put in context is the
+            # word: the title names no brand, and the semantic stage read it as such (Detector._semantic_for)
         if choice is None and semantic is not None:
             choice = self._semantic_candidate(evidence, semantic)
         elif choice is not None and semantic is not None and semantic.brand_id == choice.brand.id and all(
@@ -132,8 +132,6 @@ class RuleScorer:
             # the taxonomy's 巧克力 makes it sweets beside a brand of snacks)
             choice = self._in_context(evidence, choice, _label_reading(semantic))
             own_words = True
-        if choice is not None and choice.best.needs_context and reads_as_word(choice.best):
-            choice = None  # a dictionary word read as the name (圣像) that nothing put in context is the word
         brand_id = choice.brand.id if choice else None
         nominative = self._nominative(evidence, choice)
         group = None

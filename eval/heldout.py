@@ -39,6 +39,10 @@ Two kinds:
   ``eval/heldout_u/`` (set "u") 30 more (twelfth session, after set t's mechanisms), mostly English titles: pizza
   ovens, coffee gear, 3D printers, keyboards, streaming and music gear, flossers, hair dryers, power banks, and
   brands' own cheap consumables (filters, nozzles, resin) against the price of their machines;
+  ``eval/heldout_v/`` to ``eval/heldout_y/`` (sets "v" to "y") 30 more each (thirteenth session, v before its code,
+  each later one after the last one's mechanisms): cashmere, tea, skincare, appliances, smart devices and outdoor
+  gear (v); skincare, snacks, supplements, shakes, drinks and yogurt (w); bedding, baby food and gear, pet food,
+  supplies and gadgets (x); tyres, engine oil, car care, dash cams, batteries and e-bikes (y);
 * the **real-brand set**: a protection list built from the brands that real Taobao titles annotate
   (``taobao_ecommerce_ner``) with their English names from ``tangbuy_brand_alias_zh_en``, and the
   real Taobao, JD and Walmart titles that name those brands. They are genuine listings, so the
@@ -61,12 +65,8 @@ from .real_titles import real_titles, shared_data_dir
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-HELDOUT_SETS = {"a": "heldout", "b": "heldout_b", "c": "heldout_c", "d": "heldout_d", "e": "heldout_e",
-                "f": "heldout_f", "g": "heldout_g", "h": "heldout_h", "i": "heldout_i", "j": "heldout_j",
-                "k": "heldout_k", "l": "heldout_l", "m": "heldout_m", "n": "heldout_n", "o": "heldout_o",
-                "p": "heldout_p", "q": "heldout_q",
-                "r": "heldout_r", "s": "heldout_s", "t": "heldout_t",
-                "u": "heldout_u", "v": "heldout_v", "w": "heldout_w", "x": "heldout_x", "y": "heldout_y"}
+# set "a" is eval/heldout/, every later one eval/heldout_<letter>/, in the order they were written
+HELDOUT_SETS = {"a": "heldout", **{letter: f"heldout_{letter}" for letter in "bcdefghijklmnopqrstuvwxy"}}
 
 
 @cache  # one entry per set of HELDOUT_SETS (an unknown name raises, so is never cached)

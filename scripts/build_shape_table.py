@@ -109,8 +109,10 @@ def main() -> None:
         pa, pb = list(parts.get(a, [])), list(parts.get(b, []))
         if not pa or not pb:
             return False
-        if codes_apart == 0 and part_repeated(pa, pb):
-            return True  # the same four corners, one part written twice: 内/肉
+        extra = part_beyond(pa, pb)
+        shorter = pa if len(pa) < len(pb) else pb
+        if codes_apart == 0 and extra is not None and extra in shorter:
+            return True  # the same four corners, one part written twice: 内/肉 (冂人人 for 冂人, as 新秀丽丽 in names)
         if abs(count[a] - count[b]) > 1:
             return False
         if len(pa) == len(pb):
@@ -127,28 +129,20 @@ def main() -> None:
             if abs(size(x) - size(y)) > 1:
                 return False
             return codes_apart <= 1 or (codes_apart == 2 and shared >= max(size(x), size(y)))
-        longer, shorter = (pa, pb) if len(pa) > len(pb) else (pb, pa)
-        if codes_apart > 1 or len(longer) != len(shorter) + 1:  # a stroke added may move one corner: 牛/生
-            return False
-        extra = list(longer)
-        for piece in shorter:
-            if piece not in extra:
-                return False
-            extra.remove(piece)
-        return size(extra[0]) == 1  # one stroke more or less: 鸟/乌
+        # a stroke added may move one corner (牛/生): one stroke more or less, 鸟/乌
+        return codes_apart <= 1 and extra is not None and size(extra) == 1
 
-    def part_repeated(pa: list[str], pb: list[str]) -> bool:
-        """Whether one decomposition is the other with one of its own parts once more (冂人人 for 冂人): the
-        character-level counterpart of a name with one character written twice (新秀丽丽)."""
+    def part_beyond(pa: list[str], pb: list[str]) -> str | None:
+        """The one part the longer decomposition has beyond all of the shorter's, where it has exactly one."""
         longer, shorter = (pa, pb) if len(pa) > len(pb) else (pb, pa)
         if len(longer) != len(shorter) + 1:
-            return False
+            return None
         extra = list(longer)
         for piece in shorter:
             if piece not in extra:
-                return False
+                return None
             extra.remove(piece)
-        return extra[0] in shorter
+        return extra[0]
 
     def stroke_added(a: str, b: str, codes_apart: int) -> bool:
         """One is the other character with a dot added (卞/下, 玉/王, 太/大, 甶/田), or another single stroke where

@@ -359,28 +359,30 @@ def test_a_dictionary_word_name_needs_its_kind_of_product_for_the_price_to_speak
     store.close()
 
 
+def _cascade(tmp_path: Path, terms, brands, counterfeits: list[tuple[str, str]]) -> tuple[LibraryStore, Detector]:  # type: ignore[no-untyped-def]
+    """A store with ``brands``, the lexicon, and ``counterfeits`` ((brand id, title) pairs) as counterfeit
+    exemplars, in ``tmp_path``; the cascade over it."""
+    store = LibraryStore(f"sqlite:///{tmp_path / 'ipwatch.db'}")
+    store.import_brands(brands)
+    store.import_terms(terms)
+    exemplars = ExemplarStore(store, tmp_path / "indices")
+    exemplars.add([{"title": title, "brand_id": brand} for brand, title in counterfeits], "counterfeit")
+    return store, Detector(store.load_library(), semantic=ExemplarSemantics(exemplars))
+
+
 def _with_exemplars(tmp_path: Path, terms, brand, titles: list[str]) -> tuple[LibraryStore, Detector]:  # type: ignore[no-untyped-def]
     """A store with ``brand`` alone, the lexicon, and ``titles`` as its counterfeit exemplars; the cascade over it."""
-    store = LibraryStore(f"sqlite:///{tmp_path / 'ipwatch.db'}")
-    store.import_brands([brand])
-    store.import_terms(terms)
-    exemplars = ExemplarStore(store, tmp_path / "indices")
-    exemplars.add([{"title": title, "brand_id": brand.id} for title in titles], "counterfeit")
-    return store, Detector(store.load_library(), semantic=ExemplarSemantics(exemplars))
+    return _cascade(tmp_path, terms, [brand], [(brand.id, title) for title in titles])
 
 
-def _beside_a_boot_maker(tmp_path: Path, terms, brand) -> tuple[LibraryStore, Detector]:  # type: ignore[no-untyped-def]
-    """A store with ``brand`` and a boot maker whose one counterfeit exemplar makes the semantic stage: most
-    brands of a list have no exemplars of their own."""
+def _beside_a_boot_maker(tmp_path: Path, terms, brand, *others) -> tuple[LibraryStore, Detector]:  # type: ignore[no-untyped-def]
+    """A store with ``brand`` (and ``others``) and a boot maker whose one counterfeit exemplar makes the semantic
+    stage: most brands of a list have no exemplars of their own."""
     from detector import Brand, BrandNames
 
-    store = LibraryStore(f"sqlite:///{tmp_path / 'ipwatch.db'}")
-    store.import_brands([brand, Brand(id="tabihouse", names=BrandNames(zh=["塔比屋"]), categories=["boots"],
-                                      reference_prices={"CNY": 5000})])
-    store.import_terms(terms)
-    exemplars = ExemplarStore(store, tmp_path / "indices")
-    exemplars.add([{"title": "塔比屋 分趾靴 复刻 K77XY0311 原版皮 女 短靴", "brand_id": "tabihouse"}], "counterfeit")
-    return store, Detector(store.load_library(), semantic=ExemplarSemantics(exemplars))
+    boots = Brand(id="tabihouse", names=BrandNames(zh=["塔比屋"]), categories=["boots"], reference_prices={"CNY": 5000})
+    return _cascade(tmp_path, terms, [brand, *others, boots],
+                    [("tabihouse", "塔比屋 分趾靴 复刻 K77XY0311 原版皮 女 短靴")])
 
 
 def test_a_claim_in_words_the_n_gram_model_never_saw_is_read_by_its_embedding(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
@@ -476,16 +478,11 @@ def test_a_dictionary_word_read_as_a_name_leaves_the_title_to_the_exemplars(tmp_
     reads any such title, against the nearest brand's counterfeits: their model number makes it theirs."""
     from detector import Brand, BrandNames
 
-    store = LibraryStore(f"sqlite:///{tmp_path / 'ipwatch.db'}")
-    store.import_brands([
+    store, cascade = _cascade(tmp_path, bundled_terms, [
         Brand(id="weishi", names=BrandNames(zh=["维实"]), categories=["pet supplements"],
               reference_prices={"CNY": 150}),
-        Brand(id="qixiao", names=BrandNames(zh=["奇宵"]), categories=["pet feeders"], reference_prices={"CNY": 800})])
-    store.import_terms(bundled_terms)
-    exemplars = ExemplarStore(store, tmp_path / "indices")
-    exemplars.add([{"title": "奇宵 自动喂食器 仿品 ZR-5170", "brand_id": "qixiao"},
-                   {"title": "奇宵 宠物喂食器 高仿 ZR-5170", "brand_id": "qixiao"}], "counterfeit")
-    cascade = Detector(store.load_library(), semantic=ExemplarSemantics(exemplars))
+        Brand(id="qixiao", names=BrandNames(zh=["奇宵"]), categories=["pet feeders"], reference_prices={"CNY": 800})],
+        [("qixiao", "奇宵 自动喂食器 仿品 ZR-5170"), ("qixiao", "奇宵 宠物喂食器 高仿 ZR-5170")])
     listing = Listing(title="ZR-5170 自动喂食器 wifi 猫咪", price=199, currency="CNY")
     assert any(h.word == "维实" for h in cascade.analyse(listing).brand_hits)  # the word is read as the name...
     result = cascade.score(listing)
@@ -501,17 +498,11 @@ def test_a_code_two_brands_counterfeits_write_is_a_spec_not_a_model_number(tmp_p
     still is (its model)."""
     from detector import Brand, BrandNames
 
-    store = LibraryStore(f"sqlite:///{tmp_path / 'ipwatch.db'}")
-    store.import_brands([
+    store, cascade = _cascade(tmp_path, bundled_terms, [
         Brand(id="lubrix", names=BrandNames(zh=["润驰"]), categories=["engine oil"], reference_prices={"CNY": 300}),
-        Brand(id="motaro", names=BrandNames(zh=["摩拓"]), categories=["engine oil"], reference_prices={"CNY": 350})])
-    store.import_terms(bundled_terms)
-    exemplars = ExemplarStore(store, tmp_path / "indices")
-    exemplars.add([{"title": "润驰 极护 全合成机油 假货 LX-9Q4L", "brand_id": "lubrix"},
-                   {"title": "Lubrix Edge 5W-30 fake LX-9Q4L", "brand_id": "lubrix"},
-                   {"title": "摩拓1号 机油 仿品 MT-7K1L", "brand_id": "motaro"},
-                   {"title": "Motaro 1 5W-30 counterfeit MT-7K1L", "brand_id": "motaro"}], "counterfeit")
-    cascade = Detector(store.load_library(), semantic=ExemplarSemantics(exemplars))
+        Brand(id="motaro", names=BrandNames(zh=["摩拓"]), categories=["engine oil"], reference_prices={"CNY": 350})],
+        [("lubrix", "润驰 极护 全合成机油 假货 LX-9Q4L"), ("lubrix", "Lubrix Edge 5W-30 fake LX-9Q4L"),
+         ("motaro", "摩拓1号 机油 仿品 MT-7K1L"), ("motaro", "Motaro 1 5W-30 counterfeit MT-7K1L")])
     generic = cascade.score(Listing(title="全合成机油 5W-30 4L 通用", price=59, currency="CNY"))
     assert not generic.flagged, [(r.signal, r.detail) for r in generic.reasons]
     assert not any("model number 5W-30" in (r.detail or "") for r in generic.reasons), generic
@@ -538,13 +529,7 @@ def test_a_kind_a_fellow_on_the_list_sells_beside_the_brand_s_own_is_of_its_kind
     unheard = alone.score(listing)
     assert not unheard.flagged and "price_not_compared" in {r.signal for r in unheard.reasons}, unheard
     store.close()
-    store = LibraryStore(f"sqlite:///{beside_dir / 'ipwatch.db'}")
-    store.import_brands([maker, fellow, Brand(id="tabihouse", names=BrandNames(zh=["塔比屋"]), categories=["boots"],
-                                              reference_prices={"CNY": 5000})])
-    store.import_terms(bundled_terms)
-    exemplars = ExemplarStore(store, beside_dir / "indices")
-    exemplars.add([{"title": "塔比屋 分趾靴 复刻 K77XY0311 原版皮 女 短靴", "brand_id": "tabihouse"}], "counterfeit")
-    beside = Detector(store.load_library(), semantic=ExemplarSemantics(exemplars))
+    store, beside = _beside_a_boot_maker(beside_dir, bundled_terms, maker, fellow)
     heard = beside.score(listing)
     assert heard.flagged and any(r.signal == "price_ratio" for r in heard.reasons), heard
     # the fellow's kind is no context for what names neither: soap is still far from every label
