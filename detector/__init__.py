@@ -153,7 +153,8 @@ class Detector:
         """The brand labels a title's words are compared with, where the taxonomy leaves the question open: for
         a weak mention, the labels it does not know; for a name that is also a dictionary word in a title naming
         no kind of product, all of them (is 红豆 杂粮 the brand's kind of product? is "Spalding NBA game ball"?);
-        for any name written plainly in a title naming none of the brand's kinds, all of them too."""
+        for a title holding a part word, or any name written plainly, in a title naming none of the brand's kinds,
+        all of them too."""
         if choice is None:
             return None
         if choice.best.needs_context:
@@ -163,6 +164,10 @@ class Detector:
                 return choice.brand.categories or None
             return self._unknown_labels.get(choice.brand.id)
         if not evidence.categories and (self.scorer.reads_as_word(choice) or self.scorer.everyday_mark(choice)):
+            return choice.brand.categories or None
+        if evidence.accessory and not self.scorer.in_category(evidence, choice.brand):
+            # is the part word the brand's own kind of product (充电器 beside a maker of chargers, whatever
+            # form its name took)? RuleScorer._own_product_words keeps it from reading as a part if so
             return choice.brand.categories or None
         if self.scorer.plainly_named(choice) and not self.scorer.in_category(evidence, choice.brand):
             # a house mark written plainly in a title of none of its kinds: do its words name the brand's kind

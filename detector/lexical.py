@@ -359,8 +359,10 @@ class LexicalMatcher:
             brand_hits=brand_hits,
             terms=terms,
             nominative=by_kind.get("nominative", []),
-            # an accessory word inside the name of a kind is part of that name: a stand mixer is no stand
-            accessory=[a for a in by_kind.get("accessory", []) if not _inside_any(a, kind_words, strictly_longer=True)],
+            # an accessory word inside the name of a kind is part of that name: a stand mixer is no stand; one the
+            # title says comes with the product is part of the package ("opener with battery backup", 带充电线)
+            accessory=[a for a in by_kind.get("accessory", []) if not _inside_any(a, kind_words, strictly_longer=True)
+                       and not _included(nt, a, _inclusion_cues(nt, by_kind))],
             second_hand=by_kind.get("second_hand", []),
             categories=categories,
             sure_categories=sure,
@@ -1025,6 +1027,38 @@ def _standing_alone(nt: NormalisedText, hit: Hit) -> bool:
     before = nt.original[a - 1] if a > 0 else " "
     after = nt.original[b] if b < len(nt.original) else " "
     return not (before.isalnum() or after.isalnum())
+
+
+INCLUDED_GAP_WORDS = 2  # words between an inclusion cue and the accessory it brings ("with 2 batteries", 送原装充电器)
+_GAP_WORD = re.compile(r"[^\W_]+|[\u3400-\u9fff]")  # a Latin word or number, or one Chinese character
+_CLAUSE_BREAKS = frozenset(",，;；|/、。!！?？【】[]()（）")
+
+
+def _inclusion_cues(nt: NormalisedText, by_kind: dict[str, list[Hit]]) -> list[Hit]:
+    """The inclusion cues that start a word as the seller wrote it and are no part of a longer word the
+    automaton knows (配 of 配件 or 适配, 带 of 钢带 are no cue)."""
+    found = by_kind.get("inclusion", [])
+    if not found:
+        return []
+    others = [(h.start, h.end) for kind, hits in by_kind.items() if kind != "inclusion" for h in hits]
+    out = []
+    for cue in found:
+        start = nt.original_span(cue.start, cue.end)[0]
+        if (start == 0 or not nt.original[start - 1].isalnum()) and not _overlaps_any(cue, others):
+            out.append(cue)
+    return out
+
+
+def _included(nt: NormalisedText, hit: Hit, cues: list[Hit]) -> bool:
+    """Whether an accessory word follows an inclusion cue in the same clause, at most INCLUDED_GAP_WORDS
+    words after it: what comes with the product, not what the listing sells."""
+    for cue in cues:
+        if cue.end > hit.start:
+            continue
+        between = nt.original[nt.original_span(cue.start, cue.end)[1]:nt.original_span(hit.start, hit.end)[0]]
+        if not _CLAUSE_BREAKS.intersection(between) and len(_GAP_WORD.findall(between)) <= INCLUDED_GAP_WORDS:
+            return True
+    return False
 
 
 def _inside_any(hit: Hit, others: list[Hit], strictly_longer: bool = False) -> bool:

@@ -62,6 +62,7 @@ class LexicalRules:
     category_keywords: dict[str, list[str]]
     brand_sense_affixes: list[str]
     quantity_units: frozenset[str] = frozenset()
+    inclusion_cues: tuple[str, ...] = ()
 
 
 GLOSS_MATCH_MIN = 4  # a label's head or pinyin word this long is matched to a dictionary gloss (car, tea are not)
@@ -246,6 +247,7 @@ def load_lexical_rules() -> LexicalRules:
         category_keywords={k: list(v) for k, v in raw["category_keywords"].items()},
         brand_sense_affixes=_flatten(raw.get("brand_sense_affixes", [])),
         quantity_units=frozenset(_flatten(raw.get("quantity_units", []))),
+        inclusion_cues=tuple(_flatten(raw.get("inclusion_cues", []))),
     )
 
 
@@ -949,6 +951,8 @@ class Library:
             context.add(cue, "nominative", POSTPOSED)
         for word in rules.accessory_words:
             context.add(word, "accessory", None)
+        for cue in rules.inclusion_cues:
+            context.add(cue, "inclusion", None)
         for marker in rules.second_hand_markers:
             context.add(marker, "second_hand", None)
         for homonym, contexts in rules.homonyms.items():

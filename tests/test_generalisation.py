@@ -450,6 +450,15 @@ HELD = {
           "none_flagged": ("authorized", "second_hand", "unlisted_brand", "generic", "genuine_retail", "homonym"),
           "families": ("brand_riding", "counterfeit_terms", "diacritics", "exemplar_match", "homophone", "initials",
                        "mixed_script")},
+    # 30 more brands, the smart and ordinary home (fourteenth session, written before its code); first measured
+    # P 0.987 R 0.938 PR-AUC 0.987: a disguised name (贝尔津) beside a part word that is the brand's own product
+    # (充电器 to a maker of chargers) was never read against the brand's labels, and "opener with battery backup"
+    # read as a battery; both read since. Missed still: 贝尔全 (全/金 not in the shape table), Gove (a GCIDE word);
+    # flagged: a genuine outlet at a quarter of the reference price
+    "z": {"precision": 0.95, "recall": 0.92, "pr_auc": 0.96, "negative_max": 0.09,
+          "none_flagged": ("authorized", "second_hand", "unlisted_brand", "accessory", "generic", "homonym"),
+          "families": ("brand_riding", "counterfeit_terms", "diacritics", "exemplar_match", "homophone", "initials",
+                       "low_price", "mixed_script", "paraphrased_claim")},
 }
 
 

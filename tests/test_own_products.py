@@ -114,6 +114,22 @@ def test_an_accessory_word_that_is_the_brands_own_product_keeps_the_price_signal
     assert filters.flagged and any(r.signal == "price_ratio" for r in filters.reasons)
 
 
+def test_an_accessory_word_after_an_inclusion_cue_is_part_of_the_package(detector: Detector) -> None:
+    # "with USB cable", 带充电器: what comes with the product, not what the listing sells; its price is compared
+    light = _score(detector, "Blinkie bike light set with USB cable", price=3, currency="USD")
+    assert light.flagged and any(r.signal == "price_ratio" for r in light.reasons), light.reasons
+    scooter = _score(detector, "金鹿 电动滑板车 折叠 带充电器", price=200, currency="CNY")
+    assert scooter.flagged and any(r.signal == "price_ratio" for r in scooter.reasons), scooter.reasons
+    # the part itself, or a part named before the cue, is still what the listing sells
+    assert not _score(detector, "battery for Blinkie bike light", price=3, currency="USD").flagged
+    assert not _score(detector, "Blinkie bike light mount with screws", price=3, currency="USD").flagged
+    # a cue inside a longer word is no cue (配 of 配件, 带 of 钢带), nor one clause away, nor three words before
+    assert not _score(detector, "金鹿 电动车 配件 充电器 48V", price=39, currency="CNY").flagged
+    assert not _score(detector, "金鹿 电动车 钢带 充电器 48V", price=39, currency="CNY").flagged
+    assert not _score(detector, "Blinkie bike light with box, battery only", price=3, currency="USD").flagged
+    assert not _score(detector, "Blinkie light with many spare lithium battery", price=3, currency="USD").flagged
+
+
 def test_a_fit_cue_that_is_a_verb_needs_its_preposition(detector: Detector) -> None:
     # "works and looks like" is no compatibility: the stove's price is compared
     claim = _score(detector, "Trangia 27 stove, works and looks exactly like the name brand one", price=20,

@@ -289,6 +289,27 @@ def test_a_word_read_as_the_brands_label_in_another_language_is_its_product(tmp_
     store.close()
 
 
+def test_a_part_word_read_as_the_brands_label_is_its_product_in_any_form(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """充电器 is a part (a phone's charger), but to a maker of "chargers" it is the product: a title holding a part
+    word and no word of the brand's kinds is read against its labels, for a disguise (连锐达, as sure a mention as
+    the name) as for the name itself."""
+    from detector import Brand, BrandNames
+
+    brand = Brand(id="lianruida", names=BrandNames(zh=["联锐达"]), categories=["chargers"],
+                  reference_prices={"CNY": 150})
+    tools = Brand(id="dewoke", names=BrandNames(zh=["德沃克"]), categories=["power tools"],
+                  reference_prices={"CNY": 600})
+    store, cascade = _beside_a_boot_maker(tmp_path, bundled_terms, brand, tools)
+    for title in ("联锐达 充电器 20W 快充", "连锐达 充电器 20W 快充"):
+        result = cascade.score(Listing(title=title, price=19, currency="CNY"))
+        assert result.flagged and result.brand_id == "lianruida", (title, result.reasons)
+        assert any(r.signal == "price_ratio" for r in result.reasons), (title, result.reasons)
+    # to a maker of something else it stays a part: its price says nothing of the brand's product
+    part = cascade.score(Listing(title="得沃克 充电器 20V 锂电", price=39, currency="CNY"))
+    assert part.brand_id == "dewoke" and not part.flagged, part.reasons
+    store.close()
+
+
 def test_model_numbers_are_embedded_in_capitals_and_nothing_else_changes_case() -> None:
     from feature_store.semantic import codes_in_capitals
 
