@@ -46,7 +46,9 @@ Two kinds:
   ``eval/heldout_z/`` (set "z") 30 more (fourteenth session, before its code): the smart and ordinary home, cameras,
   smart locks, sensors, plugs, switches and sockets, televisions, fridges and washers, fans and heaters, thermostats,
   door locks, showers, lawn and garden, garage door openers, several of whose names are ordinary words (涂鸦, 先锋,
-  统帅, 飞雕, 乐橙, siemens, Chamberlain, Leader);
+  统帅, 飞雕, 乐橙, siemens, Chamberlain, Leader); ``eval/heldout_aa/`` (set "aa") 30 more (fourteenth session, after
+  set z's mechanisms): fishing, swimming, yoga, snow sports, badminton, tennis, table tennis, bicycles, balls, fitness
+  and camping, several of whose names are ordinary words (双鱼, 银河, 狂神, 川崎, 海德, arena, molten, Burton, Mikasa);
 * the **real-brand set**: a protection list built from the brands that real Taobao titles annotate
   (``taobao_ecommerce_ner``) with their English names from ``tangbuy_brand_alias_zh_en``, and the
   real Taobao, JD and Walmart titles that name those brands. They are genuine listings, so the
@@ -69,8 +71,8 @@ from .real_titles import real_titles, shared_data_dir
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-# set "a" is eval/heldout/, every later one eval/heldout_<letter>/, in the order they were written
-HELDOUT_SETS = {"a": "heldout", **{letter: f"heldout_{letter}" for letter in "bcdefghijklmnopqrstuvwxyz"}}
+# set "a" is eval/heldout/, every later one eval/heldout_<name>/, in the order they were written (after z: aa)
+HELDOUT_SETS = {"a": "heldout", **{name: f"heldout_{name}" for name in [*"bcdefghijklmnopqrstuvwxyz", "aa"]}}
 
 
 @cache  # one entry per set of HELDOUT_SETS (an unknown name raises, so is never cached)
