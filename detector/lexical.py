@@ -316,11 +316,14 @@ class LexicalMatcher:
         for found, claims in zip(named, self.library.claims.find_many([e.text.text for e in named], names),
                                  strict=True):
             # where a claim term already speaks, the window adds nothing; a brand-riding term ("same as") that
-            # is not beside the brand does not speak, and the claim around it ("exact same as the boutique") does
+            # is not beside the brand does not speak, and the claim around it ("exact same as the boutique") does;
+            # nor does a soft term the window reads beyond (原厂 of "与原厂配套的品质完全相同": the phrase is the claim)
             terms = self.library.terms
-            taken = [(t.start, t.end) for t in found.terms if terms[t.ref].category in CLAIM_CATEGORIES]
+            taken = [(t.start, t.end, terms[t.ref].strength == "soft") for t in found.terms
+                     if terms[t.ref].category in CLAIM_CATEGORIES]
             for start, end, probability in claims:
-                if not any(start < e and s < end for s, e in taken):
+                if not any(start < e and s < end and not (soft and start <= s and e <= end and end - start > e - s)
+                           for s, e, soft in taken):
                     found.claims.append(Hit("claim", probability, start, end, found.text.text[start:end]))
 
     def _evidence(

@@ -103,6 +103,17 @@ def test_claims_that_no_one_can_tell_them_apart(detector: Detector, title: str) 
     assert "learned_claim" in {r.signal for r in result.reasons}, result.reasons
 
 
+def test_a_claim_read_beyond_a_soft_term_inside_it_speaks(detector: Detector) -> None:
+    # 原版 alone is a soft word (a first edition, the original version); the phrase around it is the claim
+    result = _score(detector, "尼康 D3500 相机 与原版的做工用料完全相同", price=2000, currency="CNY")
+    claim = next((r for r in result.reasons if r.signal == "learned_claim"), None)
+    assert claim is not None and "原版" in claim.text, result.reasons
+    assert result.flagged
+    # the soft word alone is still only itself
+    alone = _score(detector, "尼康 D3500 相机 原版 说明书", price=2000, currency="CNY")
+    assert "learned_claim" not in {r.signal for r in alone.reasons} and not alone.flagged
+
+
 def test_ordinary_wording_about_differences_is_no_claim(detector: Detector) -> None:
     result = _score(detector, "Nikon D3500 camera body, slight color difference due to lighting", price=450,
                     currency="USD")

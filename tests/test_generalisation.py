@@ -445,8 +445,10 @@ HELD = {
     # a code two brands' counterfeits write (a spec since, no model). Below the issue's 0.80: paraphrased claims
     # 0.75 ("和4S店用的是同一批", "与原厂配套的品质完全相同": neither claim model reads them). Missed besides: 嘉宝多
     # (宝/实 not in the shape table), Rain-Y, a Continental tyre named by its size alone (225/45R17: no word of the
-    # kind, so the everyday word reads it); flagged: valve caps and an oil funnel (气嘴帽, 漏斗: no accessory word)
-    "y": {"precision": 0.95, "recall": 0.92, "pr_auc": 0.96, "negative_max": 0.2, "family_floor": 0.75,
+    # kind, so the everyday word reads it); flagged: valve caps and an oil funnel (气嘴帽, 漏斗: no accessory word).
+    # Fourteenth session: "与原厂配套的品质完全相同" is read as a claim since (a soft term inside a claim window no
+    # longer silences it), so paraphrased claims reach 0.875
+    "y": {"precision": 0.95, "recall": 0.92, "pr_auc": 0.96, "negative_max": 0.2,
           "none_flagged": ("authorized", "second_hand", "unlisted_brand", "generic", "genuine_retail", "homonym"),
           "families": ("brand_riding", "counterfeit_terms", "diacritics", "exemplar_match", "homophone", "initials",
                        "mixed_script")},
@@ -459,6 +461,15 @@ HELD = {
           "none_flagged": ("authorized", "second_hand", "unlisted_brand", "accessory", "generic", "homonym"),
           "families": ("brand_riding", "counterfeit_terms", "diacritics", "exemplar_match", "homophone", "initials",
                        "low_price", "mixed_script", "paraphrased_claim")},
+    # 30 more brands, sport and the outdoors (fourteenth session, after set z's mechanisms); first measured P 1.000
+    # R 0.951 PR-AUC 0.983, no negative flagged. Below the issue's 0.80: look-alike characters 0.50 (鼎/晶, 腾/胜
+    # twice: glyph cosines 0.86 and 0.83, sharing 目/日 or 月 only, under the shape table's bar); missed besides:
+    # "和渔具店卖的一个模子出来的" (n-gram 0.18, embedding 0.84 against 0.75 and 0.90)
+    "aa": {"precision": 0.95, "recall": 0.92, "pr_auc": 0.96, "negative_max": 0.0, "family_floor": 0.5,
+           "none_flagged": ("authorized", "second_hand", "unlisted_brand", "accessory", "generic", "genuine_retail",
+                            "homonym"),
+           "families": ("brand_riding", "counterfeit_terms", "diacritics", "exemplar_match", "homophone", "initials",
+                        "knockoff_mark", "low_price", "mixed_script")},
 }
 
 
