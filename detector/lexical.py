@@ -319,11 +319,9 @@ class LexicalMatcher:
             # is not beside the brand does not speak, and the claim around it ("exact same as the boutique") does;
             # nor does a soft term the window reads beyond (原厂 of "与原厂配套的品质完全相同": the phrase is the claim)
             terms = self.library.terms
-            taken = [(t.start, t.end, terms[t.ref].strength == "soft") for t in found.terms
-                     if terms[t.ref].category in CLAIM_CATEGORIES]
+            taken = [t for t in found.terms if terms[t.ref].category in CLAIM_CATEGORIES]
             for start, end, probability in claims:
-                if not any(start < e and s < end and not (soft and start <= s and e <= end and end - start > e - s)
-                           for s, e, soft in taken):
+                if not any(_silences(t, terms[t.ref].strength, start, end) for t in taken):
                     found.claims.append(Hit("claim", probability, start, end, found.text.text[start:end]))
 
     def _evidence(
@@ -349,6 +347,7 @@ class LexicalMatcher:
             categories |= labelled
             sure |= labelled
 
+        included = _inclusion_cues(nt, by_kind)
         brand_hits = self._brand_hits(nt, view, by_kind, categories, bool(terms), windows)
         brand_hits, homonyms = self._drop_homonyms(
             brand_hits, by_kind.get("homonym_context", []),
@@ -365,7 +364,7 @@ class LexicalMatcher:
             # an accessory word inside the name of a kind is part of that name: a stand mixer is no stand; one the
             # title says comes with the product is part of the package ("opener with battery backup", 带充电线)
             accessory=[a for a in by_kind.get("accessory", []) if not _inside_any(a, kind_words, strictly_longer=True)
-                       and not _included(nt, a, _inclusion_cues(nt, by_kind))],
+                       and not _included(nt, a, included)],
             second_hand=by_kind.get("second_hand", []),
             categories=categories,
             sure_categories=sure,
@@ -1030,6 +1029,14 @@ def _standing_alone(nt: NormalisedText, hit: Hit) -> bool:
     before = nt.original[a - 1] if a > 0 else " "
     after = nt.original[b] if b < len(nt.original) else " "
     return not (before.isalnum() or after.isalnum())
+
+
+def _silences(term: Hit, strength: str, start: int, end: int) -> bool:
+    """Whether a lexicon claim term speaks for the claim window [start, end): it overlaps the window, and is
+    strong or holds the whole window (a soft term inside a window that reads beyond it does not)."""
+    if not (start < term.end and term.start < end):
+        return False
+    return strength != "soft" or not (start <= term.start and term.end <= end and end - start > term.end - term.start)
 
 
 INCLUDED_GAP_WORDS = 2  # words between an inclusion cue and the accessory it brings ("with 2 batteries", 送原装充电器)
