@@ -49,6 +49,8 @@ Two kinds:
   统帅, 飞雕, 乐橙, siemens, Chamberlain, Leader); ``eval/heldout_aa/`` (set "aa") 30 more (fourteenth session, after
   set z's mechanisms): fishing, swimming, yoga, snow sports, badminton, tennis, table tennis, bicycles, balls, fitness
   and camping, several of whose names are ordinary words (双鱼, 银河, 狂神, 川崎, 海德, arena, molten, Burton, Mikasa);
+  ``eval/heldout_ab/`` (set "ab") 30 more (fourteenth session, after its mechanisms): makeup, lip colour, skin care,
+  shampoo and hair oil, brushes, palettes and nail polish (Benefit, Origins, Rare Beauty, Urban Decay, Too Faced);
 * the **real-brand set**: a protection list built from the brands that real Taobao titles annotate
   (``taobao_ecommerce_ner``) with their English names from ``tangbuy_brand_alias_zh_en``, and the
   real Taobao, JD and Walmart titles that name those brands. They are genuine listings, so the
@@ -71,8 +73,8 @@ from .real_titles import real_titles, shared_data_dir
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-# set "a" is eval/heldout/, every later one eval/heldout_<name>/, in the order they were written (after z: aa)
-HELDOUT_SETS = {"a": "heldout", **{name: f"heldout_{name}" for name in [*"bcdefghijklmnopqrstuvwxyz", "aa"]}}
+# set "a" is eval/heldout/, every later one eval/heldout_<name>/, in the order they were written (after z: aa, ab)
+HELDOUT_SETS = {"a": "heldout", **{name: f"heldout_{name}" for name in [*"bcdefghijklmnopqrstuvwxyz", "aa", "ab"]}}
 
 
 @cache  # one entry per set of HELDOUT_SETS (an unknown name raises, so is never cached)
