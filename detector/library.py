@@ -79,6 +79,23 @@ def _singular(word: str) -> str:
     return word
 
 
+NAME_HEAD_MIN = 3  # a label's head this long, ending a name's last word, is the kind the name says (oil, wax)
+
+
+def name_says_kind(name: str, labels: Sequence[str]) -> bool:
+    """Whether a Latin name's last word ends with the head of one of the brand's labels (Moroccanoil beside "hair
+    oil", Turtle Wax beside "car wax"): the mark names its own kind of product, whatever else the title says."""
+    words = _singular_words(ProductKinds.label_text(name))
+    if not words or not name.isascii():
+        return False
+    last = words[-1]
+    for label in labels:
+        forms = _singular_words(label)
+        if forms and len(forms[-1]) >= NAME_HEAD_MIN and last.endswith(forms[-1]):
+            return True
+    return False
+
+
 @lru_cache(maxsize=4096)
 def _gloss_targets(label: str) -> tuple[str | None, frozenset[str]]:
     """What :meth:`ProductKinds.glossed_label_word` looks for of an English label (each label's computed once):

@@ -11,7 +11,15 @@ import re
 from dataclasses import dataclass, replace
 
 from .lexical import EVASION_KINDS, BrandHit, Hit, LexicalEvidence, reads_as_word
-from .library import BARE_CUE_MIN_LETTERS, DERIVED_SOURCE, POSTPOSED, Library, dictionary_words, everyday_key
+from .library import (
+    BARE_CUE_MIN_LETTERS,
+    DERIVED_SOURCE,
+    POSTPOSED,
+    Library,
+    dictionary_words,
+    everyday_key,
+    name_says_kind,
+)
 from .semantic import SemanticEvidence
 from .text import has_cjk, normalise_term
 from .types import Brand, LexiconTerm, Listing, Reason, ScoreResult
@@ -557,7 +565,8 @@ class RuleScorer:
           word is farther than label_word_far from each label ("coros chorus sheet music choir" to "sports
           watches", 箭牌 口香糖 to "toilets"), and close to the brand's counterfeits for nothing but the name
           ("Hermes greek god statue" is 0.44 from "Hermes Birkin 30 fake"). Only words that far count for any
-          name: a weak embedding links some words poorly to their labels (油烟机 to "range hoods").
+          name: a weak embedding links some words poorly to their labels (油烟机 to "range hoods"). Not for a name
+          that says its kind itself (Moroccanoil beside "hair oil": "Moroccanoil Treatment" is the oil).
         """
         if evidence.terms or evidence.claims:
             return None
@@ -580,6 +589,7 @@ class RuleScorer:
             return f"'{choice.best.word}' is also a word, and nothing in the title is {makes}{nearest}"
         if (semantic.label_word and not self.in_category(evidence, choice.brand)
                 and not self.library.of_kin_kind(evidence.categories, self.library.brand_index[choice.brand.id])
+                and not any(name_says_kind(h.word, choice.brand.categories) for h in choice.hits)
                 and semantic.label_sim < float(kind["label_word_far"])
                 and not (near_counterfeits and self._beyond_names(choice, semantic))):
             return f"nothing in the title is near {makes}{nearest}"

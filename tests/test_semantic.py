@@ -513,6 +513,23 @@ def test_a_plain_mark_in_a_title_far_from_every_label_takes_no_price(tmp_path: P
     store.close()
 
 
+def test_a_name_that_says_its_own_kind_is_priced_whatever_the_other_words(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
+    """Kelpwax makes "car wax": its name ends with the label's head, so a title whose other words sit far from the
+    label ("Kelpwax hybrid shine original") still names the brand's kind, and its price is compared. A name
+    that says nothing of the kind keeps the far-from-every-label reading."""
+    from detector import Brand, BrandNames
+    from detector.library import name_says_kind
+
+    assert name_says_kind("Kelpwax", ["car wax"]) and name_says_kind("Brine Oil", ["engine oils"])
+    assert not name_says_kind("Velmora", ["rice cookers"]) and not name_says_kind("岚途", ["rice cookers"])
+    brand = Brand(id="kelpwax", names=BrandNames(en=["Kelpwax"]), categories=["car wax"],
+                  reference_prices={"USD": 40})
+    store, cascade = _beside_a_boot_maker(tmp_path, bundled_terms, brand)
+    cheap = cascade.score(Listing(title="Kelpwax hybrid shine original", price=5, currency="USD"))
+    assert cheap.flagged and any(r.signal == "price_ratio" for r in cheap.reasons), cheap
+    store.close()
+
+
 def test_a_dictionary_word_read_as_a_name_leaves_the_title_to_the_exemplars(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
     """喂食 (feeding) is read exactly as an invented 维实: a weak mention that names no brand unless a word of the
     title means one of 维实's labels. Nothing does here, so the title names no brand, and stage 2 must read it as it
