@@ -165,13 +165,12 @@ class Detector:
             return self._unknown_labels.get(choice.brand.id)
         if not evidence.categories and (self.scorer.reads_as_word(choice) or self.scorer.everyday_mark(choice)):
             return choice.brand.categories or None
-        if evidence.accessory and not self.scorer.in_category(evidence, choice.brand):
-            # is the part word the brand's own kind of product (充电器 beside a maker of chargers, whatever
-            # form its name took)? RuleScorer._own_product_words keeps it from reading as a part if so
-            return choice.brand.categories or None
-        if self.scorer.plainly_named(choice) and not self.scorer.in_category(evidence, choice.brand):
-            # a house mark written plainly in a title of none of its kinds: do its words name the brand's kind
-            # at all ("coros chorus sheet music choir" beside "sports watches")? The price asks (RuleScorer._price)
+        if (evidence.accessory or self.scorer.plainly_named(choice)) and not self.scorer.in_category(
+                evidence, choice.brand):
+            # a part word in a title of none of the brand's kinds: is it the brand's own product (充电器 beside a
+            # maker of chargers, whatever form its name took)? RuleScorer._own_product_words keeps it a product
+            # if so. A house mark written plainly there: do the title's words name the brand's kind at all
+            # ("coros chorus sheet music choir" beside "sports watches")? The price asks (RuleScorer._price)
             return choice.brand.categories or None
         return None
 

@@ -347,7 +347,12 @@ class LexicalMatcher:
             categories |= labelled
             sure |= labelled
 
-        included = _inclusion_cues(nt, by_kind)
+        accessory = by_kind.get("accessory", [])
+        if accessory:  # an accessory word inside the name of a kind is part of that name: a stand mixer is no
+            # stand; one the title says comes with the product is part of the package ("with battery backup", 带充电线)
+            included = _inclusion_cues(nt, by_kind)
+            accessory = [a for a in accessory if not _inside_any(a, kind_words, strictly_longer=True)
+                         and not _included(nt, a, included)]
         brand_hits = self._brand_hits(nt, view, by_kind, categories, bool(terms), windows)
         brand_hits, homonyms = self._drop_homonyms(
             brand_hits, by_kind.get("homonym_context", []),
@@ -361,10 +366,7 @@ class LexicalMatcher:
             brand_hits=brand_hits,
             terms=terms,
             nominative=by_kind.get("nominative", []),
-            # an accessory word inside the name of a kind is part of that name: a stand mixer is no stand; one the
-            # title says comes with the product is part of the package ("opener with battery backup", 带充电线)
-            accessory=[a for a in by_kind.get("accessory", []) if not _inside_any(a, kind_words, strictly_longer=True)
-                       and not _included(nt, a, included)],
+            accessory=accessory,
             second_hand=by_kind.get("second_hand", []),
             categories=categories,
             sure_categories=sure,

@@ -85,15 +85,17 @@ NAME_HEAD_MIN = 3  # a label's head this long, ending a name's last word, is the
 def name_says_kind(name: str, labels: Sequence[str]) -> bool:
     """Whether a Latin name's last word ends with the head of one of the brand's labels (Moroccanoil beside "hair
     oil", Turtle Wax beside "car wax"): the mark names its own kind of product, whatever else the title says."""
-    words = _singular_words(ProductKinds.label_text(name))
+    words = _singular_words(name)
     if not words or not name.isascii():
         return False
-    last = words[-1]
-    for label in labels:
-        forms = _singular_words(label)
-        if forms and len(forms[-1]) >= NAME_HEAD_MIN and last.endswith(forms[-1]):
-            return True
-    return False
+    return any((head := _label_head(label)) and words[-1].endswith(head) for label in labels)
+
+
+@lru_cache(maxsize=4096)
+def _label_head(label: str) -> str:
+    """A label's last word in the singular, NAME_HEAD_MIN letters or more, or "" (each label's computed once)."""
+    forms = _singular_words(label)
+    return forms[-1] if forms and len(forms[-1]) >= NAME_HEAD_MIN else ""
 
 
 @lru_cache(maxsize=4096)
