@@ -51,6 +51,9 @@ Two kinds:
   and camping, several of whose names are ordinary words (双鱼, 银河, 狂神, 川崎, 海德, arena, molten, Burton, Mikasa);
   ``eval/heldout_ab/`` (set "ab") 30 more (fourteenth session, after its mechanisms): makeup, lip colour, skin care,
   shampoo and hair oil, brushes, palettes and nail polish (Benefit, Origins, Rare Beauty, Urban Decay, Too Faced);
+  ``eval/heldout_ac/`` (set "ac") 30 more (fifteenth session, before its code): watches, gold and jewellery, luggage
+  and school bags, belts, shoes, flip-flops, jeans and clothing, several of whose names are ordinary words or other
+  things (海鸥, 啄木鸟, 天王, 中国黄金, Belle, Daphne, Rossini, DW);
 * the **real-brand set**: a protection list built from the brands that real Taobao titles annotate
   (``taobao_ecommerce_ner``) with their English names from ``tangbuy_brand_alias_zh_en``, and the
   real Taobao, JD and Walmart titles that name those brands. They are genuine listings, so the
@@ -73,8 +76,8 @@ from .real_titles import real_titles, shared_data_dir
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-# set "a" is eval/heldout/, every later one eval/heldout_<name>/, in the order they were written (after z: aa, ab)
-HELDOUT_SETS = {"a": "heldout", **{name: f"heldout_{name}" for name in [*"bcdefghijklmnopqrstuvwxyz", "aa", "ab"]}}
+# set "a" is eval/heldout/, every later one eval/heldout_<name>/, in the order they were written (after z: aa, ab, ac)
+HELDOUT_SETS = {"a": "heldout", **{name: f"heldout_{name}" for name in [*"bcdefghijklmnopqrstuvwxyz", "aa", "ab", "ac"]}}
 
 
 @cache  # one entry per set of HELDOUT_SETS (an unknown name raises, so is never cached)
