@@ -732,12 +732,22 @@ class LexicalMatcher:
                                             detail=f"{original} is {found.word} written as words"))
                         taken.append((start, end))
                         continue
+                    if found.weak and self._english_compound(original):
+                        continue  # carry-on, add-on: English words joined by a hyphen, however they sound
                     how = f"{original} {'sounds' if found.heard else 'looks'} like {found.word}"
                     out.append(BrandHit(found.brand, "lookalike", start, end, found.word, needs_context=found.weak,
                                         detail=how + (" (an ordinary word too)" if found.ordinary else ""),
                                         ordinary_word=found.ordinary))
                     taken.append((start, end))
         return out
+
+    def _english_compound(self, original: str) -> bool:
+        """Whether a token is English words joined by hyphens (carry-on, check-in, all-weather): a compound of
+        the language, which a mark's weak look-alike (a short mark changed, a spelling by ear) is not."""
+        parts = _HYPHEN_RE.split(original.lower())
+        english = [len(p) >= 3 and _is_english(p, self._english) for p in parts]
+        return len(parts) > 1 and any(english) and all(e or (len(p) == 2 and p.isalpha())
+                                                       for e, p in zip(english, parts, strict=True))
 
     def _lookalikes(self, keys: list[str]) -> list[str]:
         """The keys (letter runs, or runs of them joined by spaces) that look like a brand name.
@@ -1017,6 +1027,7 @@ def _overlaps_any(hit: Hit | BrandHit, spans: list[tuple[int, int]]) -> bool:
     return any(hit.start < e and s < hit.end for s, e in spans)
 
 
+_HYPHEN_RE = re.compile(r"[-\u2010\u2011\u2013]")
 _JOINER_RE = re.compile(r"[\s\-]*")  # what may stand between a mark and a bare riding word: "Dior-inspired"
 
 

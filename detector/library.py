@@ -357,7 +357,7 @@ def _shape_rows() -> list[tuple[str, str, str]]:
     return rows
 
 
-SHAPES_PER_CHARACTER = 12  # the most frequent look-alikes of a character that make variants
+SHAPES_PER_CHARACTER = 16  # the most frequent look-alikes of a character that make variants
 
 
 def derived_variants(zh: str, shapes: dict[str, str], written: dict[str, str] | None = None

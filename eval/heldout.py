@@ -77,7 +77,8 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 # set "a" is eval/heldout/, every later one eval/heldout_<name>/, in the order they were written (after z: aa, ab, ac)
-HELDOUT_SETS = {"a": "heldout", **{name: f"heldout_{name}" for name in [*"bcdefghijklmnopqrstuvwxyz", "aa", "ab", "ac"]}}
+HELDOUT_SETS = {"a": "heldout",
+                **{name: f"heldout_{name}" for name in [*"bcdefghijklmnopqrstuvwxyz", "aa", "ab", "ac"]}}
 
 
 @cache  # one entry per set of HELDOUT_SETS (an unknown name raises, so is never cached)

@@ -26,7 +26,11 @@ By the package's four-corner codes, stroke decompositions and stroke counts (str
 By their glyphs: each character drawn in the font at 48 px and blurred (sigma 1.5 px), the cosine of
 the two images at least GLYPH_SHARED when the decompositions share a component, a character counting as a
 component of itself (途/逾, 朗/朝, 丹/舟, 斐/裴, 米/来), at least GLYPH_ALONE when they share none (大/太,
-王/玉). The structural rules miss such pairs when stroke counts differ by two or more.
+王/玉), or at least GLYPH_NEAREST when it is one of the character's NEAREST closest glyphs in the pool, whatever
+their parts (马/乌, 家/冢, 光/先, 来/耒: the decompositions name different parts for strokes drawn alike; at most
+KEEP_NEAREST of these, written after the others so that they never take a structural or shared-part look-alike's
+place: dense characters' nearest glyphs are other dense characters, 黑 and 薰). The structural rules miss such
+pairs when stroke counts differ by two or more.
 
 Traditional characters are compared too, by both measures at once: one whose four-corner code differs
 from a character's in at most one digit, at most one stroke apart, and whose glyph is at least GLYPH_ALONE
@@ -38,10 +42,10 @@ at most KEEP_TRADITIONAL, and match only where the title writes that very charac
 which looks nothing like 束.
 
 A character's look-alikes are written most similar glyph first, at most KEEP of them: the best of
-each measure, the structural pairs up to half. The characters that get look-alikes
-are the TOP most frequent; the look-alikes come from the POOL most frequent (about the size of the
-8,105-character Table of General Standard Chinese Characters), since sellers reach for rarer
-characters that still look right (龙/尨).
+each measure, the structural pairs up to half; then the nearest glyphs not among them, at most
+KEEP_NEAREST. The characters that get look-alikes are the TOP most frequent; the look-alikes come
+from the POOL most frequent (about the size of the 8,105-character Table of General Standard Chinese
+Characters), since sellers reach for rarer characters that still look right (龙/尨).
 """
 
 from __future__ import annotations
@@ -59,6 +63,9 @@ TOP = 4000
 POOL = 8105
 GLYPH_SHARED = 0.88  # cosine of blurred glyphs, decompositions sharing a component
 GLYPH_ALONE = 0.94  # ...sharing none
+GLYPH_NEAREST = 0.86  # ...sharing none, among the character's NEAREST closest glyphs
+NEAREST = 8
+KEEP_NEAREST = 4  # of those, written per character after the others
 GLYPH_SIZE = 48
 KEEP = 12  # look-alikes written per character, at most half from each measure
 KEEP_TRADITIONAL = 3  # traditional look-alikes written per character (a third column)
@@ -207,6 +214,9 @@ def main() -> None:
         structural_best = sorted(similar.get(c, ()), key=rank)[:KEEP // 2]
         glyph_best = sorted(by_glyph - set(structural_best), key=rank)[:KEEP - len(structural_best)]
         order[c] = sorted(structural_best + glyph_best, key=rank)
+        # then, after those and never in their place, the nearest glyphs whatever their parts
+        nearest = [pool[j] for j in np.argsort(-cosine)[:NEAREST] if cosine[j] >= GLYPH_NEAREST]
+        order[c] += [o for o in nearest if o not in order[c]][:KEEP_NEAREST]
     written = traditional_lookalikes(common, at, matrix, order, (corner, strokes), args.font, args.font_index)
     out = Path(__file__).resolve().parent.parent / "detector" / "data" / "shapes.tsv"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -177,6 +177,22 @@ def test_the_shape_table_holds_dot_and_rearranged_look_alikes() -> None:
     assert "肉" in shapes["内"] and "内" in shapes["肉"]  # the same four corners, one part written twice (冂人人)
 
 
+def test_the_nearest_glyphs_are_look_alikes_whatever_their_parts_and_take_no_others_place(
+        bundled_terms: list[LexiconTerm]) -> None:
+    from detector.library import shape_table
+
+    shapes = shape_table()
+    # the decompositions name different parts (马 alone, 勹㇉一; 宀豕, 冖豖) for strokes drawn alike
+    assert "乌" in shapes["马"] and "冢" in shapes["家"] and "先" in shapes["光"] and "耒" in shapes["来"]
+    # a dense character's nearest glyphs are other dense characters (黑, 薰): they come after its look-alikes
+    assert "墨" in shapes["黑"] and shapes["黑"].index("墨") < shapes["黑"].index("薰")
+    detector = Detector(Library.compile([_brand("feima", ["飞马"], [], ["electric bikes"], {"CNY": 3000})],
+                                        bundled_terms))
+    knock_off = _score(detector, "飞乌 电动车 48V 长续航", price=600)
+    assert knock_off.flagged and knock_off.brand_id == "feima"
+    assert "乌 looks like 马" in (next(r for r in knock_off.reasons if r.signal == "lookalike_character").detail or "")
+
+
 def test_a_look_alike_jieba_holds_only_a_few_times_is_no_real_word(bundled_terms: list[LexiconTerm]) -> None:
     # as for homophones (奈克 2): a form the dictionary counts fewer than HOMOPHONE_WORD_MIN_COUNT times (金盒 3) is a
     # look-alike of the name; one it counts more often (金盆 96, a basin) stays the word it is

@@ -36,6 +36,7 @@ def detector(bundled_terms: list[LexiconTerm]) -> Detector:
         _brand("glossie", ["Glossie"], ["lipstick", "cosmetics"], {"USD": 30}),
         _brand("rambler", ["Rambler"], ["jeans"], {"USD": 50}),
         _brand("ganchi", ["Ganchi"], ["espresso machines"], {"USD": 600}),
+        _brand("karran", ["Karran"], ["luggage", "backpacks"], {"USD": 200}),
     ]
     return Detector(Library.compile(brands, bundled_terms))
 
@@ -61,6 +62,17 @@ def test_a_mark_spelt_by_ear_is_its_knock_off(detector: Detector) -> None:
     assert "Streemlite sounds like Streamlight" in _details(result)
     # weak by itself: without the brand's kind of product or any other sign it does not flag
     assert not _score(detector, "Streemlite", price=80, currency="USD").flagged
+
+
+def test_english_words_joined_by_a_hyphen_are_a_compound_not_a_mark_spelt_by_ear(detector: Detector) -> None:
+    # carry-on sounds like Karran (KRN) and luggage is its kind, but it is two English words joined
+    for title in ("carry-on spinner luggage 20 inch", "Carry-On backpack for flights"):
+        result = _score(detector, title, price=20, currency="USD")
+        assert result.brand_id is None and not result.flagged, (title, _details(result))
+    # written as one word that is no English word, the same sound is the mark spelt by ear
+    knock_off = _score(detector, "Carrun spinner luggage 20 inch", price=20, currency="USD")
+    assert knock_off.flagged and knock_off.brand_id == "karran"
+    assert "Carrun sounds like Karran" in _details(knock_off)
 
 
 def test_ordinary_words_spelt_like_a_mark_by_ear_count_beside_its_kind_of_product(detector: Detector) -> None:
