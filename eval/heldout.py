@@ -53,7 +53,10 @@ Two kinds:
   shampoo and hair oil, brushes, palettes and nail polish (Benefit, Origins, Rare Beauty, Urban Decay, Too Faced);
   ``eval/heldout_ac/`` (set "ac") 30 more (fifteenth session, before its code): watches, gold and jewellery, luggage
   and school bags, belts, shoes, flip-flops, jeans and clothing, several of whose names are ordinary words or other
-  things (海鸥, 啄木鸟, 天王, 中国黄金, Belle, Daphne, Rossini, DW);
+  things (海鸥, 啄木鸟, 天王, 中国黄金, Belle, Daphne, Rossini, DW); ``eval/heldout_ad/`` (set "ad") 30 more (fifteenth
+  session, after its first mechanisms): home medical devices, contact and spectacle lenses, whisky, liqueurs, wine,
+  beer, baijiu and spirits, several of whose names are ordinary words or other things (鱼跃, 明月, 红星, 罗氏, 海昌,
+  Corona, Guinness, Grey Goose, Yellow Tail, Campari);
 * the **real-brand set**: a protection list built from the brands that real Taobao titles annotate
   (``taobao_ecommerce_ner``) with their English names from ``tangbuy_brand_alias_zh_en``, and the
   real Taobao, JD and Walmart titles that name those brands. They are genuine listings, so the
@@ -76,9 +79,9 @@ from .real_titles import real_titles, shared_data_dir
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-# set "a" is eval/heldout/, every later one eval/heldout_<name>/, in the order they were written (after z: aa, ab, ac)
+# set "a" is eval/heldout/, every later one eval/heldout_<name>/, in the order they were written (after z: aa, ab, ac, ad)
 HELDOUT_SETS = {"a": "heldout",
-                **{name: f"heldout_{name}" for name in [*"bcdefghijklmnopqrstuvwxyz", "aa", "ab", "ac"]}}
+                **{name: f"heldout_{name}" for name in [*"bcdefghijklmnopqrstuvwxyz", "aa", "ab", "ac", "ad"]}}
 
 
 @cache  # one entry per set of HELDOUT_SETS (an unknown name raises, so is never cached)
