@@ -882,8 +882,9 @@ class LexicalMatcher:
                 distance, heard = limit + 1, True
             elif distance > limit:
                 continue
-            if len(target) < 5 and distance and len(token) != len(target):
-                continue  # short marks (Lego, Vans) change length only by doubled letters: LEEGO, Vanns
+            if len(_letters_of(word)) < 5 and distance and len(token) != len(target):
+                continue  # short marks (Lego, Vans) change length only by doubled letters: LEEGO, Vanns; a mark is
+                # as long as its letters (Essie: five), not as its form with doubled letters run together (esie)
             # An edit to a short mark (BOZE for Bose), to the first letter of a five-letter one (Krocs) or to
             # the last letter of one (YETY, GoPra) could be chance: weak, it needs context.
             weak = bool(distance) and (len(target) < 5 or (len(target) == 5 and token[0] != target[0])

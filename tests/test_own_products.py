@@ -37,6 +37,7 @@ def detector(bundled_terms: list[LexiconTerm]) -> Detector:
         _brand("rambler", ["Rambler"], ["jeans"], {"USD": 50}),
         _brand("ganchi", ["Ganchi"], ["espresso machines"], {"USD": 600}),
         _brand("karran", ["Karran"], ["luggage", "backpacks"], {"USD": 200}),
+        _brand("zappo", ["Zappo"], ["lunch boxes"], {"USD": 30}),
     ]
     return Detector(Library.compile(brands, bundled_terms))
 
@@ -62,6 +63,14 @@ def test_a_mark_spelt_by_ear_is_its_knock_off(detector: Detector) -> None:
     assert "Streemlite sounds like Streamlight" in _details(result)
     # weak by itself: without the brand's kind of product or any other sign it does not flag
     assert not _score(detector, "Streemlite", price=80, currency="USD").flagged
+
+
+def test_a_mark_with_a_doubled_letter_is_as_long_as_its_letters(detector: Detector) -> None:
+    # Zappo runs together as zapo, four letters; but the mark has five, so a letter dropped (Zapp) is a knock-off,
+    # as for any mark of five letters, not the doubled-letter-only change a four-letter mark allows
+    result = _score(detector, "Zapp bento lunch box kids leakproof", price=4, currency="USD")
+    assert result.flagged and result.brand_id == "zappo"
+    assert "Zapp looks like Zappo" in _details(result)
 
 
 def test_english_words_joined_by_a_hyphen_are_a_compound_not_a_mark_spelt_by_ear(detector: Detector) -> None:
