@@ -357,7 +357,8 @@ def _shape_rows() -> list[tuple[str, str, str]]:
     return rows
 
 
-SHAPES_PER_CHARACTER = 16  # the most frequent look-alikes of a character that make variants
+SHAPES_PER_CHARACTER = 16  # look-alikes of a character that make variants: the shape table writes at most
+# 12 of them and then at most 4 nearest glyphs (scripts/build_shape_table.py KEEP, KEEP_NEAREST)
 
 
 def derived_variants(zh: str, shapes: dict[str, str], written: dict[str, str] | None = None

@@ -222,7 +222,8 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"{c}\t{''.join(order.get(c, ()))}" + (f"\t{written[c]}" if written.get(c) else "")
              for c in common if order.get(c) or written.get(c)]
-    header = ("# Chinese characters that look alike: character, TAB, its look-alikes (most similar glyph first),\n"
+    header = ("# Chinese characters that look alike: character, TAB, its look-alikes (most similar glyph first, then\n"
+              "# its nearest glyphs whatever their parts),\n"
               "# and where there are any, TAB, traditional characters that look like it as written.\n"
               "# Derived by scripts/build_shape_table.py from the data of char-similar 0.0.2 by yongzhuo\n"
               "# (Apache License 2.0, detector/data/LICENSE-char-similar) and glyphs drawn in Noto Sans CJK SC\n"
