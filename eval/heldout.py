@@ -56,7 +56,10 @@ Two kinds:
   things (海鸥, 啄木鸟, 天王, 中国黄金, Belle, Daphne, Rossini, DW); ``eval/heldout_ad/`` (set "ad") 30 more (fifteenth
   session, after its first mechanisms): home medical devices, contact and spectacle lenses, whisky, liqueurs, wine,
   beer, baijiu and spirits, several of whose names are ordinary words or other things (鱼跃, 明月, 红星, 罗氏, 海昌,
-  Corona, Guinness, Grey Goose, Yellow Tail, Campari);
+  Corona, Guinness, Grey Goose, Yellow Tail, Campari); ``eval/heldout_ae/`` (set "ae") 30 more (sixteenth session,
+  before its code): over-the-counter medicine, throat lozenges, condoms and plasters, printers, copiers and office
+  stationery, several of whose names are ordinary words or other things (修正, 太极, 三金, 白云山, 江中, 广博, Band-Aid,
+  Xerox, Okamoto, Leitz);
 * the **real-brand set**: a protection list built from the brands that real Taobao titles annotate
   (``taobao_ecommerce_ner``) with their English names from ``tangbuy_brand_alias_zh_en``, and the
   real Taobao, JD and Walmart titles that name those brands. They are genuine listings, so the
@@ -81,7 +84,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 # set "a" is eval/heldout/, every later one eval/heldout_<name>/, in the order written (after z: aa, ab, ac, ad)
 HELDOUT_SETS = {"a": "heldout",
-                **{name: f"heldout_{name}" for name in [*"bcdefghijklmnopqrstuvwxyz", "aa", "ab", "ac", "ad"]}}
+                **{name: f"heldout_{name}" for name in [*"bcdefghijklmnopqrstuvwxyz", "aa", "ab", "ac", "ad", "ae"]}}
 
 
 @cache  # one entry per set of HELDOUT_SETS (an unknown name raises, so is never cached)
