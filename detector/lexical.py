@@ -28,6 +28,7 @@ from .library import (
     counting_words,
     english_words,
     everyday_key,
+    related_in_form,
 )
 from .pinyin import reading
 from .scanner import LONG_NAME, is_ascii_alnum, is_ascii_letter, stands_apart, straddles
@@ -241,11 +242,19 @@ class LexicalMatcher:
         if _CJK_PAIR_RE.search(view):  # homophones, in the pinyin views (one code per character)
             for coded in (lib.pinyin.coded_view(view), lib.pinyin.coded_alt_view(view)):
                 need.update(lib.homophone_prefilter.titles(coded, gaps, view, lib.words)[0])
-        suspects = self._latin_suspects(view) + self._digit_mark_suspects(view)
+        suspects = self._latin_suspects(view) + self._digit_mark_suspects(view) + self._middle_swap_suspects(view)
         if suspects:
             starts = list(accumulate((len(part) + 1 for part in view.split("\n")[:-1]), initial=0))
             need.update(bisect_right(starts, start) - 1 for start in suspects)
         return sorted(need)
+
+    def _middle_swap_suspects(self, view: str) -> list[int]:
+        """Where the two ends of a three-character name stand around another character (嘉宝多 beside 嘉实多);
+        :meth:`_swapped_hits` checks them."""
+        scan, ends = self.library.middle_swap_scan, self.library.middle_swaps
+        if scan is None:
+            return []
+        return [m.start() for m in scan.finditer(view) if m.group(1) + m.group(2) in ends]
 
     def _digit_mark_suspects(self, view: str) -> list[int]:
         """Where a token of letters and digits starts whose digits a mark with digits ends in (Timbuck2 beside
@@ -576,6 +585,32 @@ class LexicalMatcher:
             out.append(BrandHit(hit.ref, "near_name", start, end, name, needs_context=True,
                                 detail=f"{nt.original_text(start, end)} imitates {name} "
                                        f"(one character swapped: {written[swapped]} for {name[swapped]})"))
+        return out + self._middle_swapped_hits(nt, exact_spans)
+
+    def _middle_swapped_hits(self, nt: NormalisedText, exact_spans: list[tuple[int, int]]) -> list[BrandHit]:
+        """The middle character of a three-character name swapped for another (嘉宝多 for 嘉实多): the name's two
+        ends around it, written as one word, under the guards of :meth:`_swapped_hits`; they need context."""
+        lib = self.library
+        if lib.middle_swap_scan is None:
+            return []
+        out = []
+        for match in lib.middle_swap_scan.finditer(nt.text):
+            start, end = match.start(), match.start() + 3
+            for b_idx, name in lib.middle_swaps.get(match.group(1) + match.group(2), ()):
+                written = nt.text[start:end]
+                if written == normalise_term(name) or nt.has_gap_inside(start, end):
+                    continue
+                if _overlaps_any(Hit("", None, start, end, ""), exact_spans):
+                    continue
+                if written in lib.near_guard or self._straddles_words(nt, start, end):
+                    continue  # a real word (北极熊), or an end belongs to the word beside it
+                if written[:2] in lib.words or written[1:] in lib.words:
+                    continue  # the new character makes a word with an end of the name: the title says that word
+                if not related_in_form(written[1], normalise_term(name)[1]):
+                    continue  # any other character would be another name (爱华仕 beside 爱马仕), not a disguise
+                out.append(BrandHit(b_idx, "near_name", start, end, name, needs_context=True,
+                                    detail=f"{nt.original_text(start, end)} imitates {name} "
+                                           f"(one character swapped: {written[1]} for {name[1]}, related in form)"))
         return out
 
     def _riding_after_mark(self, nt: NormalisedText, bare: list[Hit], brand_hits: list[BrandHit],

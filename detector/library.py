@@ -32,7 +32,7 @@ from .scanner import INITIALS, LATIN, LONG_NAME, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 59  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 60  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 CAMEL_RE = re.compile(r"[A-Z][a-z]+")  # the humps of a mark written in camel case (Kitchen, Aid)
@@ -355,6 +355,32 @@ def _shape_rows() -> list[tuple[str, str, str]]:
             ch, alike, *written = line.split("\t")
             rows.append((ch, alike, written[0] if written else ""))
     return rows
+
+
+@lru_cache(maxsize=1)
+def char_parts() -> dict[str, tuple[str, frozenset[str]]]:
+    """Each common character's four-corner code and its parts of two strokes or more (``data/char_parts.tsv``,
+    built by scripts/build_char_parts.py)."""
+    text = resources.files("detector").joinpath("data/char_parts.tsv").read_text(encoding="utf-8")
+    table = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            ch, code, parts = line.split("\t")
+            table[ch] = (code, frozenset(parts.split()))
+    return table
+
+
+def related_in_form(a: str, b: str) -> bool:
+    """Whether two characters are related in form, a looser tie than the shape table's: four-corner codes one
+    digit apart (金/全), a larger part in common (实/宝: 宀), or one a part of the other (米/木). Too loose to
+    stand for a character anywhere; enough where the rest of a name anchors the match."""
+    table = char_parts()
+    if a not in table or b not in table:
+        return False
+    (code_a, parts_a), (code_b, parts_b) = table[a], table[b]
+    if len(code_a) == len(code_b) and sum(x != y for x, y in zip(code_a, code_b, strict=True)) <= 1:
+        return True
+    return bool(parts_a & parts_b) or a in parts_b or b in parts_a
 
 
 SHAPES_PER_CHARACTER = 16  # look-alikes of a character that make variants: the shape table writes at most
@@ -748,6 +774,8 @@ class Library:
     brand_accessory_kinds: list[frozenset[str]]  # per brand: accessory kinds its labels do not name (keychains)
     brand_kin_kinds: list[frozenset[str]]  # per brand: kinds its fellows on the list label beside its own
     near_guard: frozenset[str] = frozenset()  # real words one character from a three-character name
+    middle_swaps: dict[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)  # ends → (brand, name)
+    middle_swap_scan: re.Pattern[str] | None = None  # where a character stands between such ends
     everyday_lines: frozenset[str] = frozenset()  # knowledge-base lines that are ordinary words: need context
     everyday_names: frozenset[str] = frozenset()  # Latin house-mark names that are English words (citizen, champion)
     unknown_label_map: dict[str, list[str]] = field(default_factory=dict)  # see unknown_labels()
@@ -849,6 +877,8 @@ class Library:
             if len(w) == 3:
                 three_char.setdefault(("p", w[:2]), []).append(w)
                 three_char.setdefault(("s", w[1:]), []).append(w)
+                three_char.setdefault(("m", w[0] + w[2]), []).append(w)
+        middle_swaps: dict[str, set[tuple[int, str]]] = {}  # a three-character name's ends → (brand, name)
         window = 1  # the most words in a mark that fuzzy matching compares against
         three_letter: list[tuple[str, int, str]] = []  # (mark, brand, as listed): three-letter house marks
 
@@ -921,6 +951,12 @@ class Library:
                     if len(zh) == 3:
                         near_guard.update(w for w in three_char.get(("p", zh[:2]), ()) if w != zh)
                         near_guard.update(w for w in three_char.get(("s", zh[1:]), ()) if w != zh)
+                        # ...or its middle one (嘉宝多 for 嘉实多): no key is two characters of it side by side,
+                        # so its two ends are looked for around any character (Library.middle_swap_scan)
+                        form = normalise_term(zh)
+                        if len(form) == 3 and CJK_ONLY_RE.match(form):
+                            middle_swaps.setdefault(form[0] + form[2], set()).add((b_idx, zh))
+                            near_guard.update(w for w in three_char.get(("m", form[0] + form[2]), ()) if w != zh)
                 for form, kind, how in derived_variants(zh, shapes, written_shapes):
                     key = normalise_term(form)
                     if key in real_words or key in own_forms:
@@ -1025,6 +1061,8 @@ class Library:
             **_brand_kind_sets(kinds, labelled),
             everyday_names=_everyday_names(brands),
             near_guard=frozenset(near_guard),
+            middle_swaps={ends: tuple(sorted(found)) for ends, found in middle_swaps.items()},
+            middle_swap_scan=_ends_scan(middle_swaps),
             everyday_lines=frozenset(everyday_lines),
             unknown_label_map=unknown,
             claims=_claim_detector(
@@ -1039,6 +1077,16 @@ class Library:
     def brand(self, brand_id: str) -> Brand | None:
         idx = self.brand_index.get(brand_id)
         return None if idx is None else self.brands[idx]
+
+
+def _ends_scan(middle_swaps: dict[str, set[tuple[int, str]]]) -> re.Pattern[str] | None:
+    """A pattern finding, at each position, a first character of a three-character name, any Chinese character,
+    and a last character of one (groups 1 and 2: the ends); the pair is checked against ``middle_swaps``."""
+    if not middle_swaps:
+        return None
+    firsts = "".join(sorted({ends[0] for ends in middle_swaps}))
+    lasts = "".join(sorted({ends[1] for ends in middle_swaps}))
+    return re.compile(f"(?=([{re.escape(firsts)}])[\u3400-\u4dbf\u4e00-\u9fff]([{re.escape(lasts)}]))")
 
 
 @lru_cache(maxsize=4)

@@ -66,6 +66,20 @@ def test_one_character_swapped_anywhere_in_a_name(detector: Detector) -> None:
     assert _score(detector, "北极熊 双肩包 学生", price=49).brand_id is None
 
 
+def test_the_middle_character_of_a_three_character_name_swapped(detector: Detector) -> None:
+    # no two characters of the name stand side by side: its two ends around a character related in form to the
+    # one it replaces (朵 holds 几, as 凯 does; the shape table does not pair them, nor do they sound alike)
+    middle = _score(detector, "斯朵奇 休闲鞋 男款 透气", price=99)
+    assert middle.flagged and middle.brand_id == "skechers"
+    reason = next(r for r in middle.reasons if r.signal == "near_name")
+    assert reason.text == "斯朵奇" and "朵 for 凯, related in form" in (reason.detail or "")
+    # weak: only beside the brand's kind of product (or a claim)...
+    assert not _score(detector, "斯朵奇 笔记本 文具", price=9).flagged
+    # ...never for a character unrelated in form (another name, as 爱华仕 is beside 爱马仕), nor across a space
+    assert "near_name" not in _signals(_score(detector, "斯哈奇 休闲鞋 男款", price=99))
+    assert "near_name" not in _signals(_score(detector, "斯 朵奇 休闲鞋", price=99))
+
+
 def test_homophones_by_second_readings_but_not_common_words(detector: Detector) -> None:
     assert _score(detector, "勒高 积木 城堡 拼装", price=99).brand_id == "lego"  # 勒 is first read lei
     assert _score(detector, "印尼 咖啡豆 进口 500g 零食", price=20).brand_id is None  # 印尼 sounds like 伊利: a word
