@@ -152,6 +152,12 @@ class LexicalMatcher:
         # of words that are all plain never looks like a brand (see _fuzzy_lookup)
         self._english = english_words()
         self._common_english = common_english_words()
+        # Two-letter Latin words a Chinese title writes for something else: quantity units (ml, cm) and the rules'
+        # and the taxonomy's Latin kind keywords (tv): never a name's lower-case initials
+        kind_words = [*(w for ws in library.rules.category_keywords.values() for w in ws),
+                      *(w for ws in library.kinds.keywords.values() for w in ws)]
+        self._two_letter_words = frozenset(w.lower() for w in (*library.rules.quantity_units, *kind_words)
+                                           if len(w) == 2 and w.isascii() and w.isalpha())
         # Targets by first letter and by second (a knock-off may change the first: Krocs), and length.
         self._targets_by_start: dict[tuple[str, int], list[tuple[str, int, str, int]]] = {}
         self._targets_by_second: dict[tuple[str, int], list[tuple[str, int, str, int]]] = {}
@@ -638,12 +644,16 @@ class LexicalMatcher:
         return out
 
     def _initials_as_written(self, original: str, nt: NormalisedText) -> bool:
-        """Initials in capitals (NK), or of three letters or more in lower case beside Chinese words (hlzm 面霜)
-        where they are no English word: in English text lower-case letters are words and abbreviations."""
+        """Initials in capitals (NK), or in lower case beside Chinese words (hlzm 面霜, ck 内裤: Taobao sellers write
+        them so) where they are no English word, quantity unit (ml) or kind keyword (tv): in English text lower-case
+        letters are words and abbreviations."""
         if original.isupper():
             return True
-        return (len(original) >= 3 and original.islower() and bool(_CJK_PAIR_RE.search(nt.original))
-                and not _is_english(original, self._english))
+        if not (original.islower() and _CJK_PAIR_RE.search(nt.original)):
+            return False
+        if len(original) == 2:
+            return original not in self._two_letter_words
+        return len(original) >= 3 and not _is_english(original, self._english)
 
     def _straddles_words(self, nt: NormalisedText, start: int, end: int) -> bool:
         """Whether a window's edge characters belong to words outside it (正品|国行), not across a separator."""

@@ -221,6 +221,18 @@ def test_initials_in_lower_case_beside_chinese_words(detector: Detector) -> None
     assert _score(detector, "ynks 羽毛球拍 碳素 单拍 进攻型", price=20, currency="USD").brand_id == "yonex"
     english = _score(detector, "wylp home aroma diffuser quiet bedroom", price=5, currency="USD")
     assert english.brand_id is None and not english.flagged
+    # two letters too (Taobao sellers write ck, lv, dw so): in context, as capitals are
+    two = _score(detector, "mz 手机 全网通 5G 双卡", price=300, currency="CNY")
+    assert two.brand_id == "meizu" and two.flagged and "pinyin_initials" in {r.signal for r in two.reasons}
+    assert not _score(detector, "mz 帆布 托特包 女", price=30, currency="CNY").flagged  # no phone: no context
+
+
+def test_two_lower_case_letters_that_are_a_unit_are_no_initials(bundled_terms: list[LexiconTerm]) -> None:
+    # 诚美's initials are CM: in capitals beside a face cream they are read, in lower case cm is centimetres
+    detector = Detector(Library.compile([_brand("chengmei", ["诚美"], [], ["skincare"], {"CNY": 200})],
+                                        bundled_terms))
+    assert _score(detector, "CM 面霜 补水 保湿", price=20, currency="CNY").brand_id == "chengmei"
+    assert _score(detector, "cm 面霜 补水 保湿", price=20, currency="CNY").brand_id is None
 
 
 def test_a_mark_with_two_vowels_changed_is_a_weak_look_alike(detector: Detector) -> None:
