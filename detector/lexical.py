@@ -256,7 +256,7 @@ class LexicalMatcher:
 
     def _middle_swap_suspects(self, view: str) -> list[int]:
         """Where the two ends of a three-character name stand around another character (嘉宝多 beside 嘉实多);
-        :meth:`_swapped_hits` checks them."""
+        :meth:`_middle_swapped_hits` checks them."""
         scan, ends = self.library.middle_swap_scan, self.library.middle_swaps
         if scan is None:
             return []
@@ -594,8 +594,9 @@ class LexicalMatcher:
         return out + self._middle_swapped_hits(nt, exact_spans)
 
     def _middle_swapped_hits(self, nt: NormalisedText, exact_spans: list[tuple[int, int]]) -> list[BrandHit]:
-        """The middle character of a three-character name swapped for another (嘉宝多 for 嘉实多): the name's two
-        ends around it, written as one word, under the guards of :meth:`_swapped_hits`; they need context."""
+        """The middle character of a three-character name swapped for one related in form (嘉宝多 for 嘉实多: 宀 in
+        both): the name's two ends around it, written as one word, under the guards of :meth:`_swapped_hits`; they
+        need context."""
         lib = self.library
         if lib.middle_swap_scan is None:
             return []
