@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, islice
 from typing import Any, NamedTuple
@@ -256,7 +256,7 @@ class LexicalMatcher:
 
     def _middle_swap_suspects(self, view: str) -> list[int]:
         """Where the two ends of a three-character name stand around another character (嘉宝多 beside 嘉实多);
-        :meth:`_middle_swapped_hits` checks them."""
+        :meth:`_swapped_hits` checks them."""
         scan, ends = self.library.middle_swap_scan, self.library.middle_swaps
         if scan is None:
             return []
@@ -563,19 +563,13 @@ class LexicalMatcher:
     def _swapped_hits(
         self, nt: NormalisedText, by_kind: dict[str, list[Hit]], exact_spans: list[tuple[int, int]]
     ) -> list[BrandHit]:
-        """One character of a Chinese name swapped for another (农夫山泵, 科颜民, 露露东蒙); they need context."""
+        """One character of a Chinese name swapped for another (农夫山泵, 科颜民, 露露东蒙), or the middle one of a
+        three-character name for one related in form (嘉宝多 for 嘉实多: 宀 in both); they need context."""
         lib = self.library
         out = []
-        for hit in (*by_kind.get("prefix", []), *by_kind.get("suffix", []), *by_kind.get("inner", [])):
-            if hit.kind == "inner":  # the key is one side of the name; the name is around it
-                name, position, at = hit.word.split("\t")
-                swapped, start = int(position), hit.start - int(at)
-            elif hit.kind == "prefix":
-                name, swapped, start = hit.word, len(hit.word) - 1, hit.start
-            else:
-                name, swapped, start = hit.word, 0, hit.start - 1
+        for b_idx, name, swapped, start, inside, middle in self._swap_candidates(nt, by_kind):
             end = start + len(name)
-            if start < 0 or end > len(nt.text) or (hit.kind == "inner" and nt.has_gap_inside(start, end)):
+            if start < 0 or end > len(nt.text) or (inside and nt.has_gap_inside(start, end)):
                 continue
             written, form = nt.text[start:end], normalise_term(name)  # the name as the text is normalised
             if len(form) != len(name) or not is_cjk(written[swapped]) or written[swapped] == form[swapped] or any(
@@ -583,42 +577,37 @@ class LexicalMatcher:
                 continue
             if _overlaps_any(Hit("", None, start, end, ""), exact_spans):
                 continue
-            if (hit.kind == "inner" or len(name) == 3) and (written in lib.near_guard or
-                                                            self._straddles_words(nt, start, end)):
+            if (inside or len(name) == 3) and (written in lib.near_guard or self._straddles_words(nt, start, end)):
                 continue  # a real word (北极熊), or an edge character belongs to the word beside it (科颜|民族)
             if any(written[j : j + 2] in lib.words for j in (swapped - 1, swapped) if 0 <= j < len(written) - 1):
                 continue  # the new character makes a word with its neighbour: 暖手宝可爱 is 可爱, not 宝可梦
-            out.append(BrandHit(hit.ref, "near_name", start, end, name, needs_context=True,
-                                detail=f"{nt.original_text(start, end)} imitates {name} "
-                                       f"(one character swapped: {written[swapped]} for {name[swapped]})"))
-        return out + self._middle_swapped_hits(nt, exact_spans)
-
-    def _middle_swapped_hits(self, nt: NormalisedText, exact_spans: list[tuple[int, int]]) -> list[BrandHit]:
-        """The middle character of a three-character name swapped for one related in form (嘉宝多 for 嘉实多: 宀 in
-        both): the name's two ends around it, written as one word, under the guards of :meth:`_swapped_hits`; they
-        need context."""
-        lib = self.library
-        if lib.middle_swap_scan is None:
-            return []
-        out = []
-        for match in lib.middle_swap_scan.finditer(nt.text):
-            start, end = match.start(), match.start() + 3
-            for b_idx, name in lib.middle_swaps.get(match.group(1) + match.group(2), ()):
-                written = nt.text[start:end]
-                if written == normalise_term(name) or nt.has_gap_inside(start, end):
-                    continue
-                if _overlaps_any(Hit("", None, start, end, ""), exact_spans):
-                    continue
-                if written in lib.near_guard or self._straddles_words(nt, start, end):
-                    continue  # a real word (北极熊), or an end belongs to the word beside it
-                if written[:2] in lib.words or written[1:] in lib.words:
-                    continue  # the new character makes a word with an end of the name: the title says that word
-                if not related_in_form(written[1], normalise_term(name)[1]):
-                    continue  # any other character would be another name (爱华仕 beside 爱马仕), not a disguise
-                out.append(BrandHit(b_idx, "near_name", start, end, name, needs_context=True,
-                                    detail=f"{nt.original_text(start, end)} imitates {name} "
-                                           f"(one character swapped: {written[1]} for {name[1]}, related in form)"))
+            if middle and not related_in_form(written[swapped], form[swapped]):
+                continue  # any other character would be another name (爱华仕 beside 爱马仕), not a disguise
+            how = f"one character swapped: {written[swapped]} for {name[swapped]}" + (
+                ", related in form" if middle else "")
+            out.append(BrandHit(b_idx, "near_name", start, end, name, needs_context=True,
+                                detail=f"{nt.original_text(start, end)} imitates {name} ({how})"))
         return out
+
+    def _swap_candidates(
+        self, nt: NormalisedText, by_kind: dict[str, list[Hit]]
+    ) -> Iterator[tuple[int, str, int, int, bool, bool]]:
+        """Where a name with one character swapped may stand: (brand, name, the swapped position, start, whether
+        the key lies inside the name, whether it is a three-character name's middle). From the automaton's keys (the
+        rest of the name as a prefix, suffix or inner side) and, for a three-character name's middle, from its two
+        ends found around any character (Library.middle_swap_scan)."""
+        for hit in (*by_kind.get("prefix", []), *by_kind.get("suffix", []), *by_kind.get("inner", [])):
+            if hit.kind == "inner":  # the key is one side of the name; the name is around it
+                name, position, at = hit.word.split("\t")
+                yield hit.ref, name, int(position), hit.start - int(at), True, False
+            elif hit.kind == "prefix":
+                yield hit.ref, hit.word, len(hit.word) - 1, hit.start, False, False
+            else:
+                yield hit.ref, hit.word, 0, hit.start - 1, False, False
+        if self.library.middle_swap_scan is not None:
+            for match in self.library.middle_swap_scan.finditer(nt.text):
+                for b_idx, name in self.library.middle_swaps.get(match.group(1) + match.group(2), ()):
+                    yield b_idx, name, 1, match.start(), True, True
 
     def _riding_after_mark(self, nt: NormalisedText, bare: list[Hit], brand_hits: list[BrandHit],
                            categories: set[str]) -> list[Hit]:
