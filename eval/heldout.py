@@ -59,7 +59,10 @@ Two kinds:
   Corona, Guinness, Grey Goose, Yellow Tail, Campari); ``eval/heldout_ae/`` (set "ae") 30 more (sixteenth session,
   before its code): over-the-counter medicine, throat lozenges, condoms and plasters, printers, copiers and office
   stationery, several of whose names are ordinary words or other things (修正, 太极, 三金, 白云山, 江中, 广博, Band-Aid,
-  Xerox, Okamoto, Leitz);
+  Xerox, Okamoto, Leitz); ``eval/heldout_af/`` (set "af") 30 more (seventeenth session, before its code): Japanese
+  and Korean skin care, sports nutrition, luggage, toys, cat food, infant formula, bicycles, musical instruments,
+  tools, locks, instant noodles, stationery, shoes, watches, art paints and microphones, several of whose names are
+  ordinary words or other things (星海, 星辉, 红棉, 王力, 白雪, 双星, 梅花, 人本, 日清, Albion, Competitor, SATA);
 * the **real-brand set**: a protection list built from the brands that real Taobao titles annotate
   (``taobao_ecommerce_ner``) with their English names from ``tangbuy_brand_alias_zh_en``, and the
   real Taobao, JD and Walmart titles that name those brands. They are genuine listings, so the
@@ -82,9 +85,9 @@ from .real_titles import real_titles, shared_data_dir
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-# set "a" is eval/heldout/, every later one eval/heldout_<name>/, in the order written (after z: aa, ab, ac, ad)
-HELDOUT_SETS = {"a": "heldout",
-                **{name: f"heldout_{name}" for name in [*"bcdefghijklmnopqrstuvwxyz", "aa", "ab", "ac", "ad", "ae"]}}
+# set "a" is eval/heldout/, every later one eval/heldout_<name>/, in the order written (after z: aa, ab, ac, ad, ae, af)
+HELDOUT_SETS = {"a": "heldout", **{name: f"heldout_{name}" for name in
+                                   [*"bcdefghijklmnopqrstuvwxyz", "aa", "ab", "ac", "ad", "ae", "af"]}}
 
 
 @cache  # one entry per set of HELDOUT_SETS (an unknown name raises, so is never cached)
