@@ -38,6 +38,7 @@ from .text import (
     NormalisedText,
     _bulk,
     bulk_view,
+    imitated_letters,
     is_cjk,
     normalise,
     normalise_many,
@@ -675,7 +676,9 @@ class LexicalMatcher:
         variant = "" if disguised or kind not in ("name", "alias") else written_in_other_script(
             nt, hit.start, hit.end, hit.word)
         if kind in ("name", "alias") and disguised:
-            kind, detail = "obfuscated", f"{original} disguises {hit.word}"
+            letters = ", ".join(f"{a} imitates {b}" for a, b in imitated_letters(original))
+            how = f" ({letters}: a letter of another script)" if letters else ""
+            kind, detail = "obfuscated", f"{original} disguises {hit.word}{how}"
         elif variant:
             # a traditional or variant form inside a simplified title (红荳 for 红豆): written to slip a filter
             kind, detail = "obfuscated", f"{original} disguises {hit.word} ({variant}: another form of it)"

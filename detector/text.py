@@ -79,7 +79,30 @@ def traditional_forms() -> dict[str, str]:
     return dict(_t2s())
 
 
-def _fold_char(ch: str, t2s: dict[str, str]) -> str:
+@lru_cache(maxsize=1)
+def confusables() -> dict[str, str]:
+    """Letters of other scripts read as the Latin letter or Chinese character they imitate (王カ for 王力, 可ロ可乐,
+    Cherokee Ꭺ for A): ``data/confusables.tsv``, derived by scripts/build_confusables.py from Unicode's
+    confusables data (UTS #39). The hand table HOMOGLYPHS above keeps the Cyrillic and Greek letters it holds."""
+    from importlib import resources
+
+    text = resources.files("detector").joinpath("data/confusables.tsv").read_text(encoding="utf-8")
+    return dict(line.split("\t")[:2] for line in text.splitlines() if line and not line.startswith("#"))
+
+
+def imitated_letters(text: str) -> list[tuple[str, str]]:
+    """Each letter of ``text`` from another script that the fold reads as the letter or character it imitates,
+    with that one (王カ: カ, 力; Nіke: і, i)."""
+    imitated = confusables()
+    out = []
+    for ch in dict.fromkeys(text):
+        target = UPPER_HOMOGLYPHS.get(ch) or HOMOGLYPHS.get(ch.lower()) or imitated.get(ch)
+        if target:
+            out.append((ch, target))
+    return out
+
+
+def _fold_char(ch: str, t2s: dict[str, str], imitated: dict[str, str]) -> str:
     category = unicodedata.category(ch)
     if category == "Cf":
         return _ZERO_WIDTH
@@ -90,6 +113,7 @@ def _fold_char(ch: str, t2s: dict[str, str]) -> str:
         folded = ch.lower() if len(ch.lower()) == 1 else ch
     folded = t2s.get(folded, folded)
     folded = HOMOGLYPHS.get(folded, folded)
+    folded = imitated.get(ch) or imitated.get(folded, folded)
     if "\u00c0" <= folded <= "\u024f":  # Latin letters with diacritics: Niké, Guççi, Tissöt read as plain letters
         base = unicodedata.normalize("NFD", folded)[0]
         if "a" <= base <= "z":
@@ -102,13 +126,13 @@ def _fold_char(ch: str, t2s: dict[str, str]) -> str:
 @lru_cache(maxsize=1)
 def fold_table() -> dict[int, str]:
     """A str.translate table folding each character to its normalised single character."""
-    t2s = _t2s()
+    t2s, imitated = _t2s(), confusables()
     table: dict[int, str] = {}
     for cp in range(0x80, 0x30000):
         if 0xD800 <= cp < 0xE000:
             continue
         ch = chr(cp)
-        folded = _fold_char(ch, t2s)
+        folded = _fold_char(ch, t2s, imitated)
         if folded != ch:
             table[cp] = folded
     for cp in range(0x41, 0x5B):

@@ -313,3 +313,18 @@ def test_a_mark_parted_into_words_is_the_mark_written_as_words(detector: Detecto
     assert any("Bella Vista is Bellavista written as words" in (r.detail or "") for r in shirt.reasons)
     speaker = _score(detector, "Bella Vista bluetooth speaker portable", price=15, currency="USD")
     assert speaker.flagged and speaker.brand_id == "bellavista", speaker.reasons
+
+
+def test_a_letter_of_another_script_that_imitates_a_character(bundled_terms: list[LexiconTerm]) -> None:
+    """Katakana カ looks like 力 and ロ like 口 (Unicode's confusables data, data/confusables.tsv): a name written
+    with one is the name disguised, and the reason says which letter imitates which."""
+    detector = Detector(Library.compile([
+        _brand("wangli", ["王力"], ["Wangli"], ["security doors"], {"CNY": 3000}),
+        _brand("kekou", ["可口可乐"], [], ["soft drinks"], {"CNY": 60}),
+    ], bundled_terms))
+    door = _score(detector, "王カ 防盗门 入户门 甲级", price=499)
+    assert door.flagged and door.brand_id == "wangli", door.reasons
+    assert any("カ imitates 力" in (r.detail or "") for r in door.reasons if r.signal == "obfuscated_name")
+    cola = _score(detector, "可ロ可乐 330ml 24罐 批发", price=20)
+    assert cola.brand_id == "kekou" and "obfuscated_name" in _signals(cola)
+    assert "obfuscated_name" not in _signals(_score(detector, "王力 古代汉语 教材", price=39))
