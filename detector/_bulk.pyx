@@ -289,11 +289,14 @@ cdef bint _straddles(str text, Py_ssize_t n, Py_ssize_t start, Py_ssize_t end, o
     return end < n and text[end - 1 : end + 1] in words and (gaps is None or end not in gaps)
 
 
-def titles_with_keys(str view, const unsigned short[::1] alphabet, const int[:, ::1] delta,
+def titles_with_keys(str view, const unsigned short[::1] alphabet, const int[::1] root,
+                     const long long[::1] offsets, const unsigned short[::1] symbols, const int[::1] targets,
                      const unsigned char[::1] final, const int[:, ::1] ruled, object gaps,
                      str text=None, object words=None):
-    """Titles (line-separated in ``view``) in which the automaton ``delta`` ends a key that counts.
+    """Titles (line-separated in ``view``) in which the automaton ends a key that counts.
 
+    The automaton: a state's next state on a symbol is its own entry for it (``symbols[offsets[state]:
+    offsets[state + 1]]``, sorted, with ``targets`` beside them), else the root's (``root[symbol]``).
     ``final[state]``: a key with no rule ends there. ``ruled[state]``: the keys with a rule ending there,
     each ``length | rule << 16`` (0 ends the row): LATIN (1) and INITIALS (2) must stand apart, INITIALS
     count apart (the caller checks capitals), STRADDLE (3) must not straddle one of ``words`` in ``text``
@@ -301,7 +304,9 @@ def titles_with_keys(str view, const unsigned short[::1] alphabet, const int[:, 
     Returns the titles with a key that counts, and those whose only such keys are initials.
     """
     cdef Py_ssize_t n = len(view), i, title = 0, size = alphabet.shape[0], width = ruled.shape[1], j, start
+    cdef long long lo, hi, mid
     cdef int state = 0, value, length, rule
+    cdef unsigned short symbol
     cdef Py_UCS4 c
     cdef bint hit = False, initials = False, counts
     cdef list out = [], out_initials = []
@@ -319,7 +324,16 @@ def titles_with_keys(str view, const unsigned short[::1] alphabet, const int[:, 
             continue
         if hit:
             continue
-        state = delta[state, alphabet[c] if c < size else 0]
+        symbol = alphabet[c] if c < size else 0
+        lo = offsets[state]
+        hi = offsets[state + 1]
+        while lo < hi:  # binary search of the state's own entries
+            mid = (lo + hi) >> 1
+            if symbols[mid] < symbol:
+                lo = mid + 1
+            else:
+                hi = mid
+        state = targets[lo] if lo < offsets[state + 1] and symbols[lo] == symbol else root[symbol]
         if final[state]:
             hit = True
             continue
