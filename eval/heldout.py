@@ -106,22 +106,43 @@ def heldout_brands(which: str = "a") -> list[dict[str, Any]]:
 
 def heldout_rows(which: str = "a") -> list[dict[str, Any]]:
     """A held-out set's labelled listings (label, brand_id, group), in file order."""
+    files = _files(which)
+    brand_ids = {str(b["id"]) for b in files["brands"]["brands"]}
+    return parse_listings(files["listings"], f"eval/{HELDOUT_SETS[which]}/listings.yaml", brand_ids)
+
+
+def parse_listings(listings: dict[str, Any], source: str, brand_ids: set[str]) -> list[dict[str, Any]]:
+    """Rows from a listings file's ``positives`` and ``negatives`` sections of "brand_id|price|title[|seller_id]"
+    lines. A line that is not such a string, names a brand the list does not hold or has no number for its price
+    is refused with its place in ``source``: a title with ": " in it, unquoted, is read by YAML as a mapping and
+    would otherwise become a listing titled like a Python dict."""
     rows: list[dict[str, Any]] = []
-    prefix = HELDOUT_SETS[which]
+    prefix = source.split("/")[-2] if "/" in source else source
     for section, label in (("positives", 1), ("negatives", 0)):
-        for group, lines in _files(which)["listings"][section].items():
-            for n, line in enumerate(lines, 1):
-                parts = str(line).split("|")
+        for group, lines in (listings.get(section) or {}).items():
+            for n, line in enumerate(lines or [], 1):
+                where = f"{source}: {section}, {group}, line {n}"
+                if not isinstance(line, str):
+                    raise ValueError(f"{where}: expected a string brand|price|title, YAML read a "
+                                     f"{type(line).__name__} ({line!r}); quote a line that holds ': ' or ' #'")
+                parts = line.split("|")
                 if len(parts) not in (3, 4):
-                    raise ValueError(f"eval/{prefix}/listings.yaml {group} line {n}: expected brand|price|title")
+                    raise ValueError(f"{where}: expected brand|price|title[|seller], got {line!r}")
                 brand, price, title = (p.strip() for p in parts[:3])
+                if brand != "-" and brand not in brand_ids:
+                    raise ValueError(f"{where}: brand {brand!r} is not on the set's list")
+                if not title:
+                    raise ValueError(f"{where}: the title is empty")
                 row: dict[str, Any] = {
                     "listing_id": f"{prefix}-{group}-{n}", "platform": "heldout", "title": title,
                     "label": label, "group": group,
                     "currency": "CNY" if _CJK.search(title) else "USD",
                 }
                 if price != "-":
-                    row["price"] = float(price)
+                    try:
+                        row["price"] = float(price)
+                    except ValueError:
+                        raise ValueError(f"{where}: price {price!r} is not a number (or - for none)") from None
                 if brand != "-":
                     row["brand_id"] = brand
                 if len(parts) == 4:

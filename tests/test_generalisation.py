@@ -558,3 +558,28 @@ def test_heldout_set_reaches_its_goals(cli, tmp_path: Path, which: str) -> None:
     for group, figures in report["groups"].items():  # the issue's goal: every evasion family at 0.80 or more
         if figures["label_rate"] >= 0.5:  # (a set that falls short says so: family_floor, with the reason)
             assert figures["flag_rate"] >= goal.get("family_floor", 0.8), (group, figures)
+
+
+def test_every_heldout_line_is_a_listing_of_its_own_list() -> None:
+    """Each line of every held-out set parses to a listing of a brand its list holds (or none): a title with ": " in
+    it, unquoted, is a YAML mapping, and was once scored as a title shaped like a Python dict."""
+    from eval.heldout import HELDOUT_SETS
+
+    for which in HELDOUT_SETS:
+        ids = {b["id"] for b in heldout_brands(which)}
+        rows = heldout_rows(which)
+        assert rows and all(r.get("brand_id", "-") in ids | {"-"} and "{" not in r["title"] for r in rows), which
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ({"x|9|Albion": "a history"}, "YAML read a dict"),
+    ("nobody|9|a title", "brand 'nobody' is not on the set's list"),
+    ("x|cheap|a title", "price 'cheap' is not a number"),
+    ("x|9", "expected brand|price|title"),
+])
+def test_a_malformed_heldout_line_is_refused_with_its_place(line: object, message: str) -> None:
+    from eval.heldout import parse_listings
+
+    with pytest.raises(ValueError, match="listings.yaml: negatives, homonym, line 2") as caught:
+        parse_listings({"negatives": {"homonym": ["x|9|fine", line]}}, "eval/heldout_zz/listings.yaml", {"x"})
+    assert message in str(caught.value)
