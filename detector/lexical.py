@@ -677,7 +677,7 @@ class LexicalMatcher:
             nt, hit.start, hit.end, hit.word)
         if kind in ("name", "alias") and disguised:
             letters = ", ".join(f"{a} imitates {b}" for a, b in imitated_letters(original))
-            how = f" ({letters}: a letter of another script)" if letters else ""
+            how = f" ({letters}: a look-alike letter)" if letters else ""
             kind, detail = "obfuscated", f"{original} disguises {hit.word}{how}"
         elif variant:
             # a traditional or variant form inside a simplified title (红荳 for 红豆): written to slip a filter
