@@ -153,10 +153,9 @@ class LexicalMatcher:
         # of words that are all plain never looks like a brand (see _fuzzy_lookup)
         self._english = english_words()
         self._common_english = common_english_words()
-        # Two-letter Latin words a Chinese title writes for something else: quantity units (ml, cm) and the rules'
-        # and the taxonomy's Latin kind keywords (tv): never a name's lower-case initials
-        kind_words = [*(w for ws in library.rules.category_keywords.values() for w in ws),
-                      *(w for ws in library.kinds.keywords.values() for w in ws)]
+        # Two-letter Latin words a Chinese title writes for something else: quantity units (ml, cm) and the
+        # taxonomy's Latin kind keywords (tv; it holds the rules' category keywords too): never lower-case initials
+        kind_words = (w for ws in library.kinds.keywords.values() for w in ws)
         self._two_letter_words = frozenset(w.lower() for w in (*library.rules.quantity_units, *kind_words)
                                            if len(w) == 2 and w.isascii() and w.isalpha())
         # Targets by first letter and by second (a knock-off may change the first: Krocs), and length.

@@ -108,16 +108,16 @@ def heldout_rows(which: str = "a") -> list[dict[str, Any]]:
     """A held-out set's labelled listings (label, brand_id, group), in file order."""
     files = _files(which)
     brand_ids = {str(b["id"]) for b in files["brands"]["brands"]}
-    return parse_listings(files["listings"], f"eval/{HELDOUT_SETS[which]}/listings.yaml", brand_ids)
+    return parse_listings(files["listings"], HELDOUT_SETS[which], brand_ids)
 
 
-def parse_listings(listings: dict[str, Any], source: str, brand_ids: set[str]) -> list[dict[str, Any]]:
+def parse_listings(listings: dict[str, Any], prefix: str, brand_ids: set[str]) -> list[dict[str, Any]]:
     """Rows from a listings file's ``positives`` and ``negatives`` sections of "brand_id|price|title[|seller_id]"
     lines. A line that is not such a string, names a brand the list does not hold or has no number for its price
-    is refused with its place in ``source``: a title with ": " in it, unquoted, is read by YAML as a mapping and
-    would otherwise become a listing titled like a Python dict."""
+    is refused with its place in ``eval/<prefix>/listings.yaml``: a title with ": " in it, unquoted, is read by
+    YAML as a mapping and would otherwise become a listing titled like a Python dict."""
     rows: list[dict[str, Any]] = []
-    prefix = source.split("/")[-2] if "/" in source else source
+    source = f"eval/{prefix}/listings.yaml"
     for section, label in (("positives", 1), ("negatives", 0)):
         for group, lines in (listings.get(section) or {}).items():
             for n, line in enumerate(lines or [], 1):

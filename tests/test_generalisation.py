@@ -581,5 +581,5 @@ def test_a_malformed_heldout_line_is_refused_with_its_place(line: object, messag
     from eval.heldout import parse_listings
 
     with pytest.raises(ValueError, match="listings.yaml: negatives, homonym, line 2") as caught:
-        parse_listings({"negatives": {"homonym": ["x|9|fine", line]}}, "eval/heldout_zz/listings.yaml", {"x"})
+        parse_listings({"negatives": {"homonym": ["x|9|fine", line]}}, "heldout_zz", {"x"})
     assert message in str(caught.value)
