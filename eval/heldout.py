@@ -62,8 +62,8 @@ Two kinds:
   Xerox, Okamoto, Leitz); ``eval/heldout_af/`` (set "af") 30 more (seventeenth session, before its code): Japanese
   and Korean skin care, sports nutrition, luggage, toys, cat food, infant formula, bicycles, musical instruments,
   tools, locks, instant noodles, stationery, shoes, watches, art paints and microphones, several of whose names are
-  ordinary words or other things (星海, 星辉, 红棉, 王力, 白雪, 双星, 梅花, 人本, 日清, Albion, Competitor, SATA); ``eval/heldout_ag/``
-  (set "ag") 30 more (eighteenth session, before its code): condiments, pickles and bread, massage chairs and massagers,
+  ordinary words or other things (星海, 星辉, 红棉, 王力, 白雪, 双星, 梅花, 人本, 日清, Albion, Competitor, SATA);
+  ``eval/heldout_ag/`` (set "ag") 30 more (eighteenth session, before its code): condiments, pickles and bread, massage chairs and massagers,
   gimbals, e-readers, garden and power tools, water purifiers and heaters, hair clippers, shavers and styling tools,
   lipstick, cookware, coffee makers and drippers, camp stoves and silicone kitchenware, several of whose names are
   ordinary words or other things (加加, 乌江, 桃李, 文石, 智云, 沁园, 华尔, 王守义, Angel, Remington, Conair);
@@ -99,8 +99,22 @@ def _files(which: str) -> dict[str, Any]:
     if which not in HELDOUT_SETS:
         raise ValueError(f"no held-out set {which!r}; there are {', '.join(HELDOUT_SETS)}")
     folder = resources.files("eval").joinpath(HELDOUT_SETS[which])
-    return {name: yaml.safe_load(folder.joinpath(f"{name}.yaml").read_text(encoding="utf-8"))
-            for name in ("brands", "listings", "exemplars")}
+    texts = {name: folder.joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+             for name in ("brands", "listings", "exemplars")}
+    refuse_cut_lines(texts["listings"], f"eval/{HELDOUT_SETS[which]}/listings.yaml")
+    return {name: yaml.safe_load(text) for name, text in texts.items()}
+
+
+_CUT_LINE_RE = re.compile(r"^\s*- [^\"'\s].*\s#")
+
+
+def refuse_cut_lines(text: str, source: str) -> None:
+    """Refuse a listings file where an unquoted line holds " #": YAML reads the rest of the line as a comment and
+    would keep a listing cut short without a word ("Melitta #4 cone filters" scored as "Melitta")."""
+    for n, line in enumerate(text.splitlines(), 1):
+        if _CUT_LINE_RE.match(line):
+            raise ValueError(f"{source}, line {n}: ' #' in an unquoted line starts a YAML comment and cuts the title "
+                             f"short; quote the line ({line.strip()!r})")
 
 
 def heldout_brands(which: str = "a") -> list[dict[str, Any]]:

@@ -583,3 +583,17 @@ def test_a_malformed_heldout_line_is_refused_with_its_place(line: object, messag
     with pytest.raises(ValueError, match="listings.yaml: negatives, homonym, line 2") as caught:
         parse_listings({"negatives": {"homonym": ["x|9|fine", line]}}, "heldout_zz", {"x"})
     assert message in str(caught.value)
+
+
+def test_an_unquoted_line_holding_a_comment_mark_is_refused() -> None:
+    """YAML cuts "Melitta #4 cone filters" to "Melitta" without a word: such a line is refused, a quoted one kept."""
+    import yaml
+
+    from eval.heldout import refuse_cut_lines
+
+    text = 'negatives:\n  genuine_retail:\n    - "x|6|Melitta #4 cone filters"\n    - x|6|Melitta #4 cone filters\n'
+    with pytest.raises(ValueError, match=r"line 4: ' #' in an unquoted line"):
+        refuse_cut_lines(text, "eval/heldout_zz/listings.yaml")
+    quoted = text.rsplit("\n    - x", 1)[0] + "\n"
+    refuse_cut_lines(quoted, "eval/heldout_zz/listings.yaml")
+    assert yaml.safe_load(quoted)["negatives"]["genuine_retail"] == ["x|6|Melitta #4 cone filters"]
