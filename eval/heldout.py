@@ -63,10 +63,11 @@ Two kinds:
   and Korean skin care, sports nutrition, luggage, toys, cat food, infant formula, bicycles, musical instruments,
   tools, locks, instant noodles, stationery, shoes, watches, art paints and microphones, several of whose names are
   ordinary words or other things (星海, 星辉, 红棉, 王力, 白雪, 双星, 梅花, 人本, 日清, Albion, Competitor, SATA);
-  ``eval/heldout_ag/`` (set "ag") 30 more (eighteenth session, before its code): condiments, pickles and bread, massage chairs and massagers,
-  gimbals, e-readers, garden and power tools, water purifiers and heaters, hair clippers, shavers and styling tools,
-  lipstick, cookware, coffee makers and drippers, camp stoves and silicone kitchenware, several of whose names are
-  ordinary words or other things (加加, 乌江, 桃李, 文石, 智云, 沁园, 华尔, 王守义, Angel, Remington, Conair);
+  ``eval/heldout_ag/`` (set "ag") 30 more (eighteenth session, before its code): condiments, pickles and bread,
+  massage chairs and massagers, gimbals, e-readers, garden and power tools, water purifiers and heaters, hair
+  clippers, shavers and styling tools, lipstick, cookware, coffee makers and drippers, camp stoves and silicone
+  kitchenware, several of whose names are ordinary words or other things (加加, 乌江, 桃李, 文石, 智云, 沁园, 华尔,
+  王守义, Angel, Remington, Conair);
 * the **real-brand set**: a protection list built from the brands that real Taobao titles annotate
   (``taobao_ecommerce_ner``) with their English names from ``tangbuy_brand_alias_zh_en``, and the
   real Taobao, JD and Walmart titles that name those brands. They are genuine listings, so the
