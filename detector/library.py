@@ -32,7 +32,7 @@ from .scanner import INITIALS, LATIN, LONG_NAME, NO_RULE, STRADDLE, KeyScanner
 from .text import SKELETON, _bulk, normalise_term
 from .types import Brand, LexiconTerm
 
-COMPILER_VERSION = 62  # bump when Library.compile changes what it builds
+COMPILER_VERSION = 63  # bump when Library.compile changes what it builds
 LATIN_RE = re.compile(r"^[a-z0-9 .&'+-]+$")
 WORD_RE = re.compile(r"[a-z][a-z0-9]*")
 CAMEL_RE = re.compile(r"[A-Z][a-z]+")  # the humps of a mark written in camel case (Kitchen, Aid)
@@ -1007,6 +1007,8 @@ class Library:
             context.add(cue, "nominative", POSTPOSED)
         for word in rules.accessory_words:
             context.add(word, "accessory", None)
+            if (plural := _plural(word)) is not None:  # filters, guide combs: the list writes the singular
+                context.add(plural, "accessory", None)
         for cue in rules.inclusion_cues:
             context.add(cue, "inclusion", None)
         for marker in rules.second_hand_markers:
@@ -1097,6 +1099,18 @@ def _claim_detector(positives: tuple[str, ...], negatives: tuple[str, ...]) -> C
     recompiles the library in every worker, and refitting the same model was 0.9 s of the 2 s recompile.
     """
     return ClaimDetector.fit(_read_rules("claims.yaml"), positives=list(positives), negatives=list(negatives))
+
+
+def _plural(word: str) -> str | None:
+    """The regular English plural of a Latin word or phrase's last word (filter → filters, battery → batteries,
+    watch band → watch bands); None for a Chinese word or one that already ends in s (laces, insoles)."""
+    if not word.isascii() or not word[-1:].isalpha() or word.endswith("s"):
+        return None
+    if word.endswith(("x", "z", "ch", "sh")):
+        return word + "es"
+    if word.endswith("y") and len(word) > 1 and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
 
 
 def _singular_words(text: str) -> list[str]:

@@ -396,6 +396,12 @@ class RuleScorer:
             # inside them names (电脑 of 电脑椅, a computer chair): the platform's cases know the brand's products;
             # or a weak mention given its context by a word read as one of the brand's own labels
             return None
+        read = self._means_label(choice, semantic)
+        if read and any(word in read.lower() for kind in evidence.sure_categories
+                        for word in self.library.kinds.keywords.get(kind, ())):
+            # the word a taxonomy kind was read in is one of the brand's own labels: 电纸书 is an e-reader (CC-CEDICT
+            # "electronic book reader"), though its 书 is a book
+            return None
         if evidence.categories and self.library.brand_kinds_known[b_idx]:
             if not evidence.sure_categories:
                 return None  # named only by a character inside another word (剃须刀's 刀)

@@ -328,3 +328,14 @@ def test_a_letter_of_another_script_that_imitates_a_character(bundled_terms: lis
     cola = _score(detector, "可ロ可乐 330ml 24罐 批发", price=20)
     assert cola.brand_id == "kekou" and "obfuscated_name" in _signals(cola)
     assert "obfuscated_name" not in _signals(_score(detector, "王力 古代汉语 教材", price=39))
+
+
+def test_the_name_of_a_kind_of_product_imitates_no_mark(bundled_terms: list[LexiconTerm]) -> None:
+    """e-reader is one letter from iReader, and the name of what a maker of e-readers sells: a title's word that
+    names a kind of product (a category label's word, or the taxonomy's) is what the listing is, never a mark."""
+    detector = Detector(Library.compile([_brand("ireader", ["掌阅"], ["iReader"], ["e-readers"], {"USD": 170})],
+                                        bundled_terms))
+    other = _score(detector, "Kindle Paperwhite 6.8 inch e-reader", price=110, currency="USD")
+    assert other.brand_id is None and not other.flagged, other.reasons
+    knock_off = _score(detector, "iReder e-reader 6 inch", price=15, currency="USD")
+    assert knock_off.flagged and knock_off.brand_id == "ireader" and "lookalike_name" in _signals(knock_off)

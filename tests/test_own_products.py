@@ -135,6 +135,16 @@ def test_an_accessory_word_that_is_the_brands_own_product_keeps_the_price_signal
     assert filters.flagged and any(r.signal == "price_ratio" for r in filters.reasons)
 
 
+def test_an_accessory_word_in_the_plural_is_the_accessory(detector: Detector) -> None:
+    """The rules write accessory words in the singular; a title writes "filters", "batteries", "straps": the same
+    part, its price compared with nothing. A maker of the part in the plural still sells it."""
+    for title in ("Ganchi espresso machine water filters 2 pack", "Ganchi espresso machine water filter 2 pack"):
+        part = _score(detector, title, price=15, currency="USD")
+        assert not part.flagged and not any(r.signal == "price_ratio" for r in part.reasons), (title, part.reasons)
+    chargers = _score(detector, "Anker 20W chargers USB-C 2 pack", price=4, currency="USD")
+    assert chargers.flagged and any(r.signal == "price_ratio" for r in chargers.reasons), chargers.reasons
+
+
 def test_an_accessory_word_after_an_inclusion_cue_is_part_of_the_package(detector: Detector) -> None:
     # "with USB cable", 带充电器: what comes with the product, not what the listing sells; its price is compared
     light = _score(detector, "Blinkie bike light set with USB cable", price=3, currency="USD")

@@ -678,6 +678,23 @@ def test_a_weak_disguise_beside_a_word_the_dictionary_reads_as_its_label_is_in_c
     store.close()
 
 
+def test_a_kind_read_inside_a_word_the_dictionary_reads_as_the_brands_label_is_the_brands_kind(  # type: ignore[no-untyped-def]
+        tmp_path: Path, bundled_terms) -> None:
+    """电纸书 holds 书 (a book, a kind that carries marks as its subject) and is an e-reader: CC-CEDICT glosses it
+    "electronic book reader". For a maker of e-readers the listing is its kind of product, its price compared;
+    a book naming the mark is still a book."""
+    from detector import Brand, BrandNames
+
+    brand = Brand(id="wenshi", names=BrandNames(zh=["文砚"], en=["Wenyan"]), categories=["e-readers", "e-ink tablets"],
+                  reference_prices={"CNY": 3000})
+    store, cascade = _beside_a_boot_maker(tmp_path, bundled_terms, brand)
+    device = cascade.score(Listing(title="文砚 Wenyan Note 电纸书 10.3寸", price=399, currency="CNY"))
+    assert device.flagged and "price_ratio" in {r.signal for r in device.reasons}, device.reasons
+    book = cascade.score(Listing(title="文砚 散文集 图书 精装", price=39, currency="CNY"))
+    assert not book.flagged and "other_product_kind" in {r.signal for r in book.reasons}, book.reasons
+    store.close()
+
+
 def test_a_model_number_only_one_brand_s_counterfeits_write_names_that_brand(tmp_path: Path, bundled_terms) -> None:  # type: ignore[no-untyped-def]
     """A title naming no brand, worded like any camera listing, that holds a model number written by one brand's
     confirmed counterfeits and no other's is that brand's candidate, however near another brand's wording is
