@@ -1007,7 +1007,7 @@ class Library:
             context.add(cue, "nominative", POSTPOSED)
         for word in rules.accessory_words:
             context.add(word, "accessory", None)
-            if (plural := _plural(word)) is not None:  # filters, guide combs: the list writes the singular
+            if (plural := _plural(word)) is not None:  # filters, watch bands: the list writes the singular
                 context.add(plural, "accessory", None)
         for cue in rules.inclusion_cues:
             context.add(cue, "inclusion", None)

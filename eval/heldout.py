@@ -90,7 +90,7 @@ from .real_titles import real_titles, shared_data_dir
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-# set "a" is eval/heldout/, every later one eval/heldout_<name>/, in the order written (after z: aa, ab, ac, ad, ae, af)
+# set "a" is eval/heldout/, every later one eval/heldout_<name>/, in the order written (after z: aa, ab, ..., ag)
 HELDOUT_SETS = {"a": "heldout", **{name: f"heldout_{name}" for name in
                                    [*"bcdefghijklmnopqrstuvwxyz", "aa", "ab", "ac", "ad", "ae", "af", "ag"]}}
 
