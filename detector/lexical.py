@@ -26,6 +26,7 @@ from .library import (
     collapse_repeats,
     common_english_words,
     counting_words,
+    english_singular,
     english_words,
     everyday_key,
     related_in_form,
@@ -158,14 +159,12 @@ class LexicalMatcher:
         kind_words = [w for ws in library.kinds.keywords.values() for w in ws]
         self._two_letter_words = frozenset(w.lower() for w in (*library.rules.quantity_units, *kind_words)
                                            if len(w) == 2 and w.isascii() and w.isalpha())
-        # Latin words naming a kind of product, as letters (the taxonomy's keywords, each word of a brand's category
-        # labels and each label whole: "e-readers" is ereaders), with their singulars: a title's word that is one
-        # says what the listing is, never imitates a mark (e-reader is no iReader)
+        # Latin words naming a kind of product, as letters in the singular (the taxonomy's keywords, each word of a
+        # brand's category labels and each label whole: "e-readers" is ereader): a title's word that is one says what
+        # the listing is, never imitates a mark (e-reader is no iReader)
         labels = [*kind_words, *(c for brand in library.brands for c in brand.categories)]
-        forms = {f for label in labels if label.isascii() for f in (_letters_of(label), *map(_letters_of,
-                                                                                          label.split()))}
-        self._kind_letters = frozenset(f for form in forms if len(form) >= 4
-                                       for f in (form, form.removesuffix("s"), form.removesuffix("es")))
+        self._kind_letters = frozenset(english_singular(f) for label in labels if label.isascii()
+                                       for f in (_letters_of(label), *map(_letters_of, label.split())) if len(f) >= 4)
         # Targets by first letter and by second (a knock-off may change the first: Krocs), and length.
         self._targets_by_start: dict[tuple[str, int], list[tuple[str, int, str, int]]] = {}
         self._targets_by_second: dict[tuple[str, int], list[tuple[str, int, str, int]]] = {}
@@ -766,7 +765,7 @@ class LexicalMatcher:
                 found = self._fuzzy_lookup(key, size if extends else None)
                 if found is not None:
                     original = nt.original_text(start, end)
-                    if size == 1 and _letters_of(original) in self._kind_letters:
+                    if size == 1 and english_singular(_letters_of(original)) in self._kind_letters:
                         continue  # the name of a kind of product (e-reader), however near a mark (iReader)
                     if found.weak and any(ch.isdigit() for ch in original):
                         continue  # a digit read as a letter and a letter changed besides: ddr3 is no Gree

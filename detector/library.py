@@ -70,7 +70,7 @@ SHARED_LABEL_WORD_MIN = 4  # shorter words of a label ("for", "and", "kit") name
 _FUNCTION_WORDS = frozenset({"with", "from", "into", "over", "under", "without", "other", "more", "than", "your"})
 
 
-def _singular(word: str) -> str:
+def english_singular(word: str) -> str:
     """An English plural folded to its singular the simple way (watches → watch, pens → pen, glass stays)."""
     if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes")):
         return word[:-2]
@@ -111,7 +111,7 @@ def _gloss_targets(label: str) -> tuple[str | None, frozenset[str]]:
 def _label_word_forms(label: str) -> frozenset[str]:
     """The words of a category label, singular, as :meth:`ProductKinds.shared_label_word` compares them (each
     label's computed once: a brand's labels are asked for title after title)."""
-    return frozenset(_singular(w) for w in ProductKinds.label_text(label).split())
+    return frozenset(english_singular(w) for w in ProductKinds.label_text(label).split())
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,8 @@ class ProductKinds:
         if not text:
             return set()
         found = {text}
-        singular = " ".join(_singular(w) for w in text.split())  # labels are often plural: backpacks, fountain pens
+        # labels are often plural: backpacks, fountain pens
+        singular = " ".join(english_singular(w) for w in text.split())
         for form in dict.fromkeys((text, singular)):
             if form in known:
                 return {*found, form}
@@ -153,7 +154,7 @@ class ProductKinds:
             for word in words:
                 w = word.lower()
                 if w.isascii():
-                    if f" {w} " in padded or f" {_singular(w)} " in padded_singular:
+                    if f" {w} " in padded or f" {english_singular(w)} " in padded_singular:
                         found.add(kind)
                 elif w in text:
                     found.add(kind)
@@ -165,7 +166,7 @@ class ProductKinds:
         of "merino base layers": the title names what the list says the brand makes."""
         label_words = [(label, _label_word_forms(label)) for label in labels]
         for word in words:
-            key = _singular(word.lower())
+            key = english_singular(word.lower())
             if not (word.isascii() and word.isalpha() and len(key) >= SHARED_LABEL_WORD_MIN) or key in _FUNCTION_WORDS:
                 continue
             for label, forms in label_words:
@@ -195,8 +196,8 @@ class ProductKinds:
     def named_inside(self, label: str, kinds: set[str] | frozenset[str]) -> bool:
         """Whether an English keyword of ``kinds`` (four letters or more) is inside a word of a category label
         as the head of a compound: watch in "kids smartwatches", shirt in "sweatshirts"."""
-        words = [_singular(w) for w in self.label_text(label).split()]
-        keys = {_singular(w.lower()) for kind in kinds for w in self.keywords.get(kind, ())
+        words = [english_singular(w) for w in self.label_text(label).split()]
+        keys = {english_singular(w.lower()) for kind in kinds for w in self.keywords.get(kind, ())
                 if w.isascii() and w.isalpha() and len(w) >= 4}
         return any(w != key and w.endswith(key) for w in words for key in keys)
 
@@ -552,7 +553,7 @@ def _unknown_label_words(unknown: dict[str, list[str]], kinds: ProductKinds) -> 
     for labels in unknown.values():
         for label in labels:
             text = kinds.label_text(label)
-            for form in (text, " ".join(_singular(w) for w in text.split())):
+            for form in (text, " ".join(english_singular(w) for w in text.split())):
                 if len(form.replace(" ", "")) > 3:
                     out.setdefault(form, text)
     return out
@@ -1116,7 +1117,7 @@ def _plural(word: str) -> str | None:
 def _singular_words(text: str) -> list[str]:
     """The words of an English phrase, each in the singular (cases → case, batteries → battery)."""
     words = re.findall(r"[a-z]+", text.lower())
-    return [w[:-3] + "y" if w.endswith("ies") and len(w) > 5 else _singular(w) for w in words]
+    return [w[:-3] + "y" if w.endswith("ies") and len(w) > 5 else english_singular(w) for w in words]
 
 
 def _everyday_form(key: str, dictionary: frozenset[str], english: frozenset[str]) -> bool:
